@@ -1,0 +1,19 @@
+// Package store is scanpay's journal: payments, refunds and receipt-hook
+// deliveries kept in one bbolt file, with atomic state transitions.
+//
+// It owns durability and atomicity, nothing else. It must not know about
+// HTTP, wallets' wire formats or scanners: the engine (edge/) decides what a
+// payment does next, the journal guarantees that each decision is on disk
+// (fsync) before the engine acts on it, and that two goroutines or two
+// processes can never both move a payment out of the same state.
+//
+// Invariants, each tested:
+//   - Every write is one bbolt transaction: a record and all its index
+//     entries change together or not at all.
+//   - Transition is compare-and-set on the state.
+//   - Non-final payments are indexed by state (the outbox); no lookup scans
+//     the whole file.
+//   - At most one non-final payment exists per (terminal_id, order_number).
+//   - Records carry a version byte; older versions keep loading.
+//   - Pruning removes only final payments.
+package store
