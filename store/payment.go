@@ -155,10 +155,11 @@ type RefundChange struct {
 
 // Delivery is one receipt-hook delivery owed: the hook outbox.
 type Delivery struct {
-	ID        string    `json:"id"`         // PaymentID + "/" + State + "/" + Hook; also the idempotency key's base
-	PaymentID string    `json:"payment_id"` //
-	State     State     `json:"state"`      // the payment state the receipt is for
-	Hook      string    `json:"hook"`       // the hook's configured name
+	ID        string    `json:"id"`                  // PaymentID (or RefundID) + "/" + State + "/" + Hook: also the idempotency key
+	PaymentID string    `json:"payment_id"`          //
+	RefundID  string    `json:"refund_id,omitempty"` // set for the receipt of one (partial) refund
+	State     State     `json:"state"`               // the payment state the receipt is for
+	Hook      string    `json:"hook"`                // the hook's configured name
 	Attempts  int       `json:"attempts"`
 	NextTry   time.Time `json:"next_try"`
 	LastError string    `json:"last_error,omitempty"`
