@@ -1,0 +1,118 @@
+package logging
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	jkoCode   = "22J1ABCDEF12341111"     // JKOPay shape: 22 + 16
+	easyCode  = "99123456789012345678"   // EasyWallet guess: 20 digits
+	ipassCode = "AbCdEfGhIjKlMnOpQrStUv" // iPass guess: 22 mixed-case alnum
+	apiToken  = "tok-9f8e7d6c"
+	walletKey = "k3y!s3cr3t"
+)
+
+type payment struct {
+	Code string
+}
+
+// TestNoCodeOrSecretReachesTheLog logs full codes and secrets every way a
+// careless caller could, through the real handlers (console text and
+// rotating JSON file), and proves none of them arrives whole.
+func TestNoCodeOrSecretReachesTheLog(t *testing.T) {
+	var console bytes.Buffer
+	file := filepath.Join(t.TempDir(), "logs", "scanpay.log")
+	secrets := &Secrets{}
+	secrets.Add(apiToken, walletKey)
+	logger, closer, err := New(Options{
+		Config:  Config{File: file, Level: "debug"},
+		Console: &console,
+		Secrets: secrets,
+		Sandbox: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []func(l *slog.Logger){
+		func(l *slog.Logger) { l.Info("scanned " + jkoCode) },
+		func(l *slog.Logger) { l.Info("scan", "code", easyCode) },
+		func(l *slog.Logger) { l.Warn("pay failed", "err", fmt.Errorf("wallet refused %s: %w", ipassCode, errors.New("boom"))) },
+		func(l *slog.Logger) { l.Info("payment", "p", payment{Code: jkoCode}) },
+		func(l *slog.Logger) { l.Info("group", slog.Group("req", "code", easyCode, "token", apiToken)) },
+		func(l *slog.Logger) { l.With("merchant_key", walletKey).Info("provisioned") },
+		func(l *slog.Logger) { l.With("code", ipassCode).WithGroup("g").Info("held") },
+		func(l *slog.Logger) { l.Debug("auth header Bearer " + apiToken) },
+		func(l *slog.Logger) { l.Error("key in text " + walletKey) },
+	}
+	for _, c := range cases {
+		c(logger)
+	}
+	if err := closer.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"console": console.String(), "file": string(fromFile)} {
+		if n := strings.Count(out, "\n"); n != len(cases) {
+			t.Errorf("%s: %d lines, want %d:\n%s", name, n, len(cases), out)
+		}
+		for _, bad := range []string{jkoCode, easyCode, ipassCode, apiToken, walletKey} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s log contains %q:\n%s", name, bad, out)
+			}
+		}
+		for _, want := range []string{"22J1…1111", "9912…5678", "AbCd…StUv", "[redacted]", "SANDBOX"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s log lacks %q:\n%s", name, want, out)
+			}
+		}
+	}
+	if !strings.Contains(string(fromFile), `"msg":`) {
+		t.Errorf("file log is not JSON: %s", fromFile)
+	}
+}
+
+func TestScrubLeavesOrdinaryTextAlone(t *testing.T) {
+	s := &Secrets{}
+	for _, in := range []string{
+		"payment 3f2b6c1e-8a4d-4b1e-9c2f-1a2b3c4d5e6f approved",
+		"order 42 on lane AB123456",
+		"22J1…1111",
+		"",
+	} {
+		if got := s.Scrub(in); got != in {
+			t.Errorf("Scrub(%q) = %q, want unchanged", in, got)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		c    Config
+		want string
+	}{
+		{Config{}, ""},
+		{Config{Level: "debug", Format: "json"}, ""},
+		{Config{Level: "loud"}, "log.level"},
+		{Config{Format: "xml"}, "log.format"},
+		{Config{MaxBackups: -1}, "must not be negative"},
+	}
+	for _, tt := range tests {
+		err := tt.c.Validate()
+		if tt.want == "" && err != nil {
+			t.Errorf("%+v: %v", tt.c, err)
+		}
+		if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "set it to") && !strings.Contains(err.Error(), "use 0")) {
+			t.Errorf("%+v: error %v, want one naming %q and the fix", tt.c, err, tt.want)
+		}
+	}
+}
