@@ -43,7 +43,9 @@ func TestNoCodeOrSecretReachesTheLog(t *testing.T) {
 	cases := []func(l *slog.Logger){
 		func(l *slog.Logger) { l.Info("scanned " + jkoCode) },
 		func(l *slog.Logger) { l.Info("scan", "code", easyCode) },
-		func(l *slog.Logger) { l.Warn("pay failed", "err", fmt.Errorf("wallet refused %s: %w", ipassCode, errors.New("boom"))) },
+		func(l *slog.Logger) {
+			l.Warn("pay failed", "err", fmt.Errorf("wallet refused %s: %w", ipassCode, errors.New("boom")))
+		},
 		func(l *slog.Logger) { l.Info("payment", "p", payment{Code: jkoCode}) },
 		func(l *slog.Logger) { l.Info("group", slog.Group("req", "code", easyCode, "token", apiToken)) },
 		func(l *slog.Logger) { l.With("merchant_key", walletKey).Info("provisioned") },
