@@ -1,0 +1,153 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Defaults for Options. The batch numbers come from BenchmarkJournal (see
+// bench_test.go): a delay short next to one fsync keeps a lone lane fast,
+// and a size of 64 lets 32 busy lanes share most fsyncs.
+const (
+	DefaultTimeout       = time.Second
+	DefaultMaxBatchSize  = 64
+	DefaultMaxBatchDelay = 2 * time.Millisecond
+)
+
+// Options tune Open. The zero value is usable.
+type Options struct {
+	Timeout       time.Duration    // file-lock wait; default 1s
+	Now           func() time.Time // default time.Now
+	MaxBatchSize  int              // for db.Batch; default DefaultMaxBatchSize
+	MaxBatchDelay time.Duration    // for db.Batch; default DefaultMaxBatchDelay
+}
+
+// Errors a caller decides on. Each is wrapped with the id or path it is
+// about, so test with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found in the journal")
+	ErrLocked        = errors.New("journal is locked")
+	ErrExists        = errors.New("already in the journal")
+	ErrRefundExceeds = errors.New("refund exceeds what is left to refund")
+	ErrNotRefundable = errors.New("payment is not refundable")
+	ErrInvalid       = errors.New("invalid journal input")
+)
+
+// StateError is a refused compare-and-set: the payment (or refund) was not
+// in any of the states the caller expected. Someone else moved it first.
+type StateError struct {
+	ID   string
+	Want []State
+	Got  State
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("payment %s is %s, not %s: another lane or the recovery moved it first; reload it and decide again",
+		e.ID, e.Got, joinStates(e.Want))
+}
+
+// RefundStateError is StateError for refunds.
+type RefundStateError struct {
+	ID   string
+	Want []RefundState
+	Got  RefundState
+}
+
+func (e *RefundStateError) Error() string {
+	want := make([]State, len(e.Want))
+	for i, s := range e.Want {
+		want[i] = State(s)
+	}
+	return fmt.Sprintf("refund %s is %s, not %s: it was moved first; reload it and decide again",
+		e.ID, e.Got, joinStates(want))
+}
+
+func joinStates(ss []State) string {
+	if len(ss) == 0 {
+		return "(no state given)"
+	}
+	out := string(ss[0])
+	for _, s := range ss[1:] {
+		out += " or " + string(s)
+	}
+	return out
+}
+
+// Journal is the bbolt file holding payments, refunds and deliveries. It is
+// safe for concurrent use; concurrent writers share fsyncs through
+// bbolt's Batch.
+type Journal struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time
+	// writers counts write calls in progress: a lone writer commits with
+	// Update at once instead of waiting MaxBatchDelay for company.
+	writers atomic.Int64
+}
+
+// Open opens (or creates) the journal at path. The parent directory is
+// created 0700 and the file 0600: it holds payment codes while they are
+// live. If another process holds the file, Open fails with ErrLocked after
+// opts.Timeout.
+func Open(path string, opts Options) (*Journal, error) {
+	if path == "" {
+		return nil, fmt.Errorf("%w: journal path is empty; set data_dir in the config", ErrInvalid)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBatchSize <= 0 {
+		opts.MaxBatchSize = DefaultMaxBatchSize
+	}
+	if opts.MaxBatchDelay <= 0 {
+		opts.MaxBatchDelay = DefaultMaxBatchDelay
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create the journal's folder: %w (check data_dir and its permissions)", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout})
+	if err != nil {
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return nil, fmt.Errorf("%w: another scanpay is already using %s (waited %s; stop the other instance or use another data_dir): %w",
+				ErrLocked, path, opts.Timeout, err)
+		}
+		return nil, fmt.Errorf("open journal %s: %w (is it a scanpay journal? move it aside to start a new one)", path, err)
+	}
+	db.MaxBatchSize = opts.MaxBatchSize
+	db.MaxBatchDelay = opts.MaxBatchDelay
+	j := &Journal{db: db, path: path, now: opts.Now}
+	if err := db.Update(initBuckets); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
+	return j, nil
+}
+
+// Close releases the file and its lock.
+func (j *Journal) Close() error { return j.db.Close() }
+
+// Path is the journal file's path.
+func (j *Journal) Path() string { return j.path }
+
+// write commits fn durably. fn may run more than once (Batch), so it must
+// reset whatever it reports and derive everything from tx.
+func (j *Journal) write(fn func(*bolt.Tx) error) error {
+	n := j.writers.Add(1)
+	defer j.writers.Add(-1)
+	if n == 1 {
+		return j.db.Update(fn)
+	}
+	return j.db.Batch(fn)
+}
+
+func (j *Journal) read(fn func(*bolt.Tx) error) error { return j.db.View(fn) }
