@@ -1,0 +1,260 @@
+package providers
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Classes a code can fall into besides a wallet's registry name.
+const (
+	ClassUnknown   = "unknown"          // no rule matched
+	ClassAmbiguous = "ambiguous"        // rules of several classes matched
+	ClassEInvoice  = "einvoice_carrier" // e-invoice mobile carrier, /XXXXXXX
+	ClassCitizen   = "citizen_carrier"  // citizen digital certificate carrier
+	ClassProduct   = "product"          // EAN-8, UPC-A, EAN-13 with a valid check digit
+)
+
+// Charsets a Rule may name. The charset applies to what follows the prefix.
+const (
+	CharsetDigits  = "digits"  // 0-9
+	CharsetAlnum   = "alnum"   // 0-9 a-z A-Z
+	CharsetUpper   = "ALNUM"   // 0-9 A-Z
+	CharsetCarrier = "carrier" // 0-9 A-Z . + - (the e-invoice carrier set)
+	CharsetCitizen = "citizen" // 2 capital letters then digits
+	CharsetGS1     = "gs1"     // digits whose last one is a valid GS1 check digit
+)
+
+var charsets = map[string]func(string) bool{
+	CharsetDigits: func(s string) bool { return all(s, isDigit) },
+	CharsetAlnum: func(s string) bool {
+		return all(s, func(c byte) bool { return isDigit(c) || isUpper(c) || isLower(c) })
+	},
+	CharsetUpper: func(s string) bool { return all(s, func(c byte) bool { return isDigit(c) || isUpper(c) }) },
+	CharsetCarrier: func(s string) bool {
+		return all(s, func(c byte) bool { return isDigit(c) || isUpper(c) || c == '.' || c == '+' || c == '-' })
+	},
+	CharsetCitizen: func(s string) bool { return len(s) >= 2 && isUpper(s[0]) && isUpper(s[1]) && all(s[2:], isDigit) },
+	CharsetGS1:     validGS1,
+}
+
+// Rule is one line of the classification table. Lengths count the whole
+// code, prefix included; the charset applies to what follows the prefix.
+type Rule struct {
+	Name     string `toml:"name"`
+	Class    string `toml:"class"`
+	Prefix   string `toml:"prefix"`
+	Charset  string `toml:"charset"`
+	MinLen   int    `toml:"min_len"`
+	MaxLen   int    `toml:"max_len"`
+	Payment  bool   `toml:"payment"`
+	Disabled bool   `toml:"disabled"`
+}
+
+func (r Rule) matches(code string) bool {
+	if len(code) < r.MinLen || len(code) > r.MaxLen || !strings.HasPrefix(code, r.Prefix) {
+		return false
+	}
+	return charsets[r.Charset](code[len(r.Prefix):])
+}
+
+// Classification is what the table says of one code.
+type Classification struct {
+	Class   string // a wallet's name, one of the Class… constants, or an unsupported wallet's name
+	Payment bool   // a code scanpay can charge
+	Wallet  string // set when Payment: the registry name of the wallet
+	Rule    string // the rule that matched
+	// Candidates: for ClassAmbiguous, every class that matched; for
+	// ClassUnknown, the classes whose prefix matched but not the rest (near
+	// misses, to say "looks like jkopay but is 17 long").
+	Candidates []string
+}
+
+// DefaultRules is the table from specs/WALLET-FACTS.md "Telling wallets
+// apart". Rules marked guess there (easywallet, ipass, pxpay, icash) are
+// only defaults: configuration overrides them by name (MergeRules).
+// linepay, pxpay and icash are wallets scanpay knows but does not support:
+// they classify as themselves with Payment false, so the cashier can be told
+// which wallet it was instead of "unknown".
+func DefaultRules() []Rule {
+	return []Rule{
+		{Name: "jkopay", Class: "jkopay", Prefix: "22", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18, Payment: true},          // doc
+		{Name: "easywallet", Class: "easywallet", Prefix: "99", Charset: CharsetDigits, MinLen: 20, MaxLen: 20, Payment: true}, // guess
+		{Name: "ipass", Class: "ipass", Charset: CharsetAlnum, MinLen: 22, MaxLen: 22, Payment: true},                          // guess
+		{Name: "linepay", Class: "linepay", Charset: CharsetDigits, MinLen: 18, MaxLen: 18},                                    // doc
+		{Name: "pxpay", Class: "pxpay", Prefix: "P2", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18},                           // guess
+		{Name: "icash", Class: "icash", Prefix: "IC", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18},                           // guess
+		{Name: "einvoice_carrier", Class: ClassEInvoice, Prefix: "/", Charset: CharsetCarrier, MinLen: 8, MaxLen: 8},           // doc
+		{Name: "citizen_carrier", Class: ClassCitizen, Charset: CharsetCitizen, MinLen: 16, MaxLen: 16},                        // doc
+		{Name: "ean8", Class: ClassProduct, Charset: CharsetGS1, MinLen: 8, MaxLen: 8},
+		{Name: "upca", Class: ClassProduct, Charset: CharsetGS1, MinLen: 12, MaxLen: 12},
+		{Name: "ean13", Class: ClassProduct, Charset: CharsetGS1, MinLen: 13, MaxLen: 13},
+	}
+}
+
+// MergeRules applies overrides to defaults: an override with the name of a
+// default replaces it in place, a new name is appended, and a Disabled
+// override removes the rule. The result holds no Disabled rule.
+func MergeRules(defaults, overrides []Rule) []Rule {
+	out := make([]Rule, 0, len(defaults)+len(overrides))
+	index := map[string]int{}
+	for _, r := range defaults {
+		if i, ok := index[r.Name]; ok {
+			out[i] = r
+			continue
+		}
+		index[r.Name] = len(out)
+		out = append(out, r)
+	}
+	for _, r := range overrides {
+		if i, ok := index[r.Name]; ok {
+			out[i] = r
+			continue
+		}
+		index[r.Name] = len(out)
+		out = append(out, r)
+	}
+	kept := out[:0]
+	for _, r := range out {
+		if !r.Disabled {
+			kept = append(kept, r)
+		}
+	}
+	return kept
+}
+
+// ErrRule is wrapped by every rule validation error.
+var ErrRule = errors.New("classification rule")
+
+// Classifier answers which class a scanned code belongs to. It is immutable
+// and safe for concurrent use.
+type Classifier struct {
+	rules []Rule
+}
+
+// NewClassifier validates the rules (the first error names the rule and the
+// fix) and builds a classifier. Disabled rules are left out.
+func NewClassifier(rules []Rule) (*Classifier, error) {
+	c := &Classifier{}
+	seen := map[string]bool{}
+	for i, r := range rules {
+		if r.Disabled {
+			continue
+		}
+		if err := validateRule(i, r); err != nil {
+			return nil, err
+		}
+		if seen[r.Name] {
+			return nil, fmt.Errorf("%w %q is listed twice: give each rule its own name, or merge them", ErrRule, r.Name)
+		}
+		seen[r.Name] = true
+		c.rules = append(c.rules, r)
+	}
+	return c, nil
+}
+
+func validateRule(i int, r Rule) error {
+	if r.Name == "" {
+		return fmt.Errorf("%w #%d has no name: set name, e.g. name = \"jkopay\"", ErrRule, i+1)
+	}
+	switch {
+	case r.Class == "":
+		return fmt.Errorf("%w %q has no class: set class to a wallet name (jkopay, easywallet, ipass) or to %s, %s, %s", ErrRule, r.Name, ClassEInvoice, ClassCitizen, ClassProduct)
+	case r.Class == ClassUnknown || r.Class == ClassAmbiguous:
+		return fmt.Errorf("%w %q has class %q, which is reserved for codes no rule matches: name the wallet or kind of code instead", ErrRule, r.Name, r.Class)
+	case r.Payment && (r.Class == ClassEInvoice || r.Class == ClassCitizen || r.Class == ClassProduct):
+		return fmt.Errorf("%w %q has class %q with payment = true: a %s is never a payment; set payment = false", ErrRule, r.Name, r.Class, r.Class)
+	}
+	if _, ok := charsets[r.Charset]; !ok {
+		names := make([]string, 0, len(charsets))
+		for n := range charsets {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return fmt.Errorf("%w %q has charset %q: set charset to one of %s", ErrRule, r.Name, r.Charset, strings.Join(names, ", "))
+	}
+	if r.MinLen <= len(r.Prefix) {
+		return fmt.Errorf("%w %q has min_len %d: set it above the prefix length (%d); lengths count the whole code", ErrRule, r.Name, r.MinLen, len(r.Prefix))
+	}
+	if r.MaxLen < r.MinLen {
+		return fmt.Errorf("%w %q has max_len %d below min_len %d: set max_len to at least min_len", ErrRule, r.Name, r.MaxLen, r.MinLen)
+	}
+	return nil
+}
+
+// Rules returns a copy of the rules in use.
+func (c *Classifier) Rules() []Rule { return append([]Rule(nil), c.rules...) }
+
+// Classify places a code. It never guesses: a code matching rules of more
+// than one class is ClassAmbiguous, one matching none is ClassUnknown.
+func (c *Classifier) Classify(code string) Classification {
+	var match *Rule
+	var classes []string
+	for i := range c.rules {
+		r := &c.rules[i]
+		if !r.matches(code) {
+			continue
+		}
+		if match == nil {
+			match = r
+		}
+		if !contains(classes, r.Class) {
+			classes = append(classes, r.Class)
+		}
+	}
+	switch {
+	case len(classes) > 1:
+		sort.Strings(classes)
+		return Classification{Class: ClassAmbiguous, Candidates: classes}
+	case match != nil:
+		cl := Classification{Class: match.Class, Payment: match.Payment, Rule: match.Name}
+		if match.Payment {
+			cl.Wallet = match.Class
+		}
+		return cl
+	}
+	var near []string
+	for _, r := range c.rules {
+		if r.Prefix != "" && strings.HasPrefix(code, r.Prefix) && !contains(near, r.Class) {
+			near = append(near, r.Class)
+		}
+	}
+	sort.Strings(near)
+	return Classification{Class: ClassUnknown, Candidates: near}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+
+func all(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// validGS1 checks the GS1 check digit (EAN-8, UPC-A, EAN-13): weights 3 and
+// 1 alternate from the rightmost data digit.
+func validGS1(s string) bool {
+	if len(s) < 2 || !all(s, isDigit) {
+		return false
+	}
+	sum := 0
+	for i, w := len(s)-2, 3; i >= 0; i, w = i-1, 4-w {
+		sum += int(s[i]-'0') * w
+	}
+	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
+}

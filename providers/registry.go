@@ -1,0 +1,189 @@
+package providers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Env is what a wallet may take from its surroundings. Every field is
+// optional; the zero value means "the usual thing".
+type Env struct {
+	HTTPClient *http.Client                // nil → wallet makes its own with Limits.Timeout
+	Logger     *slog.Logger                // nil → slog.Default()
+	Now        func() time.Time            // nil → time.Now
+	Dir        string                      // relative secret-file paths resolve from here (the config file's folder)
+	LookupEnv  func(string) (string, bool) // nil → os.LookupEnv
+}
+
+// Log returns env.Logger, or slog.Default when none was given.
+func (env Env) Log() *slog.Logger {
+	if env.Logger != nil {
+		return env.Logger
+	}
+	return slog.Default()
+}
+
+// Clock returns env.Now, or time.Now when none was given.
+func (env Env) Clock() func() time.Time {
+	if env.Now != nil {
+		return env.Now
+	}
+	return time.Now
+}
+
+// Client returns env.HTTPClient, or a new client with the given timeout.
+func (env Env) Client(timeout time.Duration) *http.Client {
+	if env.HTTPClient != nil {
+		return env.HTTPClient
+	}
+	return &http.Client{Timeout: timeout}
+}
+
+func (env Env) lookupEnv(name string) (string, bool) {
+	if env.LookupEnv != nil {
+		return env.LookupEnv(name)
+	}
+	return os.LookupEnv(name)
+}
+
+// Limits are the per-wallet times the engine plans around.
+type Limits struct {
+	CodeTTL time.Duration // how long a scanned code stays usable
+	Timeout time.Duration // how long one request may take
+}
+
+// Config is one wallet's [providers.<name>] TOML table. cmd/ decodes it
+// with BurntSushi/toml into the value NewConfig returns, then calls
+// Provision, Validate and Open in that order.
+type Config interface {
+	// Provision fills defaults and reads secrets from their `<key>_file` or
+	// `<key>_env` keys (see ResolveSecret).
+	Provision(env Env) error
+	// Validate names the key and the fix of the first problem.
+	Validate() error
+	Limits() Limits
+	Open(env Env) (Wallet, error)
+}
+
+// Driver is what a wallet package registers.
+type Driver struct {
+	Name      string
+	NewConfig func() Config
+	Rules     []Rule // its default classification rules
+}
+
+// The registry is the one piece of package-level mutable state: wallets add
+// themselves from init(), like database/sql drivers.
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Driver{}
+)
+
+// Register adds a wallet driver. It panics on an empty name, a nil
+// NewConfig or a duplicate name: all are programming errors found at start.
+func Register(d Driver) {
+	if d.Name == "" {
+		panic("providers: Register with an empty driver name")
+	}
+	if d.NewConfig == nil {
+		panic("providers: Register " + d.Name + " with a nil NewConfig")
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[d.Name]; dup {
+		panic("providers: Register called twice for " + d.Name)
+	}
+	registry[d.Name] = d
+}
+
+// Lookup finds a registered driver by name.
+func Lookup(name string) (Driver, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	d, ok := registry[name]
+	return d, ok
+}
+
+// Drivers lists the registered drivers sorted by name.
+func Drivers() []Driver {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]Driver, 0, len(registry))
+	for _, d := range registry {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// DriverRules collects the default classification rules of every
+// registered driver, in driver-name order.
+func DriverRules() []Rule {
+	var rules []Rule
+	for _, d := range Drivers() {
+		rules = append(rules, d.Rules...)
+	}
+	return rules
+}
+
+// ErrSecret is wrapped by every error of ResolveSecret, so a caller can tell
+// a secret problem from others.
+var ErrSecret = errors.New("secret")
+
+// ResolveSecret picks a secret from exactly one of its three sources: the
+// inline value, a file (path relative to env.Dir, surrounding whitespace
+// trimmed) or an environment variable. key is the full config key
+// ("providers.jkopay.merchant_key"), used in errors. The secret itself never
+// appears in an error.
+func ResolveSecret(env Env, key, value, file, envVar string) (string, error) {
+	set := 0
+	for _, s := range []string{value, file, envVar} {
+		if s != "" {
+			set++
+		}
+	}
+	switch {
+	case set == 0:
+		return "", fmt.Errorf("%w: %s is not set: set %s, %s_file (a file holding it) or %s_env (an environment variable holding it)",
+			ErrSecret, key, key, key, key)
+	case set > 1:
+		return "", fmt.Errorf("%w: %s is set more than once: keep exactly one of %s, %s_file, %s_env",
+			ErrSecret, key, key, key, key)
+	}
+	switch {
+	case file != "":
+		path := file
+		if !filepath.IsAbs(path) && env.Dir != "" {
+			path = filepath.Join(env.Dir, path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			// The *PathError names only the path, never the content.
+			return "", fmt.Errorf("%w: %s_file: %w: make the file readable by the service, or set %s_env instead", ErrSecret, key, err, key)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", fmt.Errorf("%w: %s_file %q is empty: write the secret into it", ErrSecret, key, path)
+		}
+		return s, nil
+	case envVar != "":
+		s, ok := env.lookupEnv(envVar)
+		if !ok {
+			return "", fmt.Errorf("%w: %s_env names the environment variable %q, which is not set: export it to the service, or use %s_file", ErrSecret, key, envVar, key)
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return "", fmt.Errorf("%w: %s_env names the environment variable %q, which is empty: give it the secret", ErrSecret, key, envVar)
+		}
+		return s, nil
+	}
+	return value, nil
+}

@@ -1,0 +1,112 @@
+package providers_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scanpay/scanpay/providers"
+)
+
+type nopConfig struct{}
+
+func (nopConfig) Provision(providers.Env) error                { return nil }
+func (nopConfig) Validate() error                              { return nil }
+func (nopConfig) Limits() providers.Limits                     { return providers.Limits{} }
+func (nopConfig) Open(providers.Env) (providers.Wallet, error) { return nil, errors.New("nop") }
+func newNop() providers.Config                                 { return nopConfig{} }
+
+func TestRegisterLookupDrivers(t *testing.T) {
+	providers.Register(providers.Driver{Name: "regtest-b", NewConfig: newNop})
+	providers.Register(providers.Driver{Name: "regtest-a", NewConfig: newNop, Rules: []providers.Rule{{Name: "regtest-a"}}})
+
+	d, ok := providers.Lookup("regtest-a")
+	if !ok || d.Name != "regtest-a" || len(d.Rules) != 1 {
+		t.Fatalf("Lookup(regtest-a) = %+v, %v", d, ok)
+	}
+	if _, ok := providers.Lookup("regtest-missing"); ok {
+		t.Fatal("Lookup of an unregistered name succeeded")
+	}
+	var names []string
+	for _, d := range providers.Drivers() {
+		if strings.HasPrefix(d.Name, "regtest-") {
+			names = append(names, d.Name)
+		}
+	}
+	if strings.Join(names, ",") != "regtest-a,regtest-b" {
+		t.Fatalf("Drivers() order = %v, want regtest-a,regtest-b", names)
+	}
+}
+
+func TestRegisterPanics(t *testing.T) {
+	providers.Register(providers.Driver{Name: "regtest-dup", NewConfig: newNop})
+	for name, d := range map[string]providers.Driver{
+		"duplicate":  {Name: "regtest-dup", NewConfig: newNop},
+		"empty name": {NewConfig: newNop},
+		"nil config": {Name: "regtest-nil"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatalf("Register(%+v) did not panic", d)
+				}
+			}()
+			providers.Register(d)
+		})
+	}
+}
+
+func TestResolveSecret(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "key.txt"), []byte("  s3cret-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "empty.txt"), []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := providers.Env{Dir: dir, LookupEnv: func(name string) (string, bool) {
+		switch name {
+		case "KEY":
+			return "s3cret-from-env", true
+		case "BLANK":
+			return " ", true
+		}
+		return "", false
+	}}
+	const key = "providers.x.merchant_key"
+	tests := []struct {
+		name, value, file, envVar string
+		want                      string
+		wantErr                   string // substring; "" means success
+	}{
+		{name: "inline", value: "s3cret-inline", want: "s3cret-inline"},
+		{name: "relative file", file: "key.txt", want: "s3cret-from-file"},
+		{name: "absolute file", file: filepath.Join(dir, "key.txt"), want: "s3cret-from-file"},
+		{name: "env", envVar: "KEY", want: "s3cret-from-env"},
+		{name: "none", wantErr: key + " is not set"},
+		{name: "two sources", value: "s3cret-inline", envVar: "KEY", wantErr: "more than once"},
+		{name: "missing file", file: "nope.txt", wantErr: key + "_file"},
+		{name: "empty file", file: "empty.txt", wantErr: "is empty"},
+		{name: "unset env", envVar: "NOPE", wantErr: "not set: export it"},
+		{name: "blank env", envVar: "BLANK", wantErr: "which is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := providers.ResolveSecret(env, key, tt.value, tt.file, tt.envVar)
+			if tt.wantErr == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, providers.ErrSecret) {
+				t.Fatalf("err = %v, want one containing %q wrapping ErrSecret", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("error leaks the secret: %v", err)
+			}
+		})
+	}
+}
