@@ -1,0 +1,130 @@
+package svc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kardianos/service"
+)
+
+// Settings describe the installed service.
+type Settings struct {
+	ConfigPath string // absolute path of the config file, passed to `run --config`
+	DataDir    string // the only folder the service may write
+	Executable string // "" = this program
+	User       string // run as this user (Linux); "" = root / LocalSystem
+}
+
+// Config is the kardianos/service definition of scanpay.
+func Config(s Settings) *service.Config {
+	args := []string{"run"}
+	if s.ConfigPath != "" {
+		args = append(args, "--config", s.ConfigPath)
+	}
+	opts := service.KeyValue{
+		"SystemdScript": UnitTemplate(s.DataDir),
+	}
+	platformOptions(opts)
+	return &service.Config{
+		Name:        Name,
+		DisplayName: "scanpay mobile-wallet payments",
+		Description: "scanpay: takes JKOPay, EasyWallet and iPass Money payments scanned at the till for the POS",
+		Arguments:   args,
+		Executable:  s.Executable,
+		UserName:    s.User,
+		Option:      opts,
+	}
+}
+
+// program adapts a run function to service.Interface.
+type program struct {
+	run    func(ctx context.Context) error
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (p *program) Start(service.Service) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	p.mu.Lock()
+	p.cancel = cancel
+	p.done = make(chan error, 1)
+	p.mu.Unlock()
+	go func() { p.done <- p.run(ctx) }()
+	return nil
+}
+
+func (p *program) Stop(service.Service) error {
+	p.mu.Lock()
+	cancel, done := p.cancel, p.done
+	p.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(40 * time.Second): // below systemd's TimeoutStopSec
+		return errors.New("scanpay did not stop within 40s")
+	}
+}
+
+// New makes the service. run is what the service runs until stopped.
+func New(s Settings, run func(ctx context.Context) error) (service.Service, error) {
+	svc, err := service.New(&program{run: run}, Config(s))
+	if err != nil {
+		return nil, fmt.Errorf("this system has no service manager scanpay knows (%w): run `scanpay run` in the foreground instead", err)
+	}
+	return svc, nil
+}
+
+// Interactive reports whether scanpay runs from a terminal rather than
+// under a service manager.
+func Interactive() bool { return service.Interactive() }
+
+// Control runs install, uninstall, start, stop or restart.
+func Control(s Settings, action string) error {
+	svc, err := New(s, func(context.Context) error { return nil })
+	if err != nil {
+		return err
+	}
+	if err := service.Control(svc, action); err != nil {
+		return fmt.Errorf("%s the %s service: %w (this usually needs root / an administrator)", action, Name, err)
+	}
+	return nil
+}
+
+// Status says whether the service is installed and running.
+func Status(s Settings) (string, error) {
+	svc, err := New(s, func(context.Context) error { return nil })
+	if err != nil {
+		return "", err
+	}
+	st, err := svc.Status()
+	if errors.Is(err, service.ErrNotInstalled) {
+		return "not installed", nil
+	}
+	if err != nil {
+		return "unknown", fmt.Errorf("cannot read the %s service's status: %w", Name, err)
+	}
+	switch st {
+	case service.StatusRunning:
+		return "running", nil
+	case service.StatusStopped:
+		return "stopped", nil
+	}
+	return "unknown", nil
+}
+
+// Run runs fn under the service manager until it stops the service.
+func Run(s Settings, fn func(ctx context.Context) error) error {
+	svc, err := New(s, fn)
+	if err != nil {
+		return err
+	}
+	return svc.Run()
+}
