@@ -230,7 +230,24 @@ func (c *Client) tokenLocked(ctx context.Context) (string, error) {
 // scrub keeps the keys out of a message that came back from the server
 // (a gateway that echoes its input must not leak them into our logs).
 func (c *Client) scrub(s string) string {
-	for _, secret := range []string{c.auth, c.acc} {
+	return Scrub(s, c.auth, c.acc)
+}
+
+// Scrub replaces every occurrence of each non-empty secret in s with
+// "[redacted]". Wallets run the gateway's and the wallet's own words through
+// it, with their keys, the token and the payment code, before they reach an
+// Outcome or a log line: a server that echoes its input must not leak it.
+func (c *Client) Scrub(s string, more ...string) string {
+	c.mu.Lock()
+	tok := c.token
+	c.mu.Unlock()
+	return Scrub(Scrub(s, c.auth, c.acc, tok), more...)
+}
+
+// Scrub replaces every occurrence of each non-empty secret in s with
+// "[redacted]".
+func Scrub(s string, secrets ...string) string {
+	for _, secret := range secrets {
 		if secret != "" {
 			s = strings.ReplaceAll(s, secret, "[redacted]")
 		}

@@ -1,0 +1,21 @@
+// Package easywallet is EasyWallet (悠遊付) offline pay through the
+// omni-channel gateway, exactly per ../../../shared/specs/easywallet-pay.txt
+// and WALLET-FACTS.md. It registers the "easywallet" driver.
+//
+// It owns the wire format (the pay request and answer, and the refund
+// request that is a guess), the merchant order number, the mapping of every
+// answer to an Outcome, and EasyWallet's rule for settling an unknown
+// outcome: resend the identical order with retry_time + 1; the answer then
+// says isDuplicatedPaymentRequest and tells the truth.
+//
+// retry_time counts the earlier sends of the same order: PayRequest.Attempt
+// is 1 on the first send, which omits retry_time (the spec marks it
+// optional); the n-th send carries n-1. Resolve is always a resend, so it
+// carries at least 1.
+//
+// requestDateTime is the time of each send (UTC+8, yyyyMMddHHmmss); the
+// order object is identical on every send.
+//
+// It must not know about scanners, bbolt, the POS API or how the engine
+// schedules retries. The gateway login lives in ../gateway.
+package easywallet

@@ -1,0 +1,360 @@
+package easywallet
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/scanpay/scanpay/internal/mask"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/gateway"
+)
+
+// Name is the registry name.
+const Name = "easywallet"
+
+// Ref keys.
+const (
+	RefMerchantOrderNo = "merchant_order_no"
+	RefRefundOrderNo   = "refund_order_no"
+)
+
+// MaxOrderNo bounds merchantOrderNo. The spec gives no limit; 40 keeps
+// well inside what gateways of this kind take and leaves room for the
+// refund suffix.
+const MaxOrderNo = 40
+
+// Wallet is EasyWallet through the gateway. Safe for concurrent use.
+type Wallet struct {
+	cfg Config
+	gw  *gateway.Client
+	log *slog.Logger
+	now func() time.Time
+}
+
+var (
+	_ providers.Wallet        = (*Wallet)(nil)
+	_ providers.Refunder      = (*Wallet)(nil)
+	_ providers.HealthChecker = (*Wallet)(nil)
+)
+
+func newWallet(cfg Config, env providers.Env) (*Wallet, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	gw, err := gateway.New(gateway.Options{
+		BaseURL: cfg.BaseURL, AuthKey: cfg.authKey, AccKey: cfg.accKey,
+		HTTP: env.Client(cfg.Timeout), Logger: env.Log(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("providers.easywallet: %w", err)
+	}
+	return &Wallet{cfg: cfg, gw: gw, log: env.Log().With("wallet", Name), now: env.Clock()}, nil
+}
+
+// Name is "easywallet".
+func (w *Wallet) Name() string { return Name }
+
+// Gateway is the wallet's gateway client (for health pages and tests).
+func (w *Wallet) Gateway() *gateway.Client { return w.gw }
+
+// ErrRequest is wrapped by every error about a payment request that cannot
+// be sent as it is.
+var ErrRequest = errors.New("easywallet request")
+
+// NewRef makes the merchant order number: the POS order number (letters,
+// digits, '-' and '_' kept) and a random suffix, so it is traceable to the
+// order and unique per payment. It also checks the request, so that a bad
+// one is refused before it is journaled.
+func (w *Wallet) NewRef(req providers.PayRequest, now time.Time) (providers.Ref, error) {
+	if err := checkPay(req); err != nil {
+		return nil, err
+	}
+	return providers.Ref{RefMerchantOrderNo: traceable(req.OrderNumber, MaxOrderNo-9) + "-" + randHex(4)}, nil
+}
+
+func checkPay(req providers.PayRequest) error {
+	switch {
+	case req.Amount <= 0:
+		return fmt.Errorf("%w: amount %d is not above zero: charge at least 1 TWD", ErrRequest, req.Amount)
+	case req.Undiscountable < 0 || req.Undiscountable > req.Amount:
+		return fmt.Errorf("%w: undiscountable_amount %d is outside 0..%d: send the tobacco/alcohol total, at most the amount", ErrRequest, req.Undiscountable, req.Amount)
+	case strings.TrimSpace(req.OrderNumber) == "":
+		return fmt.Errorf("%w: order_number is empty: send the POS's order number", ErrRequest)
+	case req.Code == "":
+		return fmt.Errorf("%w: no payment code: scan the customer's EasyWallet barcode", ErrRequest)
+	}
+	return nil
+}
+
+// traceable keeps the characters of the order number a merchant order
+// number may safely hold, cut to max.
+func traceable(order string, max int) string {
+	var b strings.Builder
+	for _, r := range order {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
+			b.WriteRune(r)
+		}
+	}
+	s := b.String()
+	if s == "" {
+		s = "POS"
+	}
+	if len(s) > max {
+		s = s[len(s)-max:] // the end of an order number is what varies
+	}
+	return s
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// Pay sends the order; a resend (Attempt > 1) is identical but for
+// retry_time and requestDateTime.
+func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Outcome {
+	return w.send(ctx, req, max(req.Attempt-1, 0), "pay")
+}
+
+// Resolve settles an unknown outcome by EasyWallet's rule: resend the
+// identical order with retry_time + 1. If the first send arrived, the
+// answer repeats its result with isDuplicatedPaymentRequest; if it did not,
+// this send is the payment.
+func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) providers.Outcome {
+	return w.send(ctx, req, max(req.Attempt-1, 1), "resolve")
+}
+
+func (w *Wallet) send(ctx context.Context, req providers.PayRequest, retry int, op string) providers.Outcome {
+	body, err := w.payBody(req, retry)
+	if err != nil {
+		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
+	}
+	resp, err := w.gw.Post(ctx, PayPath, body)
+	var out providers.Outcome
+	if err != nil {
+		out = gateway.Outcome(err)
+	} else {
+		out = PayOutcome(resp.Status, resp.Body, body.Order)
+	}
+	out.Message = w.scrub(out.Message, req.Code)
+	w.log.InfoContext(ctx, "easywallet "+op, "payment", req.PaymentID, "merchant_order_no", body.Order.MerchantOrderNo,
+		"code", mask.Code(req.Code), "amount", req.Amount, "retry_time", retry,
+		"outcome", out.Kind.String(), "return_code", out.Code, "duplicate", out.Duplicate, "message", out.Message)
+	return out
+}
+
+func (w *Wallet) scrub(msg, code string) string {
+	if code != "" {
+		msg = strings.ReplaceAll(msg, code, mask.Code(code))
+	}
+	return w.gw.Scrub(msg)
+}
+
+func (w *Wallet) payBody(req providers.PayRequest, retry int) (PayBody, error) {
+	if err := checkPay(req); err != nil {
+		return PayBody{}, err
+	}
+	no := req.Ref[RefMerchantOrderNo]
+	if no == "" {
+		return PayBody{}, fmt.Errorf("%w: the payment's ref has no %s: it was not made by this wallet's NewRef", ErrRequest, RefMerchantOrderNo)
+	}
+	items := make([]OrderItem, 0, len(req.Items))
+	for _, it := range req.Items {
+		items = append(items, OrderItem{Item: it.Name, Qty: it.Quantity, UnitPrice: it.UnitPrice, Subtotal: it.Subtotal})
+	}
+	return PayBody{
+		RequestDateTime: FormatTime(w.now()),
+		RetryTime:       retry,
+		Order: Order{
+			MerchantOrderNo:           no,
+			Currency:                  "TWD",
+			OrderDesc:                 req.Description,
+			OrderTitle:                w.cfg.OrderTitle,
+			TradeType:                 TradeImmediate,
+			OrderAmount:               req.Amount,
+			RebateNotApplicableAmount: req.Undiscountable,
+			PaymentBarCode:            req.Code,
+			BranchCode:                w.cfg.BranchCode,
+			BranchName:                w.cfg.BranchName,
+			PosSN:                     w.cfg.PosSN,
+			OrderItems:                items,
+		},
+	}, nil
+}
+
+// PayOutcome classifies the answer to a pay request for order sent.
+func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
+	if status >= 500 {
+		return providers.Outcome{Kind: providers.Unknown, Code: fmt.Sprint(status), Message: fmt.Sprintf("the gateway answered HTTP %d: the payment may or may not have gone through", status)}
+	}
+	if status == http.StatusForbidden {
+		return providers.Outcome{Kind: providers.ConfigError, Code: "403", Message: "the gateway refused this account EasyWallet payments (HTTP 403): ask the gateway to enable EasyWallet for these keys"}
+	}
+	a, err := ParseAnswer(body)
+	if err != nil {
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d: %v", status, err)}
+	}
+	code := string(a.ReturnCode)
+	if code == "" {
+		msg := string(a.Message)
+		if msg == "" {
+			msg = "no returnCode"
+		}
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a returnCode: %s", status, clip(msg))}
+	}
+	if code != ReturnOK {
+		// EasyWallet publishes no other codes: every one it answers is its
+		// refusal of this order, which a new scan may overcome.
+		msg := string(a.ReturnMsg)
+		if msg == "" {
+			msg = "EasyWallet refused the payment"
+		}
+		return providers.Outcome{Kind: providers.Declined, Code: code, Message: clip(msg), RetryScan: true}
+	}
+	d := a.Data
+	if d == nil {
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "a success answer without data: the order's state is unknown"}
+	}
+	if d.MerchantOrderNo != "" && string(d.MerchantOrderNo) != sent.MerchantOrderNo {
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", clip(string(d.MerchantOrderNo)), sent.MerchantOrderNo)}
+	}
+	if d.OrderAmount != nil && int64(*d.OrderAmount) != sent.OrderAmount {
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer's orderAmount %d differs from the %d sent: check the order with EasyWallet", *d.OrderAmount, sent.OrderAmount)}
+	}
+	st := string(d.OrderStatus)
+	switch st {
+	case StatusPaymentReceived, StatusCompleted, StatusRefundProcessing, StatusRefundCompleted:
+		// Refund states only come back on a duplicate after a refund: the
+		// payment itself did happen.
+		out := providers.Outcome{
+			Kind: providers.Approved, Code: code, Message: "paid",
+			TransactionID: string(d.PaymentNo), PaymentMethod: string(d.PaymentMethod),
+			AmountPaid: sent.OrderAmount, Duplicate: bool(d.IsDuplicatedPaymentRequest),
+		}
+		if out.TransactionID == "" {
+			out.TransactionID = string(d.OrderNo)
+		}
+		if d.PaymentAmount != nil {
+			out.AmountPaid = int64(*d.PaymentAmount)
+		}
+		if d.Point != nil {
+			out.Discount = int64(*d.Point)
+		}
+		if d.EInvoiceCarrier != nil {
+			out.Carrier = string(d.EInvoiceCarrier.EInvoiceCarrierNo)
+		}
+		return out
+	case StatusCancelled:
+		return providers.Outcome{Kind: providers.Declined, Code: st, Message: "EasyWallet cancelled the order", RetryScan: true, Duplicate: bool(d.IsDuplicatedPaymentRequest)}
+	}
+	return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the order is in state %q, not paid yet", clip(st))}
+}
+
+func clip(s string) string {
+	const n = 200
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// NewRefundRef makes the refund's own order number: the payment's merchant
+// order number and a random suffix.
+func (w *Wallet) NewRefundRef(req providers.RefundRequest, now time.Time) (providers.Ref, error) {
+	if err := checkRefund(req); err != nil {
+		return nil, err
+	}
+	base := req.Payment.Ref[RefMerchantOrderNo]
+	return providers.Ref{RefRefundOrderNo: base + "R" + randHex(4)}, nil
+}
+
+func checkRefund(req providers.RefundRequest) error {
+	switch {
+	case req.Amount <= 0:
+		return fmt.Errorf("%w: refund amount %d is not above zero: refund at least 1 TWD", ErrRequest, req.Amount)
+	case req.Payment.Ref[RefMerchantOrderNo] == "":
+		return fmt.Errorf("%w: the payment has no %s: only EasyWallet payments made by scanpay can be refunded here", ErrRequest, RefMerchantOrderNo)
+	}
+	return nil
+}
+
+// PartialRefunds is true by guess: the refund call itself is a guess (see
+// DefaultRefundPath) and carries an amount.
+func (w *Wallet) PartialRefunds() bool { return true }
+
+// Refund sends the refund call (a GUESS, see DefaultRefundPath). Resending
+// with the same Ref sends the same refundOrderNo, which the wallet is
+// expected to recognise.
+func (w *Wallet) Refund(ctx context.Context, req providers.RefundRequest) providers.Outcome {
+	if err := checkRefund(req); err != nil {
+		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
+	}
+	if req.Ref[RefRefundOrderNo] == "" {
+		return providers.Outcome{Kind: providers.ConfigError, Message: fmt.Sprintf("%v: the refund's ref has no %s: it was not made by NewRefundRef", ErrRequest, RefRefundOrderNo)}
+	}
+	body := RefundBody{
+		RequestDateTime: FormatTime(w.now()),
+		MerchantOrderNo: req.Payment.Ref[RefMerchantOrderNo],
+		RefundAmount:    req.Amount,
+		RefundOrderNo:   req.Ref[RefRefundOrderNo],
+	}
+	resp, err := w.gw.Post(ctx, w.cfg.RefundPath, body)
+	var out providers.Outcome
+	if err != nil {
+		out = gateway.Outcome(err)
+	} else {
+		out = RefundOutcome(resp.Status, resp.Body, body)
+	}
+	out.Message = w.scrub(out.Message, req.Payment.Code)
+	w.log.InfoContext(ctx, "easywallet refund", "refund", req.RefundID, "merchant_order_no", body.MerchantOrderNo,
+		"refund_order_no", body.RefundOrderNo, "amount", req.Amount, "outcome", out.Kind.String(), "return_code", out.Code, "message", out.Message)
+	return out
+}
+
+// RefundOutcome classifies the answer to a refund request.
+func RefundOutcome(status int, body []byte, sent RefundBody) providers.Outcome {
+	if status >= 500 {
+		return providers.Outcome{Kind: providers.Unknown, Code: fmt.Sprint(status), Message: fmt.Sprintf("the gateway answered HTTP %d: the refund may or may not have gone through", status)}
+	}
+	if status == http.StatusNotFound {
+		return providers.Outcome{Kind: providers.ConfigError, Code: "404", Message: "the gateway has no refund call at the configured refund_path (HTTP 404): that path is a guess; set providers.easywallet.refund_path to the one the gateway documents"}
+	}
+	a, err := ParseAnswer(body)
+	if err != nil {
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d: %v", status, err)}
+	}
+	code := string(a.ReturnCode)
+	switch {
+	case code == "":
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a returnCode: %s", status, clip(string(a.Message)))}
+	case code != ReturnOK:
+		msg := string(a.ReturnMsg)
+		if msg == "" {
+			msg = "EasyWallet refused the refund"
+		}
+		return providers.Outcome{Kind: providers.Declined, Code: code, Message: clip(msg)}
+	}
+	out := providers.Outcome{Kind: providers.Approved, Code: code, Message: "refunded", TransactionID: sent.RefundOrderNo, AmountPaid: sent.RefundAmount}
+	if d := a.Data; d != nil {
+		if d.RefundAmount != nil && int64(*d.RefundAmount) != sent.RefundAmount {
+			return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer refunds %d, not the %d asked: check the order with EasyWallet", *d.RefundAmount, sent.RefundAmount)}
+		}
+		out.Duplicate = bool(d.IsDuplicatedPaymentRequest)
+	}
+	return out
+}
+
+// Health logs in to the gateway: it proves the address and the keys
+// without charging anyone.
+func (w *Wallet) Health(ctx context.Context) error {
+	return w.gw.Login(ctx)
+}
