@@ -1,0 +1,290 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scanpay/scanpay/edge/events"
+	"github.com/scanpay/scanpay/edge/hooks"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/store"
+)
+
+// WalletSetup is one enabled wallet and its limits.
+type WalletSetup struct {
+	Wallet providers.Wallet
+	Limits providers.Limits
+}
+
+// Config is everything the engine runs with. cmd/scanpay builds it from the
+// TOML file.
+type Config struct {
+	Journal     *store.Journal
+	Wallets     map[string]WalletSetup // by registry name; a classified code whose wallet is absent → ErrWalletNotEnabled
+	Classifier  *providers.Classifier
+	Lanes       []string      // configured terminal_ids; empty = any lane accepted
+	Hooks       []hooks.Hook  // built from []hooks.Config
+	Workers     int           // dispatch pool size, default 8
+	ScanHold    time.Duration // scan-then-amount: how long a wallet code scanned first is held (default 30s)
+	ScanTimeout time.Duration // awaiting_scan → cancelled after this (default 5m)
+	Retention   time.Duration // prune final payments older than this (default 90 days; 0 = default)
+	Sandbox     bool
+	Logger      *slog.Logger
+	Now         func() time.Time
+
+	// Retry paces resends of a request that provably never reached the
+	// wallet (inside the code's lifetime). Default 250ms doubling to 5s.
+	Retry Backoff
+	// Resolve paces the settling of unknown outcomes, reversals and
+	// refund resends. Default 1s doubling to 60s.
+	Resolve Backoff
+	// HookRetry paces failed receipt deliveries. Default 2s doubling to 5m.
+	HookRetry Backoff
+	// Poll is how often the hook outbox and the journal are swept for due
+	// work that no timer holds (after a restart, a clock jump). Default 1s
+	// for the outbox; the journal sweep runs every 10 Polls.
+	Poll time.Duration
+}
+
+// Backoff is an exponential delay with jitter: Min doubling per attempt,
+// capped at Max.
+type Backoff struct {
+	Min, Max time.Duration
+}
+
+// Delay is the pause before attempt n+1 after n attempts (n >= 1), with
+// ±20% jitter so that lanes retrying together spread out.
+func (b Backoff) Delay(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	d := b.Min
+	for i := 1; i < n && d < b.Max; i++ {
+		d *= 2
+	}
+	if d > b.Max {
+		d = b.Max
+	}
+	j := time.Duration(rand.Int64N(int64(d)/5 + 1))
+	if rand.IntN(2) == 0 {
+		return d - j
+	}
+	return d + j
+}
+
+func (b Backoff) orDefault(min, max time.Duration) Backoff {
+	if b.Min <= 0 {
+		b.Min = min
+	}
+	if b.Max < b.Min {
+		b.Max = max
+		if b.Max < b.Min {
+			b.Max = b.Min
+		}
+	}
+	return b
+}
+
+// Engine runs payments from checkout to a final, journaled state.
+type Engine struct {
+	cfg     Config
+	j       *store.Journal
+	log     *slog.Logger
+	now     func() time.Time
+	lanes   *lanes
+	sched   *scheduler
+	bus     *events.Bus[Event]
+	hooks   map[string]hooks.Hook
+	laneSet map[string]bool
+
+	watchMu sync.Mutex
+	watch   map[string]chan struct{}
+
+	healthMu  sync.Mutex
+	hookState map[string]string
+	problems  map[string]string // key → problem, for Health
+
+	outboxKick chan struct{}
+	running    atomic.Bool
+	runCtx     context.Context // the context workers' wallet calls descend from
+}
+
+// New checks cfg and builds an engine. Nothing runs until Run.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Journal == nil {
+		return nil, errors.New("edge: Config.Journal is nil: open the journal (store.Open) first")
+	}
+	if cfg.Classifier == nil {
+		return nil, errors.New("edge: Config.Classifier is nil: build one with providers.NewClassifier(providers.DefaultRules())")
+	}
+	for name, w := range cfg.Wallets {
+		if w.Wallet == nil {
+			return nil, fmt.Errorf("edge: wallet %q has no implementation: open it from its provider config", name)
+		}
+		if w.Limits.CodeTTL <= 0 || w.Limits.Timeout <= 0 {
+			return nil, fmt.Errorf("edge: wallet %q has no code_ttl or timeout: set providers.%s.code_ttl and timeout (the provider's Limits())", name, name)
+		}
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.ScanHold <= 0 {
+		cfg.ScanHold = 30 * time.Second
+	}
+	if cfg.ScanTimeout <= 0 {
+		cfg.ScanTimeout = 5 * time.Minute
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 90 * 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	cfg.Retry = cfg.Retry.orDefault(250*time.Millisecond, 5*time.Second)
+	cfg.Resolve = cfg.Resolve.orDefault(time.Second, time.Minute)
+	cfg.HookRetry = cfg.HookRetry.orDefault(2*time.Second, 5*time.Minute)
+	e := &Engine{
+		cfg:        cfg,
+		j:          cfg.Journal,
+		log:        cfg.Logger,
+		now:        cfg.Now,
+		lanes:      newLanes(),
+		sched:      newScheduler(),
+		bus:        events.New[Event](0),
+		hooks:      map[string]hooks.Hook{},
+		laneSet:    map[string]bool{},
+		watch:      map[string]chan struct{}{},
+		hookState:  map[string]string{},
+		problems:   map[string]string{},
+		outboxKick: make(chan struct{}, 1),
+		runCtx:     context.Background(),
+	}
+	for _, h := range cfg.Hooks {
+		if _, dup := e.hooks[h.Name()]; dup {
+			return nil, fmt.Errorf("edge: two hooks are named %q: give each [[hooks]] its own name", h.Name())
+		}
+		e.hooks[h.Name()] = h
+		e.hookState[h.Name()] = "ok"
+	}
+	for _, l := range cfg.Lanes {
+		e.laneSet[l] = true
+	}
+	return e, nil
+}
+
+// Run recovers every unfinished payment, refund and receipt from the
+// journal, then dispatches until ctx ends. Requests already out to a wallet
+// when ctx ends are allowed to finish (each within its wallet's timeout) and
+// their outcome is journaled before Run returns, so the journal can be
+// closed right after.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.running.CompareAndSwap(false, true) {
+		return errors.New("edge: Run called twice")
+	}
+	if err := e.recover(); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for range e.cfg.Workers {
+		wg.Go(e.worker)
+	}
+	bg, stop := context.WithCancel(ctx)
+	defer stop()
+	wg.Go(func() { e.outboxLoop(bg) })
+	wg.Go(func() { e.sweepLoop(bg) })
+	<-ctx.Done()
+	e.sched.close()
+	wg.Wait()
+	return nil
+}
+
+// recover resumes every non-final payment where it stood (DESIGN.md rule 5).
+func (e *Engine) recover() error {
+	pending, err := e.j.Pending()
+	if err != nil {
+		return fmt.Errorf("edge: read unfinished payments from the journal %s: %w", e.j.Path(), err)
+	}
+	for _, p := range pending {
+		e.lanes.track(p)
+		e.sched.kick(paymentKey(p.ID))
+	}
+	refunds, err := e.j.PendingRefunds()
+	if err != nil {
+		return fmt.Errorf("edge: read unfinished refunds from the journal %s: %w", e.j.Path(), err)
+	}
+	for _, r := range refunds {
+		e.sched.kick(refundKey(r.ID))
+	}
+	if len(pending)+len(refunds) > 0 {
+		e.log.Info("resuming unfinished work from the journal", "payments", len(pending), "refunds", len(refunds))
+	}
+	return nil
+}
+
+// sweepLoop re-kicks due work that no timer holds, and prunes old payments.
+func (e *Engine) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(10 * e.cfg.Poll)
+	defer t.Stop()
+	lastPrune := time.Time{}
+	for {
+		now := e.now()
+		if now.Sub(lastPrune) > 6*time.Hour {
+			lastPrune = now
+			if n, err := e.j.Prune(now.Add(-e.cfg.Retention)); err != nil {
+				e.log.Warn("pruning old payments failed", "err", err)
+			} else if n > 0 {
+				e.log.Info("pruned final payments past retention", "count", n, "retention", e.cfg.Retention)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if pending, err := e.j.Pending(); err == nil {
+			for _, p := range pending {
+				if !p.NextTry.After(e.now()) && p.State != store.AwaitingScan {
+					e.sched.kick(paymentKey(p.ID))
+				}
+			}
+		}
+		if refunds, err := e.j.PendingRefunds(); err == nil {
+			for _, r := range refunds {
+				if !r.NextTry.After(e.now()) {
+					e.sched.kick(refundKey(r.ID))
+				}
+			}
+		}
+	}
+}
+
+// Subscribe streams scan, payment, device and hook events until ctx ends.
+// A subscriber that falls DefaultBuffer events behind loses the oldest
+// (counted in Health().Problems), so it can never stall the engine.
+func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.Subscribe(ctx) }
+
+func (e *Engine) publish(typ string, data any) {
+	e.bus.Publish(Event{Type: typ, At: e.now(), Data: data})
+}
+
+func (e *Engine) setProblem(key, problem string) {
+	e.healthMu.Lock()
+	defer e.healthMu.Unlock()
+	if problem == "" {
+		delete(e.problems, key)
+	} else {
+		e.problems[key] = problem
+	}
+}

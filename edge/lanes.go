@@ -1,0 +1,236 @@
+package edge
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/scanpay/scanpay/internal/mask"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/scanner"
+	"github.com/scanpay/scanpay/store"
+)
+
+// lanes is the in-memory picture of each lane: its unfinished payments
+// (rebuilt from the journal on start) and a code held for scan-then-amount
+// (memory only, by design: a held code is a credential not yet asked for).
+type lanes struct {
+	mu    sync.Mutex
+	byID map[string]*lane
+}
+
+type lane struct {
+	mu      sync.Mutex // serialises scans and checkouts on one lane
+	pmu     sync.Mutex // guards pending alone, so tracking never waits for a scan's commit
+	pending map[string]laneEntry
+	held    *heldCode
+}
+
+type laneEntry struct {
+	state   store.State
+	created time.Time
+}
+
+type heldCode struct {
+	code   string
+	class  providers.Classification
+	device string
+	until  time.Time
+}
+
+func newLanes() *lanes { return &lanes{byID: map[string]*lane{}} }
+
+func (ls *lanes) get(id string) *lane {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	l, ok := ls.byID[id]
+	if !ok {
+		l = &lane{pending: map[string]laneEntry{}}
+		ls.byID[id] = l
+	}
+	return l
+}
+
+// track records p's state on its lane (forgetting it once final).
+func (ls *lanes) track(p store.Payment) {
+	l := ls.get(p.TerminalID)
+	l.setState(p.ID, p.State, p.CreatedAt)
+}
+
+func (l *lane) setState(id string, s store.State, created time.Time) {
+	l.pmu.Lock()
+	defer l.pmu.Unlock()
+	if s.Final() {
+		delete(l.pending, id)
+		return
+	}
+	l.pending[id] = laneEntry{state: s, created: created}
+}
+
+// snapshot: the oldest payment awaiting a scan, and whether one is busy
+// (queued, in flight, unknown or being reversed) on the lane.
+func (l *lane) snapshot() (awaiting []string, busy bool) {
+	l.pmu.Lock()
+	defer l.pmu.Unlock()
+	type e struct {
+		id string
+		at time.Time
+	}
+	var list []e
+	for id, en := range l.pending {
+		if en.state == store.AwaitingScan {
+			list = append(list, e{id, en.created})
+		} else {
+			busy = true
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].at.Before(list[j].at) })
+	for _, x := range list {
+		awaiting = append(awaiting, x.id)
+	}
+	return awaiting, busy
+}
+
+// ScanEvent is the data of a "scan" event. Code is set only for codes that
+// are not credentials (product EANs, e-invoice and citizen carriers), which
+// the POS needs whole; anything that might be a payment code is masked.
+type ScanEvent struct {
+	Lane      string `json:"terminal_id"`
+	Device    string `json:"device,omitempty"`
+	Kind      string `json:"kind"` // as ScanResult.Kind
+	Class     string `json:"class"`
+	Code      string `json:"code,omitempty"`
+	Masked    string `json:"masked_code"`
+	PaymentID string `json:"payment_id,omitempty"`
+	Message   string `json:"message,omitempty"`
+	HeldUntil string `json:"held_until,omitempty"`
+}
+
+// plainClasses are codes that are no credential: passed to the POS whole.
+var plainClasses = map[string]bool{providers.ClassProduct: true, providers.ClassEInvoice: true, providers.ClassCitizen: true}
+
+func (e *Engine) checkLane(id string) error {
+	if id == "" {
+		return Errorf(ErrInvalidRequest, "terminal_id is empty: send the lane's terminal_id as configured in [[scanners]]")
+	}
+	if len(e.laneSet) > 0 && !e.laneSet[id] {
+		return Errorf(ErrUnknownTerminal, "terminal_id %q is not a configured lane: use one of the terminal_ids of the [[scanners]] tables, or add this lane to the configuration", id)
+	}
+	return nil
+}
+
+// Scan handles one scanned code on a lane: it triggers the payment waiting
+// there, is held for a checkout to come (scan-then-amount), or is passed to
+// the POS as an event when it is not a wallet's.
+func (e *Engine) Scan(ctx context.Context, s scanner.Scan) (ScanResult, error) {
+	if err := e.checkLane(s.Lane); err != nil {
+		return ScanResult{}, err
+	}
+	if s.Code == "" {
+		return ScanResult{}, Errorf(ErrInvalidRequest, "the scan has no code: send the scanned text in code")
+	}
+	masked := mask.Code(s.Code)
+	cls := e.cfg.Classifier.Classify(s.Code)
+	ev := ScanEvent{Lane: s.Lane, Device: s.Device, Class: cls.Class, Masked: masked}
+	res := ScanResult{Class: cls.Class, Masked: masked}
+	if !cls.Payment {
+		ev.Kind, res.Kind = "passthrough", "passthrough"
+		if plainClasses[cls.Class] {
+			ev.Code = s.Code
+		} else if cls.Class != providers.ClassUnknown && cls.Class != providers.ClassAmbiguous {
+			ev.Message = fmt.Sprintf("this looks like a %s code, which scanpay does not support", cls.Class)
+		}
+		e.publish("scan", ev)
+		return res, nil
+	}
+	w, ok := e.wallet(cls.Wallet)
+	if !ok {
+		ev.Kind, res.Kind = "passthrough", "passthrough"
+		ev.Message = fmt.Sprintf("a %s code, but %s is not enabled here", cls.Wallet, cls.Wallet)
+		e.publish("scan", ev)
+		return res, Errorf(ErrWalletNotEnabled, "the code is a %s payment code but %s is not enabled: ask the customer for another wallet, or configure [providers.%s]", cls.Wallet, cls.Wallet, cls.Wallet)
+	}
+	l := e.lanes.get(s.Lane)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	awaiting, busy := l.snapshot()
+	if busy {
+		ev.Kind, res.Kind = "ignored", "ignored"
+		ev.Message = "a payment is already being charged on this lane; the scan was not used"
+		e.publish("scan", ev)
+		return res, nil
+	}
+	for _, id := range awaiting {
+		p, err := e.attachCode(id, s.Code, cls, w)
+		if err != nil {
+			if ErrorCode(err) == ErrUnavailable {
+				return ScanResult{}, err
+			}
+			continue // cancelled or timed out meanwhile: try the next
+		}
+		ev.Kind, res.Kind, ev.PaymentID, res.PaymentID = "payment", "payment", p.ID, p.ID
+		e.publish("scan", ev)
+		e.sched.kick(paymentKey(p.ID))
+		return res, nil
+	}
+	until := e.now().Add(e.cfg.ScanHold)
+	l.held = &heldCode{code: s.Code, class: cls, device: s.Device, until: until}
+	ev.Kind, res.Kind = "held", "held"
+	ev.HeldUntil = until.UTC().Format(time.RFC3339)
+	e.publish("scan", ev)
+	return res, nil
+}
+
+// attachCode moves an awaiting payment to queued with its code, its code
+// lifetime and its wallet identifiers, all in one commit.
+func (e *Engine) attachCode(id, code string, cls providers.Classification, w WalletSetup) (store.Payment, error) {
+	p, err := e.j.Get(id)
+	if err != nil {
+		return p, journalErr(err)
+	}
+	now := e.now()
+	if p.State != store.AwaitingScan {
+		return p, Errorf(ErrConflict, "payment %s is %s", id, p.State)
+	}
+	if !now.Before(p.ScanBy) {
+		e.move(p.ID, []store.State{store.AwaitingScan}, store.Cancelled,
+			fmt.Sprintf("no payment code was scanned within %s", e.cfg.ScanTimeout), nil)
+		return p, Errorf(ErrConflict, "payment %s waited too long for a scan", id)
+	}
+	req := payRequest(p)
+	req.Code = code
+	ref, err := w.Wallet.NewRef(req, now)
+	if err != nil {
+		return p, Errorf(ErrInvalidRequest, "wallet %s cannot take this payment: %v", cls.Wallet, err)
+	}
+	return e.move(id, []store.State{store.AwaitingScan}, store.Queued, "code scanned: "+cls.Wallet, func(q *store.Payment) error {
+		withCode(q, code, cls.Wallet, ref, now.Add(w.Limits.CodeTTL))
+		return nil
+	})
+}
+
+func withCode(q *store.Payment, code, wallet string, ref providers.Ref, expires time.Time) {
+	q.Wallet = wallet
+	q.FullCode = code
+	q.MaskedCode = mask.Code(code)
+	q.WalletRef = map[string]string(ref)
+	q.CodeExpires = expires
+	q.NextTry = time.Time{}
+}
+
+// takeHeld removes and returns a lane's held code if it is still fresh.
+func (l *lane) takeHeld(now time.Time) *heldCode {
+	h := l.held
+	l.held = nil
+	if h == nil || !now.Before(h.until) {
+		return nil
+	}
+	return h
+}
+
+// Device publishes a scanner's device event.
+func (e *Engine) Device(ev scanner.DeviceEvent) {
+	e.publish("device", ev)
+}

@@ -1,0 +1,206 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/store"
+)
+
+// Refund gives back amount TWD of an approved payment (0 = everything that
+// remains). The refund is journaled with its own identifiers before it is
+// sent; the answer is the refund once final, or as it stands after the
+// wallet's timeout (it then finishes in the background, see Payment).
+func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundView, error) {
+	p, err := e.j.Get(id)
+	if err != nil {
+		return RefundView{}, journalErr(err)
+	}
+	switch p.State {
+	case store.Approved:
+	case store.Refunded:
+		return RefundView{}, Errorf(ErrRefundRefused, "payment %s is already refunded in full", id)
+	default:
+		return RefundView{}, Errorf(ErrConflict, "payment %s is %s: only an approved payment can be refunded", id, p.State)
+	}
+	w, ok := e.wallet(p.Wallet)
+	if !ok {
+		return RefundView{}, Errorf(ErrRefundRefused, "wallet %s is not enabled: enable it again to refund payment %s", p.Wallet, id)
+	}
+	refunder, ok := w.Wallet.(providers.Refunder)
+	if !ok {
+		return RefundView{}, Errorf(ErrRefundRefused, "wallet %s cannot refund: cancel the payment instead (it is voided)", p.Wallet)
+	}
+	held, err := e.j.Refunds(id)
+	if err != nil {
+		return RefundView{}, journalErr(err)
+	}
+	remaining := p.Amount
+	for _, r := range held {
+		if r.State != store.RefundFailed {
+			remaining -= r.Amount
+		}
+	}
+	switch {
+	case amount < 0:
+		return RefundView{}, Errorf(ErrInvalidRequest, "amount is %d: send a positive number of TWD, or 0 for everything that remains", amount)
+	case amount == 0:
+		amount = remaining
+	}
+	if amount > remaining || remaining <= 0 {
+		return RefundView{}, Errorf(ErrRefundRefused, "refund of %d TWD is more than the %d TWD left to refund on payment %s", amount, max(remaining, 0), id)
+	}
+	full := amount == p.Amount-p.RefundedAmount
+	if !full && !refunder.PartialRefunds() {
+		return RefundView{}, Errorf(ErrRefundRefused, "wallet %s refunds only in full: refund %d TWD (everything that remains)", p.Wallet, p.Amount-p.RefundedAmount)
+	}
+	now := e.now()
+	rid := uuid.NewString()
+	rr := providers.RefundRequest{RefundID: rid, Payment: payRequest(p), Approval: approval(p), Amount: amount, Full: full, CreatedAt: now}
+	ref, err := refunder.NewRefundRef(rr, now)
+	if err != nil {
+		return RefundView{}, Errorf(ErrRefundRefused, "wallet %s cannot make this refund: %v", p.Wallet, err)
+	}
+	_, err = e.j.CreateRefund(store.Refund{ID: rid, PaymentID: id, Amount: amount, State: store.RefundPending,
+		WalletRef: map[string]string(ref), CreatedAt: now, UpdatedAt: now})
+	switch {
+	case errors.Is(err, store.ErrRefundExceeds):
+		return RefundView{}, &Error{Code: ErrRefundRefused, Message: "the refund is more than what is left to refund", Err: err}
+	case errors.Is(err, store.ErrNotRefundable):
+		return RefundView{}, &Error{Code: ErrConflict, Message: "the payment is no longer refundable (it changed meanwhile)", Err: err}
+	case err != nil:
+		return RefundView{}, journalErr(err)
+	}
+	e.log.Info("refund", "payment", id, "refund", rid, "amount", amount)
+	e.sched.kick(refundKey(rid))
+	return e.waitRefund(ctx, rid, w.Limits.Timeout+2*time.Second)
+}
+
+func (e *Engine) waitRefund(ctx context.Context, rid string, d time.Duration) (RefundView, error) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		ch := e.watchCh(refundKey(rid))
+		r, err := e.j.GetRefund(rid)
+		if err != nil {
+			return RefundView{}, journalErr(err)
+		}
+		if r.State.Final() {
+			return refundView(r), nil
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return refundView(r), nil
+		case <-ctx.Done():
+			return refundView(r), nil
+		}
+	}
+}
+
+// stepRefund does the next thing owed on a refund: pending → in_flight
+// (write-ahead) → sent; in_flight after a crash → unknown; unknown → resent
+// with the same identifiers until definite.
+func (e *Engine) stepRefund(id string) {
+	r, err := e.j.GetRefund(id)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			e.sched.at(refundKey(id), e.now().Add(e.cfg.Resolve.Max), e.now())
+		}
+		return
+	}
+	if r.State.Final() {
+		return
+	}
+	now := e.now()
+	if r.NextTry.After(now) {
+		e.sched.at(refundKey(id), r.NextTry, now)
+		return
+	}
+	p, err := e.j.Get(r.PaymentID)
+	if err != nil {
+		e.sched.at(refundKey(id), now.Add(e.cfg.Resolve.Max), now)
+		return
+	}
+	w, ok := e.wallet(p.Wallet)
+	refunder, can := w.Wallet.(providers.Refunder)
+	if !ok || !can {
+		e.setProblem("refund:"+id, fmt.Sprintf("refund %s of payment %s cannot be sent: wallet %s is not enabled or cannot refund", id, p.ID, p.Wallet))
+		e.sched.at(refundKey(id), now.Add(e.cfg.Resolve.Max), now)
+		return
+	}
+	if r.State == store.RefundInFlight {
+		// Crashed with the request out: it may have reached the wallet.
+		if _, err := e.moveRefund(id, store.RefundInFlight, store.RefundUnknown, "interrupted while the request was out; resending with the same identifiers", nil); err == nil {
+			e.sched.kick(refundKey(id))
+		}
+		return
+	}
+	from := r.State
+	to := store.RefundInFlight
+	if from == store.RefundUnknown {
+		to = store.RefundUnknown
+	}
+	next := now.Add(e.cfg.Resolve.Delay(r.Attempts + 1))
+	r, err = e.moveRefund(id, from, to, "sending to "+p.Wallet, func(q *store.Refund) error {
+		q.Attempts++
+		q.NextTry = next
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	req := providers.RefundRequest{RefundID: r.ID, Payment: payRequest(p), Approval: approval(p), Amount: r.Amount,
+		Full: r.Amount == p.Amount-p.RefundedAmount, Ref: providers.Ref(r.WalletRef), Attempt: r.Attempts, CreatedAt: r.CreatedAt}
+	ctx, cancel := e.callCtx(w)
+	out := refunder.Refund(ctx, req)
+	cancel()
+	e.log.Info("refund answered", "payment", p.ID, "refund", id, "kind", out.Kind.String(), "status", out.Code)
+	switch out.Kind {
+	case providers.Approved, providers.Voided:
+		e.setProblem("refund:"+id, "")
+		e.moveRefund(id, to, store.RefundSucceeded, "refunded by the wallet", refundAnswer(out))
+	case providers.Declined, providers.ConfigError:
+		e.moveRefund(id, to, store.RefundFailed, "refused by the wallet: "+out.Message, refundAnswer(out))
+	default:
+		if _, err := e.moveRefund(id, to, store.RefundUnknown, "no definite answer ("+out.Message+"); resending", nil); err == nil {
+			e.sched.at(refundKey(id), next, e.now())
+		}
+	}
+}
+
+func refundAnswer(out providers.Outcome) func(*store.Refund) error {
+	return func(r *store.Refund) error {
+		r.Answer = store.WalletAnswer{Code: out.Code, Message: out.Message, TransactionID: out.TransactionID,
+			PaymentMethod: out.PaymentMethod, AmountPaid: out.AmountPaid}
+		return nil
+	}
+}
+
+func (e *Engine) moveRefund(id string, from, to store.RefundState, reason string, mut func(*store.Refund) error) (store.Refund, error) {
+	var hooks []string
+	if to == store.RefundSucceeded {
+		hooks = e.hooksFor(store.Refunded)
+	}
+	r, p, err := e.j.TransitionRefund(id, store.RefundTransition{From: []store.RefundState{from}, To: to, Reason: reason, Mutate: mut, Hooks: hooks})
+	if err != nil {
+		var se *store.RefundStateError
+		if !errors.As(err, &se) {
+			e.log.Error("journal refused a refund transition; will retry", "refund", id, "err", err)
+			e.sched.at(refundKey(id), e.now().Add(e.cfg.Resolve.Min), e.now())
+		}
+		return r, err
+	}
+	e.notify(refundKey(id))
+	if from != to {
+		e.changed(p, true)
+	}
+	if len(hooks) > 0 {
+		e.kickOutbox()
+	}
+	return r, nil
+}

@@ -1,0 +1,126 @@
+package edge
+
+import (
+	"sync"
+	"time"
+)
+
+// scheduler hands keys of due work ("p:<id>", "r:<id>") to workers. A key is
+// never worked on by two workers at once: a kick for a key being worked on
+// is remembered and served when the worker is done. Duplicate kicks are
+// harmless because every step re-reads the journal and acts on what it says.
+type scheduler struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []string
+	queued map[string]bool
+	active map[string]bool
+	again  map[string]bool
+	timers map[string]timer
+	closed bool
+}
+
+type timer struct {
+	t    *time.Timer
+	when time.Time
+}
+
+func newScheduler() *scheduler {
+	s := &scheduler{queued: map[string]bool{}, active: map[string]bool{}, again: map[string]bool{}, timers: map[string]timer{}}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
+
+func paymentKey(id string) string { return "p:" + id }
+func refundKey(id string) string  { return "r:" + id }
+
+// kick makes key due now.
+func (s *scheduler) kick(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kickLocked(key)
+}
+
+func (s *scheduler) kickLocked(key string) {
+	switch {
+	case s.closed:
+	case s.active[key]:
+		s.again[key] = true
+	case s.queued[key]:
+	default:
+		s.queued[key] = true
+		s.queue = append(s.queue, key)
+		s.cond.Signal()
+	}
+}
+
+// at makes key due at when (now if it has passed). An earlier timer for the
+// same key wins; the step it triggers re-arms any later one.
+func (s *scheduler) at(key string, when time.Time, now time.Time) {
+	d := when.Sub(now)
+	if d <= 0 {
+		s.kick(key)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	if old, ok := s.timers[key]; ok {
+		if !old.when.After(when) {
+			return
+		}
+		old.t.Stop()
+	}
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if cur, ok := s.timers[key]; ok && cur.t == t {
+			delete(s.timers, key)
+		}
+		s.kickLocked(key)
+	})
+	s.timers[key] = timer{t: t, when: when}
+}
+
+// next blocks until a key is due and marks it active; false once closed.
+func (s *scheduler) next() (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.queue) == 0 && !s.closed {
+		s.cond.Wait()
+	}
+	if s.closed {
+		return "", false
+	}
+	key := s.queue[0]
+	s.queue = s.queue[1:]
+	delete(s.queued, key)
+	s.active[key] = true
+	return key, true
+}
+
+// done releases key, re-queueing it if it was kicked meanwhile.
+func (s *scheduler) done(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.active, key)
+	if s.again[key] {
+		delete(s.again, key)
+		s.kickLocked(key)
+	}
+}
+
+// close stops handing out work; workers finish their current step.
+func (s *scheduler) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, t := range s.timers {
+		t.t.Stop()
+	}
+	s.timers = map[string]timer{}
+	s.cond.Broadcast()
+}
