@@ -17,7 +17,7 @@ import (
 // (rebuilt from the journal on start) and a code held for scan-then-amount
 // (memory only, by design: a held code is a credential not yet asked for).
 type lanes struct {
-	mu    sync.Mutex
+	mu   sync.Mutex
 	byID map[string]*lane
 }
 
