@@ -1,0 +1,181 @@
+package posapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Defaults of the [api] table.
+const (
+	DefaultListen  = "127.0.0.1:8727"
+	DefaultMaxBody = 64 << 10
+	DefaultMaxWait = 60 * time.Second
+)
+
+// Config is the [api] TOML table.
+type Config struct {
+	Listen         string        `toml:"listen"`          // loopback host:port; default 127.0.0.1:8727
+	Socket         string        `toml:"socket"`          // optional Unix socket path (Linux), mode 0660
+	TokenFile      string        `toml:"token_file"`      // created at first start, owner-only
+	AllowedOrigins []string      `toml:"allowed_origins"` // browser origins allowed to call the API
+	MaxBody        int64         `toml:"max_body"`        // bytes; default 64 KiB
+	MaxWait        time.Duration `toml:"max_wait"`        // cap for ?wait=; default 60s
+}
+
+// withDefaults fills the keys left empty.
+func (c Config) withDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.MaxBody == 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.MaxWait == 0 {
+		c.MaxWait = DefaultMaxWait
+	}
+	return c
+}
+
+// Validate checks the table; each error names the key and the fix.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	if err := checkLoopbackListen(c.Listen); err != nil {
+		errs = append(errs, err)
+	}
+	if c.TokenFile == "" {
+		errs = append(errs, errors.New(`api.token_file is empty: set it to a file path (for example "api-token" in the data folder); scanpay creates it, owner-only, at first start`))
+	}
+	if c.Socket != "" && runtime.GOOS != "linux" {
+		errs = append(errs, fmt.Errorf("api.socket = %q: Unix sockets are supported on Linux only; remove the key and use api.listen", c.Socket))
+	}
+	if c.MaxBody < 0 {
+		errs = append(errs, fmt.Errorf("api.max_body = %d is negative: remove it for the default (%d bytes) or set a positive size", c.MaxBody, DefaultMaxBody))
+	} else if c.MaxBody < 1024 {
+		errs = append(errs, fmt.Errorf("api.max_body = %d is too small for a checkout: set at least 1024 (default %d)", c.MaxBody, DefaultMaxBody))
+	}
+	if c.MaxWait < 0 {
+		errs = append(errs, fmt.Errorf("api.max_wait = %s is negative: remove it for the default (%s) or set a positive duration such as \"60s\"", c.MaxWait, DefaultMaxWait))
+	}
+	for i, o := range c.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			errs = append(errs, fmt.Errorf("api.allowed_origins[%d] = %q %w", i, o, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkLoopbackListen(listen string) error {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("api.listen = %q is not host:port: set it to \"127.0.0.1:8727\"", listen)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil || port == "" {
+		return fmt.Errorf("api.listen = %q has no valid port: set it to \"127.0.0.1:8727\"", listen)
+	}
+	if !isLoopbackHost(host) {
+		return fmt.Errorf("api.listen = %q is not a loopback address: the POS API must be reachable from this PC only; set it to \"127.0.0.1:8727\" (or \"[::1]:8727\")", listen)
+	}
+	return nil
+}
+
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New(`is not an origin: write it as scheme://host[:port], for example "http://localhost:3000" (no path, no "*")`)
+	}
+	return nil
+}
+
+// isLoopbackHost reports whether host (no port, brackets allowed) names
+// this machine: "localhost", a name under ".localhost", or a loopback IP.
+func isLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// LoadOrCreateToken returns the API token kept in path, creating the file
+// with 32 random bytes (hex) and owner-only permissions when it does not
+// exist. A token file others may read is refused: anyone who holds the
+// token can take payments.
+func LoadOrCreateToken(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("api.token_file is empty: set it to a file path; scanpay creates it at first start")
+	}
+	tok, err := readToken(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return tok, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("api.token_file %s: cannot create its folder: %w; create it or point api.token_file elsewhere", path, err)
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("api token: no randomness: %w", err)
+	}
+	tok = hex.EncodeToString(raw[:])
+	// Write a temporary file and link it into place: a crash never leaves a
+	// half-written token, and a second scanpay starting at the same moment
+	// keeps the first one's token instead of overwriting it.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".token-*")
+	if err != nil {
+		return "", fmt.Errorf("api.token_file %s: cannot write in its folder: %w; make the folder writable for the service user", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		tmp.Close()
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
+	}
+	if _, err := tmp.WriteString(tok + "\n"); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return readToken(path)
+		}
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
+	}
+	return tok, nil
+}
+
+func readToken(path string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("api.token_file %s is readable by other users (mode %v): run chmod 600 %s", path, info.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if len(tok) < 32 {
+		return "", fmt.Errorf("api.token_file %s holds no usable token (fewer than 32 characters): delete the file and restart scanpay to make a new one", path)
+	}
+	return tok, nil
+}

@@ -1,0 +1,264 @@
+package posapi
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/internal/mask"
+	"github.com/scanpay/scanpay/scanner"
+	"github.com/scanpay/scanpay/store"
+)
+
+// fakeEngine is a small in-memory engine with the engine's contract
+// (edge/api.go): enough to drive every route. The real engine is tested in
+// edge/ and end to end in e2e/.
+type fakeEngine struct {
+	mu       sync.Mutex
+	lanes    map[string]bool
+	payments map[string]*edge.PaymentView
+	order    []string
+	changed  chan struct{} // closed and replaced on every change
+	subs     map[chan edge.Event]bool
+	health   edge.Health
+	scans    []scanner.Scan
+	fail     error // when set, every payment call fails with it
+	now      time.Time
+}
+
+func newFakeEngine(lanes ...string) *fakeEngine {
+	f := &fakeEngine{
+		lanes:    map[string]bool{},
+		payments: map[string]*edge.PaymentView{},
+		changed:  make(chan struct{}),
+		subs:     map[chan edge.Event]bool{},
+		health:   edge.Health{OK: true, Pending: map[string]int{}, Hooks: map[string]string{}},
+		now:      time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC),
+	}
+	for _, l := range lanes {
+		f.lanes[l] = true
+	}
+	return f
+}
+
+func (f *fakeEngine) notifyLocked(v edge.PaymentView) {
+	close(f.changed)
+	f.changed = make(chan struct{})
+	for ch := range f.subs {
+		select {
+		case ch <- edge.Event{Type: "payment", At: f.now, Data: v}:
+		default:
+		}
+	}
+}
+
+func (f *fakeEngine) CreatePayment(ctx context.Context, req edge.CreateRequest) (edge.PaymentView, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return edge.PaymentView{}, false, f.fail
+	}
+	if req.TerminalID == "" || req.OrderNumber == "" || req.Amount <= 0 {
+		return edge.PaymentView{}, false, edge.Errorf(edge.ErrInvalidRequest, "terminal_id, order_number and a positive amount are required")
+	}
+	if !f.lanes[req.TerminalID] {
+		return edge.PaymentView{}, false, edge.Errorf(edge.ErrUnknownTerminal, "terminal_id %q is not a configured lane: add a [[scanners]] entry for it", req.TerminalID)
+	}
+	for _, id := range f.order {
+		p := f.payments[id]
+		if p.TerminalID == req.TerminalID && p.OrderNumber == req.OrderNumber && !p.Final {
+			return *p, false, nil
+		}
+	}
+	id := fmt.Sprintf("pay-%d", len(f.order)+1)
+	st := store.AwaitingScan
+	v := &edge.PaymentView{
+		ID: id, TerminalID: req.TerminalID, OrderNumber: req.OrderNumber, Amount: req.Amount,
+		Undiscountable: req.Undiscountable, Description: req.Description, Items: req.Items,
+		State: st, CreatedAt: f.now, UpdatedAt: f.now,
+		History: []store.Change{{State: st, At: f.now, Reason: "created by the POS"}},
+	}
+	if req.Barcode != "" {
+		v.State, v.MaskedCode, v.Wallet = store.Queued, mask.Code(req.Barcode), "jkopay"
+	}
+	f.payments[id] = v
+	f.order = append(f.order, id)
+	f.notifyLocked(*v)
+	return *v, true, nil
+}
+
+func (f *fakeEngine) Payment(ctx context.Context, id string) (edge.PaymentView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return edge.PaymentView{}, f.fail
+	}
+	p, ok := f.payments[id]
+	if !ok {
+		return edge.PaymentView{}, edge.Errorf(edge.ErrNotFound, "no payment %q: check the id returned by POST /v1/payments", id)
+	}
+	return *p, nil
+}
+
+func (f *fakeEngine) Wait(ctx context.Context, id string, d time.Duration) (edge.PaymentView, error) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		f.mu.Lock()
+		p, ok := f.payments[id]
+		changed := f.changed
+		var v edge.PaymentView
+		if ok {
+			v = *p
+		}
+		f.mu.Unlock()
+		if !ok {
+			return v, edge.Errorf(edge.ErrNotFound, "no payment %q", id)
+		}
+		if v.Final {
+			return v, nil
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return v, nil
+		case <-ctx.Done():
+			return v, ctx.Err()
+		}
+	}
+}
+
+// settle moves a payment to state, as the engine would after the wallet
+// answered.
+func (f *fakeEngine) settle(id string, st store.State) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.payments[id]
+	p.State, p.Final = st, st.Final()
+	p.History = append(p.History, store.Change{State: st, At: f.now, Reason: "wallet answered"})
+	f.notifyLocked(*p)
+}
+
+func (f *fakeEngine) Search(ctx context.Context, q edge.Query) ([]edge.PaymentView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []edge.PaymentView
+	for _, id := range f.order {
+		p := f.payments[id]
+		if (q.OrderNumber == "" || q.OrderNumber == p.OrderNumber) &&
+			(q.TerminalID == "" || q.TerminalID == p.TerminalID) &&
+			(q.State == "" || q.State == p.State) {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) Cancel(ctx context.Context, id string) (edge.PaymentView, error) {
+	f.mu.Lock()
+	p, ok := f.payments[id]
+	f.mu.Unlock()
+	if !ok {
+		return edge.PaymentView{}, edge.Errorf(edge.ErrNotFound, "no payment %q", id)
+	}
+	if p.State != store.AwaitingScan {
+		return edge.PaymentView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s: it can no longer be cancelled before a scan", id, p.State)
+	}
+	f.settle(id, store.Cancelled)
+	return f.Payment(ctx, id)
+}
+
+func (f *fakeEngine) Refund(ctx context.Context, id string, amount int64) (edge.RefundView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.payments[id]
+	if !ok {
+		return edge.RefundView{}, edge.Errorf(edge.ErrNotFound, "no payment %q", id)
+	}
+	if p.State != store.Approved {
+		return edge.RefundView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s: only an approved payment can be refunded", id, p.State)
+	}
+	if amount > p.Amount-p.RefundedAmount {
+		return edge.RefundView{}, edge.Errorf(edge.ErrRefundRefused, "NT$%d is more than the NT$%d left to refund", amount, p.Amount-p.RefundedAmount)
+	}
+	p.RefundedAmount += amount
+	r := edge.RefundView{ID: fmt.Sprintf("%s-r%d", id, len(p.Refunds)+1), PaymentID: id, Amount: amount,
+		State: store.RefundSucceeded, CreatedAt: f.now, UpdatedAt: f.now}
+	p.Refunds = append(p.Refunds, r)
+	return r, nil
+}
+
+func (f *fakeEngine) Scan(ctx context.Context, s scanner.Scan) (edge.ScanResult, error) {
+	f.mu.Lock()
+	f.scans = append(f.scans, s)
+	if !f.lanes[s.Lane] {
+		f.mu.Unlock()
+		return edge.ScanResult{}, edge.Errorf(edge.ErrUnknownTerminal, "terminal_id %q is not a configured lane", s.Lane)
+	}
+	var waiting string
+	for _, id := range f.order {
+		if p := f.payments[id]; p.TerminalID == s.Lane && p.State == store.AwaitingScan {
+			waiting = id
+		}
+	}
+	f.mu.Unlock()
+	if waiting == "" {
+		return edge.ScanResult{Kind: "passthrough", Class: "product", Masked: mask.Code(s.Code)}, nil
+	}
+	f.settle(waiting, store.Approved)
+	return edge.ScanResult{Kind: "payment", Class: "jkopay", PaymentID: waiting, Masked: mask.Code(s.Code)}, nil
+}
+
+func (f *fakeEngine) Subscribe(ctx context.Context) <-chan edge.Event {
+	ch := make(chan edge.Event, 16)
+	f.mu.Lock()
+	f.subs[ch] = true
+	f.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		f.mu.Lock()
+		delete(f.subs, ch)
+		close(ch)
+		f.mu.Unlock()
+	})
+	return ch
+}
+
+func (f *fakeEngine) publish(ev edge.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for ch := range f.subs {
+		ch <- ev
+	}
+}
+
+// waitForPayment waits until n payments exist and returns the last id.
+func (f *fakeEngine) waitForPayment(n int) string {
+	for {
+		f.mu.Lock()
+		if len(f.order) >= n {
+			id := f.order[n-1]
+			f.mu.Unlock()
+			return id
+		}
+		f.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (f *fakeEngine) subscribers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.subs)
+}
+
+func (f *fakeEngine) Health() edge.Health {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.health
+}
+
+type fakeDevices []scanner.DeviceStatus
+
+func (d fakeDevices) Status() []scanner.DeviceStatus { return d }

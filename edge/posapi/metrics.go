@@ -1,0 +1,90 @@
+package posapi
+
+import (
+	"net/http"
+	"sort"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/scanpay/scanpay/store"
+)
+
+// metrics is the server's own registry (no global state): request counts
+// by route and status, and the engine's health read at scrape time.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+}
+
+func newMetrics(h HealthReporter) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scanpay_api_requests_total",
+			Help: "POS API requests answered, by route pattern and HTTP status.",
+		}, []string{"route", "code"}),
+	}
+	m.reg.MustRegister(m.requests, healthCollector{h},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+var (
+	descUp = prometheus.NewDesc("scanpay_up",
+		"1 when the engine reports itself healthy.", nil, nil)
+	descSandbox = prometheus.NewDesc("scanpay_sandbox",
+		"1 when scanpay runs in SANDBOX mode (simulated wallets, no real money).", nil, nil)
+	descPending = prometheus.NewDesc("scanpay_payments_pending",
+		"Payments not yet final, by state.", []string{"state"}, nil)
+	descHookFailing = prometheus.NewDesc("scanpay_hook_failing",
+		"1 when the receipt hook's last delivery failed.", []string{"hook"}, nil)
+	descProblems = prometheus.NewDesc("scanpay_problems",
+		"Problems the engine currently reports (see GET /healthz and the log).", nil, nil)
+)
+
+// healthCollector turns edge.Health into gauges at scrape time, so the
+// numbers are the engine's, never a second bookkeeping.
+type healthCollector struct{ h HealthReporter }
+
+func (c healthCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descUp
+	ch <- descSandbox
+	ch <- descPending
+	ch <- descHookFailing
+	ch <- descProblems
+}
+
+func (c healthCollector) Collect(ch chan<- prometheus.Metric) {
+	h := c.h.Health()
+	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, b2f(h.OK))
+	ch <- prometheus.MustNewConstMetric(descSandbox, prometheus.GaugeValue, b2f(h.Sandbox))
+	// Every non-final state is exported, zero included, so a dashboard's
+	// series do not vanish when a queue drains.
+	for _, st := range store.States {
+		if st.Final() {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(descPending, prometheus.GaugeValue, float64(h.Pending[string(st)]), string(st))
+	}
+	names := make([]string, 0, len(h.Hooks))
+	for name := range h.Hooks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ch <- prometheus.MustNewConstMetric(descHookFailing, prometheus.GaugeValue, b2f(h.Hooks[name] != "ok"), name)
+	}
+	ch <- prometheus.MustNewConstMetric(descProblems, prometheus.GaugeValue, float64(len(h.Problems)))
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
