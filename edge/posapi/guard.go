@@ -191,4 +191,3 @@ func (p *probeWriter) WriteHeader(code int) {
 	}
 }
 func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
-
