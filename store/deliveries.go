@@ -68,7 +68,7 @@ func (j *Journal) DeliveryDone(id string) error {
 	return j.write(func(tx *bolt.Tx) error {
 		d, err := getDelivery(tx, id)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		return deleteDelivery(tx, &d)
 	})
@@ -87,7 +87,7 @@ func (j *Journal) DeliveryFailed(id string, next time.Time, lastErr string) erro
 	return j.write(func(tx *bolt.Tx) error {
 		d, err := getDelivery(tx, id)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		if err := tx.Bucket(ixDelDue).Delete(deliveryDueKey(&d)); err != nil {
 			return err

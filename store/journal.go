@@ -141,13 +141,53 @@ func (j *Journal) Path() string { return j.path }
 
 // write commits fn durably. fn may run more than once (Batch), so it must
 // reset whatever it reports and derive everything from tx.
+//
+// fn returns refuse(err) for a refusal decided before it wrote anything
+// (a CAS miss, a missing record, bad input): in a batch that commits the
+// other lanes' work untouched instead of making bbolt rerun the whole batch
+// and then this fn alone; a lone Update just rolls back.
 func (j *Journal) write(fn func(*bolt.Tx) error) error {
 	n := j.writers.Add(1)
 	defer j.writers.Add(-1)
 	if n == 1 {
-		return j.db.Update(fn)
+		return unrefuse(j.db.Update(fn))
 	}
-	return j.db.Batch(fn)
+	var refused error
+	err := j.db.Batch(func(tx *bolt.Tx) error {
+		refused = nil
+		err := fn(tx)
+		var r refusal
+		if errors.As(err, &r) {
+			refused = r.err
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return unrefuse(err)
+	}
+	return refused
+}
+
+// refusal marks an error returned before any write in the transaction.
+type refusal struct{ err error }
+
+func (r refusal) Error() string { return r.err.Error() }
+func (r refusal) Unwrap() error { return r.err }
+
+func refuse(err error) error {
+	if err == nil {
+		return nil
+	}
+	return refusal{err}
+}
+
+func unrefuse(err error) error {
+	var r refusal
+	if errors.As(err, &r) {
+		return r.err
+	}
+	return err
 }
 
 func (j *Journal) read(fn func(*bolt.Tx) error) error { return j.db.View(fn) }

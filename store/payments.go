@@ -56,14 +56,14 @@ func (j *Journal) Create(p Payment) (Payment, bool, error) {
 		out, created = Payment{}, false
 		open, found, err := openForOrder(tx, p.TerminalID, p.OrderNumber)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		if found {
 			out = open
 			return nil
 		}
 		if tx.Bucket(bPayments).Get([]byte(p.ID)) != nil {
-			return fmt.Errorf("payment %s: %w; give each payment a new id", p.ID, ErrExists)
+			return refuse(fmt.Errorf("payment %s: %w; give each payment a new id", p.ID, ErrExists))
 		}
 		if err := tx.Bucket(bPayments).Put([]byte(p.ID), rec); err != nil {
 			return err
@@ -140,19 +140,19 @@ func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 		out = Payment{}
 		p, err := getPayment(tx, id)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		if !slices.Contains(t.From, p.State) {
-			return &StateError{ID: id, Want: slices.Clone(t.From), Got: p.State}
+			return refuse(&StateError{ID: id, Want: slices.Clone(t.From), Got: p.State})
 		}
 		old := p
 		oldState := stateKey(&old)
 		if t.Mutate != nil {
 			if err := t.Mutate(&p); err != nil {
-				return fmt.Errorf("payment %s %s→%s: %w", id, old.State, t.To, err)
+				return refuse(fmt.Errorf("payment %s %s→%s: %w", id, old.State, t.To, err))
 			}
 			if err := sameIdentity(&old, &p); err != nil {
-				return err
+				return refuse(err)
 			}
 		}
 		if p.State != t.To {

@@ -57,23 +57,23 @@ func (j *Journal) CreateRefund(r Refund) (Refund, error) {
 	err = j.write(func(tx *bolt.Tx) error {
 		out = Refund{}
 		if tx.Bucket(bRefunds).Get([]byte(r.ID)) != nil {
-			return fmt.Errorf("refund %s: %w; give each refund a new id", r.ID, ErrExists)
+			return refuse(fmt.Errorf("refund %s: %w; give each refund a new id", r.ID, ErrExists))
 		}
 		p, err := getPayment(tx, r.PaymentID)
 		if err != nil {
-			return fmt.Errorf("refund %s: %w", r.ID, err)
+			return refuse(fmt.Errorf("refund %s: %w", r.ID, err))
 		}
 		if p.State != Approved {
-			return fmt.Errorf("refund %s of payment %s: %w: it is %s; only an approved payment can be refunded",
-				r.ID, p.ID, ErrNotRefundable, p.State)
+			return refuse(fmt.Errorf("refund %s of payment %s: %w: it is %s; only an approved payment can be refunded",
+				r.ID, p.ID, ErrNotRefundable, p.State))
 		}
 		owed, err := refundsHeld(tx, p.ID)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		if owed+r.Amount > p.Amount {
-			return fmt.Errorf("refund %s of %d TWD: %w: payment %s was %d TWD and refunds of %d TWD are already succeeded or in progress; at most %d TWD is left",
-				r.ID, r.Amount, ErrRefundExceeds, p.ID, p.Amount, owed, p.Amount-owed)
+			return refuse(fmt.Errorf("refund %s of %d TWD: %w: payment %s was %d TWD and refunds of %d TWD are already succeeded or in progress; at most %d TWD is left",
+				r.ID, r.Amount, ErrRefundExceeds, p.ID, p.Amount, owed, p.Amount-owed))
 		}
 		if err := tx.Bucket(bRefunds).Put([]byte(r.ID), rec); err != nil {
 			return err
@@ -138,24 +138,24 @@ func (j *Journal) TransitionRefund(id string, t RefundTransition) (Refund, Payme
 		outR, outP = Refund{}, Payment{}
 		r, err := getRefund(tx, id)
 		if err != nil {
-			return err
+			return refuse(err)
 		}
 		if !slices.Contains(t.From, r.State) {
-			return &RefundStateError{ID: id, Want: slices.Clone(t.From), Got: r.State}
+			return refuse(&RefundStateError{ID: id, Want: slices.Clone(t.From), Got: r.State})
 		}
 		old := r
 		if t.Mutate != nil {
 			if err := t.Mutate(&r); err != nil {
-				return fmt.Errorf("refund %s %s→%s: %w", id, old.State, t.To, err)
+				return refuse(fmt.Errorf("refund %s %s→%s: %w", id, old.State, t.To, err))
 			}
 			if r.ID != old.ID || r.PaymentID != old.PaymentID || r.Amount != old.Amount ||
 				!r.CreatedAt.Equal(old.CreatedAt) || r.State != old.State {
-				return fmt.Errorf("%w: Mutate of refund %s changed its id, payment, amount, creation time or state", ErrInvalid, id)
+				return refuse(fmt.Errorf("%w: Mutate of refund %s changed its id, payment, amount, creation time or state", ErrInvalid, id))
 			}
 		}
 		p, err := getPayment(tx, r.PaymentID)
 		if err != nil {
-			return fmt.Errorf("refund %s: %w", id, err)
+			return refuse(fmt.Errorf("refund %s: %w", id, err))
 		}
 		if r.State != t.To {
 			r.State = t.To
