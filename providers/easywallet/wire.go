@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/scanpay/scanpay/providers/gateway/lenient"
 )
 
 // The wire types are exported so that the simulator (easywallettest)
@@ -69,41 +69,41 @@ const (
 // Parsed leniently: returnCode is documented as "stringstring", so numbers
 // are accepted for codes and numeric strings for amounts.
 type Answer struct {
-	ReturnCode Text     `json:"returnCode"`
-	ReturnMsg  Text     `json:"returnMsg"`
-	Message    Text     `json:"message"` // the gateway's own error text
-	Data       *PayData `json:"data"`
+	ReturnCode lenient.Text `json:"returnCode"`
+	ReturnMsg  lenient.Text `json:"returnMsg"`
+	Message    lenient.Text `json:"message"` // the gateway's own error text
+	Data       *PayData     `json:"data"`
 }
 
 // PayData is the answer's data object.
 type PayData struct {
-	SellerMemberUID            Text             `json:"sellerMemberUid"`
-	MerchantOrderNo            Text             `json:"merchantOrderNo"`
-	OrderNo                    Text             `json:"orderNo"`
-	PaymentNo                  Text             `json:"paymentNo"`
-	OrderStatus                Text             `json:"orderStatus"`
-	OrderCreateDateTime        Text             `json:"orderCreateDateTime"`
-	PaymentMethod              Text             `json:"paymentMethod"`
-	Currency                   Text             `json:"currency"`
-	OrderAmount                *Amount          `json:"orderAmount"`
-	Point                      *Amount          `json:"point"`
-	PaymentAmount              *Amount          `json:"paymentAmount"`
-	EventCode                  Text             `json:"eventCode"`
-	RebateNotApplicableAmount  *Amount          `json:"rebateNotApplicableAmount"`
-	IsDuplicatedPaymentRequest Flag             `json:"isDuplicatedPaymentRequest"`
+	SellerMemberUID            lenient.Text     `json:"sellerMemberUid"`
+	MerchantOrderNo            lenient.Text     `json:"merchantOrderNo"`
+	OrderNo                    lenient.Text     `json:"orderNo"`
+	PaymentNo                  lenient.Text     `json:"paymentNo"`
+	OrderStatus                lenient.Text     `json:"orderStatus"`
+	OrderCreateDateTime        lenient.Text     `json:"orderCreateDateTime"`
+	PaymentMethod              lenient.Text     `json:"paymentMethod"`
+	Currency                   lenient.Text     `json:"currency"`
+	OrderAmount                *lenient.Amount  `json:"orderAmount"`
+	Point                      *lenient.Amount  `json:"point"`
+	PaymentAmount              *lenient.Amount  `json:"paymentAmount"`
+	EventCode                  lenient.Text     `json:"eventCode"`
+	RebateNotApplicableAmount  *lenient.Amount  `json:"rebateNotApplicableAmount"`
+	IsDuplicatedPaymentRequest lenient.Flag     `json:"isDuplicatedPaymentRequest"`
 	EInvoiceCarrier            *EInvoiceCarrier `json:"einvoiceCarrier"`
 	// Refund answers (a guess, like the refund call): the refund's number
 	// and amount.
-	RefundOrderNo Text    `json:"refundOrderNo"`
-	RefundAmount  *Amount `json:"refundAmount"`
+	RefundOrderNo lenient.Text    `json:"refundOrderNo"`
+	RefundAmount  *lenient.Amount `json:"refundAmount"`
 }
 
 // EInvoiceCarrier is the customer's e-invoice carrier, if bound.
 type EInvoiceCarrier struct {
-	EInvoiceCarrierType Text `json:"einvoiceCarrierType"`
-	EInvoiceCarrierNo   Text `json:"einvoiceCarrierNo"`
-	DntFlag             Text `json:"dntFlag"`
-	DntNo               Text `json:"dntNo"`
+	EInvoiceCarrierType lenient.Text `json:"einvoiceCarrierType"`
+	EInvoiceCarrierNo   lenient.Text `json:"einvoiceCarrierNo"`
+	DntFlag             lenient.Text `json:"dntFlag"`
+	DntNo               lenient.Text `json:"dntNo"`
 }
 
 // RefundBody is the body of the refund call. The whole call is a GUESS
@@ -127,72 +127,6 @@ func ParseAnswer(body []byte) (Answer, error) {
 		return Answer{}, errors.New("the answer is null")
 	}
 	return a, nil
-}
-
-// Text is a JSON string that also accepts a number or a boolean (kept as
-// written) and null (empty).
-type Text string
-
-func (t *Text) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case string(b) == "null":
-		*t = ""
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*t = Text(s)
-	case string(b) == "true" || string(b) == "false":
-		*t = Text(b)
-	default:
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("want a string, got %.20s", b)
-		}
-		*t = Text(n.String())
-	}
-	return nil
-}
-
-// Amount is a whole-dollar amount written as a JSON number or a numeric
-// string; fractions are refused (TWD has none on these wallets).
-type Amount int64
-
-func (a *Amount) UnmarshalJSON(b []byte) error {
-	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
-	if s == "null" || s == "" {
-		*a = 0
-		return nil
-	}
-	if f, ok := strings.CutSuffix(s, ".0"); ok {
-		s = f
-	}
-	if f, ok := strings.CutSuffix(s, ".00"); ok {
-		s = f
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return fmt.Errorf("amount %.20q is not a whole number", s)
-	}
-	*a = Amount(n)
-	return nil
-}
-
-// Flag is a JSON boolean that also accepts "true"/"false", "Y"/"N" and 1/0.
-type Flag bool
-
-func (f *Flag) UnmarshalJSON(b []byte) error {
-	switch strings.ToLower(strings.Trim(string(bytes.TrimSpace(b)), `"`)) {
-	case "true", "y", "1":
-		*f = true
-	case "false", "n", "0", "", "null":
-		*f = false
-	default:
-		return fmt.Errorf("flag %.20s is not a boolean", b)
-	}
-	return nil
 }
 
 // utc8 is Taiwan time without tzdata (Windows store PCs have none).

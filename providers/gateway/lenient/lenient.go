@@ -1,0 +1,82 @@
+package lenient
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Text is a JSON string that also accepts a number or a boolean (kept as
+// written) and null (empty).
+type Text string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
+		*t = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*t = Text(s)
+	case string(b) == "true" || string(b) == "false":
+		*t = Text(b)
+	default:
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("want a string, got %.20s", b)
+		}
+		*t = Text(n.String())
+	}
+	return nil
+}
+
+// Amount is a whole-dollar amount written as a JSON number or a numeric
+// string ("110", 110, 110.0); a fraction is refused (TWD has none on these
+// wallets).
+type Amount int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	s := string(bytes.TrimSpace(b))
+	if len(s) >= 2 && s[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		s = strings.TrimSpace(s)
+	}
+	if s == "null" || s == "" {
+		*a = 0
+		return nil
+	}
+	if whole, frac, ok := strings.Cut(s, "."); ok && strings.Trim(frac, "0") == "" && frac != "" {
+		s = whole
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("amount %.20q is not a whole number", s)
+	}
+	*a = Amount(n)
+	return nil
+}
+
+// Flag is a JSON boolean that also accepts "true"/"false", "Y"/"N" and 1/0.
+type Flag bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *Flag) UnmarshalJSON(b []byte) error {
+	switch strings.ToLower(strings.Trim(string(bytes.TrimSpace(b)), `"`)) {
+	case "true", "y", "1":
+		*f = true
+	case "false", "n", "0", "", "null":
+		*f = false
+	default:
+		return fmt.Errorf("flag %.20s is not a boolean", b)
+	}
+	return nil
+}
