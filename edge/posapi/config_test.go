@@ -1,0 +1,106 @@
+package posapi
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestConfigValidate(t *testing.T) {
+	ok := Config{TokenFile: "token"}
+	tests := []struct {
+		name string
+		mod  func(*Config)
+		want []string // substrings of the error; none = valid
+	}{
+		{"defaults", func(c *Config) {}, nil},
+		{"ipv6 loopback", func(c *Config) { c.Listen = "[::1]:8727" }, nil},
+		{"localhost", func(c *Config) { c.Listen = "localhost:9000" }, nil},
+		{"all interfaces", func(c *Config) { c.Listen = "0.0.0.0:8727" }, []string{"api.listen", "not a loopback", "127.0.0.1:8727"}},
+		{"empty host", func(c *Config) { c.Listen = ":8727" }, []string{"api.listen", "loopback"}},
+		{"lan address", func(c *Config) { c.Listen = "192.168.1.5:8727" }, []string{"api.listen", "loopback"}},
+		{"no port", func(c *Config) { c.Listen = "127.0.0.1" }, []string{"api.listen", "host:port"}},
+		{"no token file", func(c *Config) { c.TokenFile = "" }, []string{"api.token_file", "set it"}},
+		{"negative body", func(c *Config) { c.MaxBody = -1 }, []string{"api.max_body", "positive"}},
+		{"tiny body", func(c *Config) { c.MaxBody = 10 }, []string{"api.max_body", "at least"}},
+		{"negative wait", func(c *Config) { c.MaxWait = -time.Second }, []string{"api.max_wait", "60s"}},
+		{"wildcard origin", func(c *Config) { c.AllowedOrigins = []string{"*"} }, []string{"api.allowed_origins[0]", "scheme://host"}},
+		{"origin with path", func(c *Config) { c.AllowedOrigins = []string{"http://pos.local/app"} }, []string{"api.allowed_origins[0]"}},
+		{"good origin", func(c *Config) { c.AllowedOrigins = []string{"http://localhost:3000", "https://pos.example"} }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ok
+			tt.mod(&c)
+			err := c.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestNewRefusesNonLoopback(t *testing.T) {
+	_, err := New(Config{Listen: "0.0.0.0:0"}, newFakeEngine(), nil, testToken, nil, false)
+	if err == nil || !strings.Contains(err.Error(), "api.listen") {
+		t.Fatalf("New on 0.0.0.0: %v", err)
+	}
+	if _, err := New(Config{Listen: "127.0.0.1:0"}, newFakeEngine(), nil, "", nil, false); err == nil {
+		t.Fatal("New without a token")
+	}
+}
+
+func TestLoadOrCreateToken(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "api-token")
+	tok, err := LoadOrCreateToken(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tok) != 64 || strings.Trim(tok, "0123456789abcdef") != "" {
+		t.Errorf("token %d chars, not 32 bytes of hex", len(tok))
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode %v, want 0600", info.Mode().Perm())
+	}
+	again, err := LoadOrCreateToken(path)
+	if err != nil || again != tok {
+		t.Errorf("second start: %q, %v; want the same token", again, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left beside the token: %v", entries)
+	}
+
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateToken(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("world-readable token accepted: %v", err)
+	}
+
+	short := filepath.Join(dir, "short")
+	if err := os.WriteFile(short, []byte("abc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateToken(short); err == nil || !strings.Contains(err.Error(), "delete the file") {
+		t.Errorf("short token accepted: %v", err)
+	}
+}
