@@ -14,6 +14,10 @@
 //   - Non-final payments are indexed by state (the outbox); no lookup scans
 //     the whole file.
 //   - At most one non-final payment exists per (terminal_id, order_number).
+//     The one exception is a payment being reversed: giving money back is
+//     never blocked, so it may sit beside a new open payment of its order;
+//     at most one payment per order may take money (awaiting_scan, queued,
+//     in_flight, unknown).
 //   - Records carry a version byte; older versions keep loading.
 //   - Pruning removes only final payments.
 package store

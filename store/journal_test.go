@@ -90,6 +90,19 @@ func TestCreateIsIdempotentPerOpenOrder(t *testing.T) {
 	if err != nil || len(ps) != 2 || ps[0].ID != "p4" || ps[1].ID != "p1" {
 		t.Fatalf("FindOrder = %v, %v; want p4 then p1", ids(ps), err)
 	}
+	// While p4 is open, the old p1 may not take money again...
+	if _, err := j.Transition("p1", Transition{From: []State{Cancelled}, To: AwaitingScan}); !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), "p4") {
+		t.Fatalf("reopening p1 = %v; want ErrExists naming p4", err)
+	}
+	// ...but an approved payment can always be reversed.
+	mustCreate(t, j, newPayment("p5", "lane-9", "Z", 100))
+	walk(t, j, "p5", Queued, InFlight, Approved)
+	mustCreate(t, j, newPayment("p6", "lane-9", "Z", 100))
+	walk(t, j, "p5", Reversing)
+	again, created, err = j.Create(newPayment("p7", "lane-9", "Z", 100))
+	if err != nil || created || again.ID != "p6" {
+		t.Fatalf("Create beside a reversal = %s, %v, %v; want the payment that takes money, p6", again.ID, created, err)
+	}
 }
 
 func ids(ps []Payment) []string {

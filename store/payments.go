@@ -54,7 +54,7 @@ func (j *Journal) Create(p Payment) (Payment, bool, error) {
 	var created bool
 	err = j.write(func(tx *bolt.Tx) error {
 		out, created = Payment{}, false
-		open, found, err := openForOrder(tx, p.TerminalID, p.OrderNumber)
+		open, found, err := openForOrder(tx, p.TerminalID, p.OrderNumber, "")
 		if err != nil {
 			return refuse(err)
 		}
@@ -102,18 +102,38 @@ func validatePayment(p *Payment) error {
 	return nil
 }
 
-// openForOrder finds the non-final payment of (terminal, order), if any.
-func openForOrder(tx *bolt.Tx, terminalID, orderNumber string) (Payment, bool, error) {
+// taking reports whether a payment in s may still take the customer's
+// money: at most one payment per (lane, order) is ever in these states.
+// Reversing is open too, but gives money back, so it must never be blocked.
+func taking(s State) bool {
+	switch s {
+	case AwaitingScan, Queued, InFlight, Unknown:
+		return true
+	}
+	return false
+}
+
+// openForOrder finds the non-final payment of (terminal, order) other than
+// except, if any, preferring one that may still take money over one being
+// reversed.
+func openForOrder(tx *bolt.Tx, terminalID, orderNumber, except string) (Payment, bool, error) {
 	var out Payment
 	var found bool
 	err := eachPrefix(tx.Bucket(ixOrder), orderPrefix(terminalID, orderNumber), func(k []byte) error {
-		p, err := getPayment(tx, keyID(k, layoutOrder))
+		id := keyID(k, layoutOrder)
+		if id == except {
+			return nil
+		}
+		p, err := getPayment(tx, id)
 		if err != nil {
 			return err
 		}
-		if !p.State.Final() {
+		if taking(p.State) {
 			out, found = p, true
 			return errStop
+		}
+		if !p.State.Final() && !found {
+			out, found = p, true
 		}
 		return nil
 	})
@@ -144,6 +164,18 @@ func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 		}
 		if !slices.Contains(t.From, p.State) {
 			return refuse(&StateError{ID: id, Want: slices.Clone(t.From), Got: p.State})
+		}
+		if taking(t.To) && !taking(p.State) {
+			// Back into a money-taking state: only if the order has no
+			// other open payment, or the customer could pay twice.
+			other, found, err := openForOrder(tx, p.TerminalID, p.OrderNumber, id)
+			if err != nil {
+				return refuse(err)
+			}
+			if found {
+				return refuse(fmt.Errorf("payment %s cannot go from %s to %s: %w: payment %s is open (%s) for lane %s order %s; finish that one first",
+					id, p.State, t.To, ErrExists, other.ID, other.State, p.TerminalID, p.OrderNumber))
+			}
 		}
 		old := p
 		oldState := stateKey(&old)
