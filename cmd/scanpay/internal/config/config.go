@@ -1,0 +1,307 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
+	"github.com/scanpay/scanpay/edge/hooks"
+	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/scanner"
+)
+
+// Config is the whole configuration file, decoded and resolved.
+type Config struct {
+	ConfigVersion int    `toml:"config_version"`
+	DataDir       string `toml:"data_dir"` // the journal, the API token, panic logs and (as a service) the log live here
+
+	// Engine knobs; zero means the engine's default.
+	ScanHold    time.Duration `toml:"scan_hold"`    // scan-then-amount: how long a code scanned first is held (30s)
+	ScanTimeout time.Duration `toml:"scan_timeout"` // a checkout nobody scans for is cancelled after this (5m)
+	Retention   time.Duration `toml:"retention"`    // final payments older than this are pruned (90 days)
+	Workers     int           `toml:"workers"`      // payments sent at the same time (8)
+	// Lanes, when set, are the only terminal_ids the POS may use (plus
+	// every scanner's); empty accepts any.
+	Lanes []string `toml:"lanes"`
+
+	API       posapi.Config              `toml:"api"`
+	Scanners  []scanner.Config           `toml:"scanners"`
+	Providers map[string]toml.Primitive `toml:"providers"`
+	Hooks     []hooks.Config             `toml:"hooks"`
+	Classify  []providers.Rule           `toml:"classify"`
+	Log       logging.Config             `toml:"log"`
+
+	// Path is the file's absolute path ("" in SANDBOX); Dir its folder,
+	// from which every relative path was resolved.
+	Path string `toml:"-"`
+	Dir  string `toml:"-"`
+	// Sandbox: no file; the wallets are in-process simulators.
+	Sandbox bool `toml:"-"`
+	// Wallets are the decoded, provisioned [providers.<name>] tables,
+	// sorted by name.
+	Wallets []Wallet `toml:"-"`
+	// Notes tell the operator about migrations applied while loading.
+	Notes []string `toml:"-"`
+}
+
+// Wallet is one configured wallet.
+type Wallet struct {
+	Name   string
+	Config providers.Config
+}
+
+// Options for Load.
+type Options struct {
+	// LookupEnv reads *_env secret sources; nil = os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+}
+
+// ErrNotFound is wrapped when the file does not exist.
+var ErrNotFound = errors.New("configuration file not found")
+
+// Error is a configuration problem: the program should exit with the
+// usage/config exit code.
+type Error struct{ Err error }
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+func cfgErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Err: err}
+}
+
+// Load reads, migrates, decodes, resolves, provisions and validates the
+// file at path.
+func Load(path string, o Options) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, cfgErr(fmt.Errorf("config path %q: %w", path, err))
+	}
+	data, err := os.ReadFile(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, cfgErr(fmt.Errorf("%w: %s does not exist: create it from packaging/scanpay.example.toml, or leave out --config to try scanpay in SANDBOX mode", ErrNotFound, abs))
+	}
+	if err != nil {
+		return nil, cfgErr(fmt.Errorf("cannot read the configuration %s: %w", abs, err))
+	}
+	c, err := Parse(data, filepath.Dir(abs), o)
+	if err != nil {
+		return nil, cfgErr(fmt.Errorf("%s: %w", abs, err))
+	}
+	c.Path = abs
+	return c, nil
+}
+
+// Parse decodes a configuration whose relative paths are taken from dir.
+func Parse(data []byte, dir string, o Options) (*Config, error) {
+	var tree map[string]any
+	if _, err := toml.Decode(string(data), &tree); err != nil {
+		return nil, cfgErr(fmt.Errorf("not valid TOML: %w", err))
+	}
+	version := int64(CurrentVersion)
+	if v, ok := tree["config_version"]; ok {
+		n, isInt := v.(int64)
+		if !isInt {
+			return nil, cfgErr(fmt.Errorf("config_version = %v is not a whole number: set it to %d", v, CurrentVersion))
+		}
+		version = n
+	}
+	var notes []string
+	switch {
+	case version > CurrentVersion:
+		return nil, cfgErr(fmt.Errorf("config_version = %d is newer than this scanpay understands (%d): upgrade scanpay, or rewrite the file for version %d", version, CurrentVersion, CurrentVersion))
+	case version < 0:
+		return nil, cfgErr(fmt.Errorf("config_version = %d is negative: set it to %d", version, CurrentVersion))
+	case version < CurrentVersion:
+		var err error
+		if notes, err = migrate(tree, int(version), migrations); err != nil {
+			return nil, cfgErr(err)
+		}
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(tree); err != nil {
+			return nil, cfgErr(fmt.Errorf("re-encoding the migrated configuration: %w", err))
+		}
+		data = buf.Bytes()
+	}
+
+	c := &Config{}
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		return nil, cfgErr(fmt.Errorf("%w (see packaging/scanpay.example.toml for each key's type)", err))
+	}
+	c.ConfigVersion = CurrentVersion
+	c.Notes = notes
+	c.Dir = dir
+
+	var errs []error
+	env := providers.Env{Dir: dir, LookupEnv: o.LookupEnv}
+	names := make([]string, 0, len(c.Providers))
+	for name := range c.Providers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		drv, ok := providers.Lookup(name)
+		if !ok {
+			errs = append(errs, fmt.Errorf("[providers.%s]: there is no wallet called %q: use one of %s", name, name, strings.Join(driverNames(), ", ")))
+			continue
+		}
+		wc := drv.NewConfig()
+		if err := md.PrimitiveDecode(c.Providers[name], wc); err != nil {
+			errs = append(errs, fmt.Errorf("[providers.%s]: %w", name, err))
+			continue
+		}
+		c.Wallets = append(c.Wallets, Wallet{Name: name, Config: wc})
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		for _, k := range und {
+			errs = append(errs, fmt.Errorf("unknown key %s: check its spelling, or remove it (packaging/scanpay.example.toml lists every key)", k))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, cfgErr(errors.Join(errs...))
+	}
+
+	c.resolvePaths()
+	for _, w := range c.Wallets {
+		if err := w.Config.Provision(env); err != nil {
+			errs = append(errs, fmt.Errorf("[providers.%s]: %w", w.Name, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, cfgErr(errors.Join(errs...))
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func driverNames() []string {
+	var names []string
+	for _, d := range providers.Drivers() {
+		names = append(names, d.Name)
+	}
+	return names
+}
+
+// resolvePaths makes every path absolute from Dir and fills path defaults
+// that hang off data_dir.
+func (c *Config) resolvePaths() {
+	c.DataDir = resolve(c.Dir, c.DataDir)
+	if c.DataDir == "" {
+		return // Validate says so
+	}
+	if c.API.TokenFile == "" {
+		c.API.TokenFile = filepath.Join(c.DataDir, "api-token")
+	}
+	c.API.TokenFile = resolve(c.Dir, c.API.TokenFile)
+	c.API.Socket = resolve(c.Dir, c.API.Socket)
+	c.Log.File = resolve(c.Dir, c.Log.File)
+}
+
+// JournalPath is the bbolt file.
+func (c *Config) JournalPath() string { return filepath.Join(c.DataDir, "journal.db") }
+
+// ServiceLogFile is the log file used when running as a service and no
+// log.file is set.
+func (c *Config) ServiceLogFile() string {
+	if c.Log.File != "" {
+		return c.Log.File
+	}
+	return filepath.Join(c.DataDir, "logs", "scanpay.log")
+}
+
+// Rules is the classification table: the built-in defaults, each wallet's
+// own rules, then the file's [[classify]] overrides.
+func (c *Config) Rules() []providers.Rule {
+	return providers.MergeRules(providers.MergeRules(providers.DefaultRules(), providers.DriverRules()), c.Classify)
+}
+
+// Validate checks everything; each error names the key and the fix.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.DataDir == "" {
+		add(errors.New(`data_dir is empty: set it to the folder for the journal, e.g. "/var/lib/scanpay" (Linux) or 'C:\ProgramData\scanpay\data' (Windows)`))
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"scan_hold", c.ScanHold}, {"scan_timeout", c.ScanTimeout}, {"retention", c.Retention}} {
+		if d.v < 0 {
+			add(fmt.Errorf("%s = %s is negative: set a positive duration such as \"30s\", or remove it for the default", d.key, d.v))
+		}
+	}
+	if c.Retention > 0 && c.Retention < 24*time.Hour {
+		add(fmt.Errorf("retention = %s is under a day: payments must stay in the journal long enough to answer the POS and reconcile; set at least \"24h\" (default 90 days)", c.Retention))
+	}
+	if c.Workers < 0 || c.Workers > 256 {
+		add(fmt.Errorf("workers = %d is out of range: set 1 to 256, or remove it for the default 8", c.Workers))
+	}
+	add(prefix("", c.API.Validate()))
+	add(scanner.ValidateAll(c.Scanners))
+	add(hooks.ValidateAll(c.Hooks))
+	if _, err := providers.NewClassifier(c.Rules()); err != nil {
+		add(fmt.Errorf("[[classify]]: %w", err))
+	}
+	if !c.Sandbox && len(c.Wallets) == 0 {
+		add(errors.New("no [providers.<wallet>] table: configure at least one of " + strings.Join(driverNames(), ", ") + " (see packaging/scanpay.example.toml)"))
+	}
+	for _, w := range c.Wallets {
+		add(prefix("", w.Config.Validate()))
+	}
+	add(c.Log.Validate())
+	if len(errs) > 0 {
+		return cfgErr(errors.Join(errs...))
+	}
+	return nil
+}
+
+// prefix adds where an error is, unless the error already says.
+func prefix(where string, err error) error {
+	if err == nil || where == "" || strings.Contains(err.Error(), where) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+// Sandbox is the configuration used when there is no file: the journal in
+// the user's data folder, the POS API on its usual address, no scanners
+// (POST /v1/scans or `scanpay demo` stand in), the wallets simulated.
+func Sandbox(dataDir string) (*Config, error) {
+	if dataDir == "" {
+		d, err := SandboxDataDir()
+		if err != nil {
+			return nil, fmt.Errorf("cannot find your data folder for the SANDBOX journal (%w): pass --data-dir", err)
+		}
+		dataDir = d
+	}
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{ConfigVersion: CurrentVersion, DataDir: abs, Dir: abs, Sandbox: true}
+	c.resolvePaths()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

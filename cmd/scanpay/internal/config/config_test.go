@@ -1,0 +1,290 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scanpay/scanpay/providers"
+)
+
+// testWallet is a wallet driver of this test's own: the config package is
+// tested against the registry's contract, not against one wallet's keys.
+type testWalletConfig struct {
+	BaseURL         string        `toml:"base_url"`
+	MerchantKey     string        `toml:"merchant_key"`
+	MerchantKeyFile string        `toml:"merchant_key_file"`
+	MerchantKeyEnv  string        `toml:"merchant_key_env"`
+	CodeTTL         time.Duration `toml:"code_ttl"`
+	key             string
+}
+
+func (c *testWalletConfig) Provision(env providers.Env) error {
+	k, err := providers.ResolveSecret(env, "providers.testwallet.merchant_key", c.MerchantKey, c.MerchantKeyFile, c.MerchantKeyEnv)
+	c.key = k
+	return err
+}
+
+func (c *testWalletConfig) Validate() error {
+	if c.BaseURL == "" {
+		return errors.New("providers.testwallet.base_url is empty: set it to the wallet's API address")
+	}
+	return nil
+}
+
+func (c *testWalletConfig) Limits() providers.Limits { return providers.Limits{CodeTTL: c.CodeTTL} }
+
+func (c *testWalletConfig) Open(providers.Env) (providers.Wallet, error) {
+	return nil, errors.New("the test wallet cannot be opened")
+}
+
+func init() {
+	providers.Register(providers.Driver{Name: "testwallet", NewConfig: func() providers.Config { return &testWalletConfig{} }})
+}
+
+const minimal = `
+data_dir = "data"
+[providers.testwallet]
+base_url = "http://127.0.0.1:1"
+merchant_key = "s3cr3t-merchant-key"
+`
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestMinimalConfig(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Parse([]byte(minimal), dir, Options{LookupEnv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != filepath.Join(dir, "data") {
+		t.Errorf("data_dir = %s, want it under the config's folder %s", c.DataDir, dir)
+	}
+	if c.API.TokenFile != filepath.Join(dir, "data", "api-token") {
+		t.Errorf("api.token_file default = %s", c.API.TokenFile)
+	}
+	if c.ConfigVersion != CurrentVersion || len(c.Notes) != 0 {
+		t.Errorf("version %d notes %v", c.ConfigVersion, c.Notes)
+	}
+	if len(c.Wallets) != 1 || c.Wallets[0].Name != "testwallet" || c.Wallets[0].Config.(*testWalletConfig).key != "s3cr3t-merchant-key" {
+		t.Errorf("wallets %+v", c.Wallets)
+	}
+	if c.JournalPath() != filepath.Join(dir, "data", "journal.db") || c.ServiceLogFile() != filepath.Join(dir, "data", "logs", "scanpay.log") {
+		t.Errorf("journal %s log %s", c.JournalPath(), c.ServiceLogFile())
+	}
+}
+
+// TestValidationErrorsNameKeyAndFix: every refusal names the key at fault
+// and says what to do.
+func TestValidationErrorsNameKeyAndFix(t *testing.T) {
+	tests := []struct {
+		name string
+		toml string
+		key  string // the key the error must name
+		fix  string // and a piece of the fix
+	}{
+		{"misspelled top key", minimal + "\ndata_dirr = \"x\"\n", "data_dirr", "check its spelling"},
+		{"misspelled wallet key", strings.Replace(minimal, "base_url", "base_url = \"x\"\nbase_ulr", 1), "providers.testwallet.base_ulr", "check its spelling"},
+		{"misspelled api key", minimal + "[api]\nlisten_on = \"x\"\n", "api.listen_on", "check its spelling"},
+		{"unknown wallet", minimal + "[providers.linepay]\nbase_url = \"x\"\n", "providers.linepay", "use one of"},
+		{"no data_dir", strings.Replace(minimal, `data_dir = "data"`, "", 1), "data_dir", "set it to"},
+		{"negative workers", "workers = -1\n" + minimal, "workers", "set 1 to 256"},
+		{"negative scan_hold", "scan_hold = \"-1s\"\n" + minimal, "scan_hold", "set a positive duration"},
+		{"bad duration", "scan_timeout = \"soon\"\n" + minimal, "scan_timeout", "each key's type"},
+		{"wrong type", "workers = \"eight\"\n" + minimal, "workers", "each key's type"},
+		{"short retention", "retention = \"1h\"\n" + minimal, "retention", "at least \"24h\""},
+		{"public listen", minimal + "[api]\nlisten = \"0.0.0.0:8727\"\n", "api.listen", ""},
+		{"serial scanner without port", minimal + "[[scanners]]\nkind = \"serial\"\nterminal_id = \"AB123456\"\n", "scanners[0].port", "set port"},
+		{"bad hook", minimal + "[[hooks]]\nkind = \"printer\"\n", "hooks[0].kind", "set it to"},
+		{"bad classify rule", minimal + "[[classify]]\nname = \"x\"\nclass = \"x\"\nprefix = \"x\"\ncharset = \"emoji\"\nmin_len = 3\nmax_len = 3\n", "classify", ""},
+		{"secret twice", strings.Replace(minimal, "base_url", "merchant_key_env = \"K\"\nbase_url", 1), "providers.testwallet.merchant_key", "keep exactly one"},
+		{"secret env unset", strings.Replace(minimal, "merchant_key = \"s3cr3t-merchant-key\"", "merchant_key_env = \"NOPE\"", 1), "merchant_key_env", "export it"},
+		{"secret file missing", strings.Replace(minimal, "merchant_key = \"s3cr3t-merchant-key\"", "merchant_key_file = \"nope.key\"", 1), "merchant_key_file", "make the file readable"},
+		{"wallet validation", strings.Replace(minimal, "base_url = \"http://127.0.0.1:1\"", "", 1), "providers.testwallet.base_url", "set it to"},
+		{"no wallets", "data_dir = \"d\"\n", "[providers.", "configure at least one"},
+		{"bad log level", minimal + "[log]\nlevel = \"loud\"\n", "log.level", "set it to"},
+		{"newer version", "config_version = 2\n" + minimal, "config_version", "upgrade scanpay"},
+		{"version not a number", "config_version = \"one\"\n" + minimal, "config_version", "set it to 1"},
+		{"not toml", "data_dir = \n", "TOML", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.toml), t.TempDir(), Options{LookupEnv: noEnv})
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Errorf("error %v is not a *config.Error (the exit code depends on it)", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.key) || !strings.Contains(msg, tt.fix) {
+				t.Errorf("error does not name %q and fix %q:\n%s", tt.key, tt.fix, msg)
+			}
+			if strings.Contains(msg, "s3cr3t-merchant-key") {
+				t.Errorf("error shows the secret: %s", msg)
+			}
+		})
+	}
+}
+
+// TestRelativePathsFromTheConfigFolder: a service does not start in the
+// config's folder (Windows: system32), so the working directory must not
+// matter.
+func TestRelativePathsFromTheConfigFolder(t *testing.T) {
+	confDir := filepath.Join(t.TempDir(), "etc")
+	if err := os.MkdirAll(filepath.Join(confDir, "secrets"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(confDir, "secrets", "jko.key"), []byte("from-a-file-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(confDir, "scanpay.toml")
+	body := `
+data_dir = "../var/data"
+[api]
+token_file = "token"
+[log]
+file = "logs/x.log"
+[providers.testwallet]
+base_url = "http://127.0.0.1:1"
+merchant_key_file = "secrets/jko.key"
+`
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // somewhere else entirely
+	c, err := Load(path, Options{LookupEnv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"data_dir":       filepath.Join(filepath.Dir(confDir), "var", "data"),
+		"api.token_file": filepath.Join(confDir, "token"),
+		"log.file":       filepath.Join(confDir, "logs", "x.log"),
+	}
+	got := map[string]string{"data_dir": c.DataDir, "api.token_file": c.API.TokenFile, "log.file": c.Log.File}
+	for k := range want {
+		if got[k] != want[k] {
+			t.Errorf("%s = %s, want %s", k, got[k], want[k])
+		}
+	}
+	if key := c.Wallets[0].Config.(*testWalletConfig).key; key != "from-a-file-key" {
+		t.Errorf("secret from file = %q", key)
+	}
+	if c.Path != path || c.Dir != confDir {
+		t.Errorf("path %s dir %s", c.Path, c.Dir)
+	}
+}
+
+func TestSecretSources(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "k"), []byte("file-secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) (string, bool) {
+		if k == "SCANPAY_TEST_KEY" {
+			return "env-secret", true
+		}
+		return "", false
+	}
+	for _, tt := range []struct{ line, want string }{
+		{`merchant_key = "inline-secret"`, "inline-secret"},
+		{`merchant_key_file = "k"`, "file-secret"},
+		{`merchant_key_env = "SCANPAY_TEST_KEY"`, "env-secret"},
+	} {
+		body := strings.Replace(minimal, `merchant_key = "s3cr3t-merchant-key"`, tt.line, 1)
+		c, err := Parse([]byte(body), dir, Options{LookupEnv: env})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.line, err)
+		}
+		if got := c.Wallets[0].Config.(*testWalletConfig).key; got != tt.want {
+			t.Errorf("%s: secret %q, want %q", tt.line, got, tt.want)
+		}
+	}
+}
+
+// TestMigrationFromVersion0 loads a fabricated version-0 file, whose
+// journal folder key was journal_dir.
+func TestMigrationFromVersion0(t *testing.T) {
+	dir := t.TempDir()
+	v0 := "config_version = 0\njournal_dir = \"journal\"\n" + strings.Replace(minimal, `data_dir = "data"`, "", 1)
+	c, err := Parse([]byte(v0), dir, Options{LookupEnv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != filepath.Join(dir, "journal") || c.ConfigVersion != 1 {
+		t.Errorf("data_dir %s version %d", c.DataDir, c.ConfigVersion)
+	}
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "journal_dir to data_dir") {
+		t.Errorf("notes %v", c.Notes)
+	}
+	_, err = Parse([]byte("config_version = 0\njournal_dir = \"a\"\n"+minimal), dir, Options{LookupEnv: noEnv})
+	if err == nil || !strings.Contains(err.Error(), "keep only data_dir") {
+		t.Errorf("both keys: %v", err)
+	}
+}
+
+func TestMigrateSteps(t *testing.T) {
+	ms := []Migration{
+		{From: 0, Note: "a", Apply: renameKey("x", "y")},
+	}
+	tree := map[string]any{"x": "1"}
+	notes, err := migrate(tree, 0, ms)
+	if err != nil || len(notes) != 1 || tree["y"] != "1" || tree["x"] != nil || tree["config_version"] != int64(CurrentVersion) {
+		t.Errorf("migrate: %v %v %v", notes, err, tree)
+	}
+	if _, err := migrate(map[string]any{}, 0, nil); err == nil {
+		t.Error("a version without a migration step was accepted")
+	}
+}
+
+func TestSandbox(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", xdg)
+	t.Setenv("HOME", t.TempDir())
+	c, err := Sandbox("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Sandbox || len(c.Wallets) != 0 {
+		t.Errorf("sandbox %v wallets %v", c.Sandbox, c.Wallets)
+	}
+	if want := filepath.Join(xdg, "scanpay", "sandbox"); runtime.GOOS == "linux" && c.DataDir != want {
+		t.Errorf("sandbox data_dir %s, want %s", c.DataDir, want)
+	}
+	var out bytes.Buffer
+	if err := c.WriteEffective(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `mode = "SANDBOX"`) {
+		t.Errorf("effective sandbox config does not say SANDBOX:\n%s", out.String())
+	}
+}
+
+func TestWriteEffectiveRedactsSecrets(t *testing.T) {
+	dir := t.TempDir()
+	c, err := Parse([]byte(minimal+"[[hooks]]\nkind = \"file\"\ndir = \"receipts\"\n"), dir, Options{LookupEnv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := c.WriteEffective(&out); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if strings.Contains(s, "s3cr3t-merchant-key") {
+		t.Errorf("secret printed:\n%s", s)
+	}
+	for _, want := range []string{`merchant_key = "[redacted]"`, `[providers.testwallet]`, `base_url = "http://127.0.0.1:1"`, fmt.Sprintf("data_dir = %q", filepath.Join(dir, "data")), `name = "jkopay"`, `kind = "file"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("effective config lacks %s:\n%s", want, s)
+		}
+	}
+}

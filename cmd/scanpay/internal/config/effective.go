@@ -1,0 +1,92 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
+	"github.com/scanpay/scanpay/edge/hooks"
+	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/scanner"
+)
+
+// secretName matches keys that hold a secret itself; their _file and _env
+// siblings only say where it comes from and are shown.
+var secretName = regexp.MustCompile(`(?i)(^|_)(key|secret|password|token)$`)
+
+type effective struct {
+	ConfigVersion int                         `toml:"config_version"`
+	Mode          string                      `toml:"mode"`
+	DataDir       string                      `toml:"data_dir"`
+	ScanHold      time.Duration               `toml:"scan_hold"`
+	ScanTimeout   time.Duration               `toml:"scan_timeout"`
+	Retention     time.Duration               `toml:"retention"`
+	Workers       int                         `toml:"workers"`
+	Lanes         []string                    `toml:"lanes"`
+	API           posapi.Config               `toml:"api"`
+	Scanners      []scanner.Config            `toml:"scanners"`
+	Providers     map[string]providers.Config `toml:"providers"`
+	Hooks         []hooks.Config              `toml:"hooks"`
+	Classify      []providers.Rule            `toml:"classify"`
+	Log           logging.Config              `toml:"log"`
+}
+
+// WriteEffective prints the configuration as scanpay will use it (paths
+// resolved, defaults filled where this package fills them, the effective
+// classification table) as TOML, with every secret redacted.
+func (c *Config) WriteEffective(w io.Writer) error {
+	e := effective{
+		ConfigVersion: c.ConfigVersion, Mode: "production", DataDir: c.DataDir,
+		ScanHold: c.ScanHold, ScanTimeout: c.ScanTimeout, Retention: c.Retention, Workers: c.Workers, Lanes: c.Lanes,
+		API: c.API, Scanners: c.Scanners, Hooks: c.Hooks, Classify: c.Rules(), Log: c.Log,
+		Providers: map[string]providers.Config{},
+	}
+	if c.Sandbox {
+		e.Mode = "SANDBOX"
+	}
+	for _, wl := range c.Wallets {
+		e.Providers[wl.Name] = wl.Config
+	}
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(e); err != nil {
+		return fmt.Errorf("printing the configuration: %w", err)
+	}
+	var tree map[string]any
+	if _, err := toml.Decode(buf.String(), &tree); err != nil {
+		return fmt.Errorf("printing the configuration: %w", err)
+	}
+	redact(tree)
+	if c.Path != "" {
+		fmt.Fprintf(w, "# effective configuration of %s (secrets redacted)\n", c.Path)
+	} else {
+		fmt.Fprintf(w, "# effective SANDBOX configuration: no file; wallets are in-process simulators\n")
+	}
+	return toml.NewEncoder(w).Encode(tree)
+}
+
+func redact(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if s, ok := val.(string); ok && secretName.MatchString(k) && s != "" {
+				x[k] = "[redacted]"
+				continue
+			}
+			redact(val)
+		}
+	case []map[string]any:
+		for _, m := range x {
+			redact(m)
+		}
+	case []any:
+		for _, m := range x {
+			redact(m)
+		}
+	}
+}

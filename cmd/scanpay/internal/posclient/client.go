@@ -1,0 +1,163 @@
+package posclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/edge/posapi"
+)
+
+// Client calls one scanpay.
+type Client struct {
+	Base  string // "http://127.0.0.1:8727"
+	Token string
+	HTTP  *http.Client
+}
+
+// New makes a client for a listen address ("127.0.0.1:8727").
+func New(addr, token string) *Client {
+	return &Client{Base: "http://" + addr, Token: token, HTTP: &http.Client{}}
+}
+
+// APIError is an error answer of the API.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("scanpay answered %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// ErrUnreachable is wrapped when no scanpay answers at the address.
+var ErrUnreachable = errors.New("scanpay is not reachable")
+
+// Sandbox is set from the last answer's Scanpay-Mode header.
+type Answer struct {
+	Status  int
+	Sandbox bool
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) (Answer, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return Answer{}, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, rd)
+	if err != nil {
+		return Answer{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return Answer{}, fmt.Errorf("%w at %s (%v): is `scanpay run` running, and is the address right?", ErrUnreachable, c.Base, err)
+	}
+	defer resp.Body.Close()
+	a := Answer{Status: resp.StatusCode, Sandbox: strings.EqualFold(resp.Header.Get("Scanpay-Mode"), "SANDBOX")}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return a, fmt.Errorf("reading scanpay's answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
+			return a, &APIError{Status: resp.StatusCode, Code: "http_" + fmt.Sprint(resp.StatusCode), Message: strings.TrimSpace(string(data))}
+		}
+		return a, &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return a, fmt.Errorf("scanpay's answer is not the JSON expected: %w", err)
+		}
+	}
+	return a, nil
+}
+
+func waitQuery(wait time.Duration) string {
+	if wait <= 0 {
+		return ""
+	}
+	return "?wait=" + wait.String()
+}
+
+// CreatePayment is POST /v1/payments[?wait=].
+func (c *Client) CreatePayment(ctx context.Context, req edge.CreateRequest, wait time.Duration) (edge.PaymentView, Answer, error) {
+	var v edge.PaymentView
+	a, err := c.do(ctx, http.MethodPost, "/v1/payments"+waitQuery(wait), req, &v)
+	return v, a, err
+}
+
+// Payment is GET /v1/payments/{id}[?wait=].
+func (c *Client) Payment(ctx context.Context, id string, wait time.Duration) (edge.PaymentView, error) {
+	var v edge.PaymentView
+	_, err := c.do(ctx, http.MethodGet, "/v1/payments/"+url.PathEscape(id)+waitQuery(wait), nil, &v)
+	return v, err
+}
+
+// WaitFinal polls with ?wait= until the payment is final or ctx/total ends.
+func (c *Client) WaitFinal(ctx context.Context, id string, total time.Duration) (edge.PaymentView, error) {
+	deadline := time.Now().Add(total)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return c.Payment(ctx, id, 0)
+		}
+		v, err := c.Payment(ctx, id, min(left, 30*time.Second))
+		if err != nil || v.Final {
+			return v, err
+		}
+	}
+}
+
+// Search is GET /v1/payments?order_number=&terminal_id=&state=.
+func (c *Client) Search(ctx context.Context, orderNumber, terminalID, state string) ([]edge.PaymentView, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"order_number": orderNumber, "terminal_id": terminalID, "state": state} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var list posapi.PaymentList
+	_, err := c.do(ctx, http.MethodGet, "/v1/payments?"+q.Encode(), nil, &list)
+	return list.Payments, err
+}
+
+// Cancel is POST /v1/payments/{id}/cancel.
+func (c *Client) Cancel(ctx context.Context, id string) (edge.PaymentView, error) {
+	var v edge.PaymentView
+	_, err := c.do(ctx, http.MethodPost, "/v1/payments/"+url.PathEscape(id)+"/cancel", struct{}{}, &v)
+	return v, err
+}
+
+// Scan is POST /v1/scans.
+func (c *Client) Scan(ctx context.Context, terminalID, code string) (edge.ScanResult, error) {
+	var r edge.ScanResult
+	_, err := c.do(ctx, http.MethodPost, "/v1/scans", posapi.ScanBody{TerminalID: terminalID, Code: code}, &r)
+	return r, err
+}
+
+// Health is GET /healthz.
+func (c *Client) Health(ctx context.Context) (posapi.Liveness, error) {
+	var l posapi.Liveness
+	_, err := c.do(ctx, http.MethodGet, "/healthz", nil, &l)
+	return l, err
+}
