@@ -34,12 +34,12 @@ type Config struct {
 	// every scanner's); empty accepts any.
 	Lanes []string `toml:"lanes"`
 
-	API       posapi.Config              `toml:"api"`
-	Scanners  []scanner.Config           `toml:"scanners"`
+	API       posapi.Config             `toml:"api"`
+	Scanners  []scanner.Config          `toml:"scanners"`
 	Providers map[string]toml.Primitive `toml:"providers"`
-	Hooks     []hooks.Config             `toml:"hooks"`
-	Classify  []providers.Rule           `toml:"classify"`
-	Log       logging.Config             `toml:"log"`
+	Hooks     []hooks.Config            `toml:"hooks"`
+	Classify  []providers.Rule          `toml:"classify"`
+	Log       logging.Config            `toml:"log"`
 
 	// Path is the file's absolute path ("" in SANDBOX); Dir its folder,
 	// from which every relative path was resolved.
