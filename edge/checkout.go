@@ -38,15 +38,21 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 	}
 	// An approved payment for the same order is returned, never charged
 	// again: a POS that lost our answer and retries must not pay twice.
-	if prior, err := e.j.FindOrder(req.TerminalID, req.OrderNumber); err != nil {
+	prior, err := e.j.FindOrder(req.TerminalID, req.OrderNumber)
+	if err != nil {
 		return PaymentView{}, false, journalErr(err)
-	} else if len(prior) > 0 && (prior[0].State == store.Approved || !prior[0].State.Final()) {
-		if !sameCheckout(prior[0], req) {
-			return PaymentView{}, false, Errorf(ErrConflict, "order %s on lane %s already has payment %s (%s) for %d TWD: use a new order number for a different checkout", req.OrderNumber, req.TerminalID, prior[0].ID, prior[0].State, prior[0].Amount)
+	}
+	for _, p := range prior { // newest first
+		if p.State != store.Approved && !takesMoney(p.State) {
+			continue
 		}
-		if prior[0].State == store.Approved {
-			return e.view(prior[0], nil), false, nil
+		if !sameCheckout(p, req) {
+			return PaymentView{}, false, Errorf(ErrConflict, "order %s on lane %s already has payment %s (%s) for %d TWD: use a new order number for a different checkout", req.OrderNumber, req.TerminalID, p.ID, p.State, p.Amount)
 		}
+		if p.State == store.Approved {
+			return e.view(p, nil), false, nil
+		}
+		break
 	}
 
 	l := e.lanes.get(req.TerminalID)
@@ -102,6 +108,11 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 	e.changed(stored, true)
 	e.sched.kick(paymentKey(stored.ID))
 	return e.view(stored, nil), true, nil
+}
+
+// takesMoney: states in which a payment may still charge the customer.
+func takesMoney(s store.State) bool {
+	return s == store.AwaitingScan || s == store.Queued || s == store.InFlight || s == store.Unknown
 }
 
 func sameCheckout(p store.Payment, req CreateRequest) bool {

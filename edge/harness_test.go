@@ -1,0 +1,352 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/scanpay/scanpay/edge/hooks"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/wallettest"
+	"github.com/scanpay/scanpay/scanner"
+	"github.com/scanpay/scanpay/store"
+)
+
+// rig is one engine on a real journal file, wired to real simulators.
+type rig struct {
+	t      testing.TB
+	e      *Engine
+	j      *store.Journal
+	sims   map[string]wallettest.Simulator
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+
+	mu     sync.Mutex
+	events []Event
+}
+
+type rigOpts struct {
+	wallets   []string // simulators to run; nil = all
+	hooks     []hooks.Hook
+	lanes     []string
+	timeout   time.Duration // per-request timeout (short, so hangs end fast)
+	codeTTL   time.Duration
+	scanHold  time.Duration
+	scanAfter time.Duration
+	path      string // journal path; "" = a new file in t.TempDir()
+	noRun     bool
+	quiet     bool // discard logs (benchmarks)
+	workers   int
+	simOpts   wallettest.Options
+}
+
+// syncBuffer collects log output from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func openJournal(t testing.TB, path string) *store.Journal {
+	t.Helper()
+	j, err := store.Open(path, store.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// walletSetup opens a wallet on a simulator's config, as cmd/scanpay does
+// with a TOML table.
+func walletSetup(t testing.TB, sim wallettest.Simulator, timeout, codeTTL time.Duration, log *slog.Logger) WalletSetup {
+	t.Helper()
+	cfg := sim.Config()
+	env := providers.Env{Logger: log}
+	w, err := cfg.Open(env)
+	if err != nil {
+		t.Fatalf("open %s on its simulator: %v", sim.Name(), err)
+	}
+	lim := cfg.Limits()
+	if timeout > 0 {
+		lim.Timeout = timeout
+	}
+	if codeTTL > 0 {
+		lim.CodeTTL = codeTTL
+	}
+	return WalletSetup{Wallet: w, Limits: lim}
+}
+
+func newRig(t testing.TB, o rigOpts) *rig {
+	t.Helper()
+	if o.wallets == nil {
+		o.wallets = simNames
+	}
+	if o.timeout == 0 {
+		o.timeout = 2 * time.Second
+	}
+	if o.path == "" {
+		o.path = filepath.Join(t.TempDir(), "journal.db")
+	}
+	r := &rig{t: t, sims: map[string]wallettest.Simulator{}, logs: &syncBuffer{}}
+	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if o.quiet {
+		log = slog.New(slog.DiscardHandler)
+		o.simOpts.Logger = log
+	}
+	if o.workers == 0 {
+		o.workers = 4
+	}
+	wallets := map[string]WalletSetup{}
+	for _, name := range o.wallets {
+		sim := newSim(t, name, o.simOpts)
+		t.Cleanup(sim.Close)
+		r.sims[name] = sim
+		wallets[name] = walletSetup(t, sim, o.timeout, o.codeTTL, log)
+	}
+	cls, err := providers.NewClassifier(providers.DefaultRules())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.j = openJournal(t, o.path)
+	e, err := New(Config{
+		Journal: r.j, Wallets: wallets, Classifier: cls, Lanes: o.lanes, Hooks: o.hooks,
+		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers,
+		Retry:     Backoff{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+		Resolve:   Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
+		HookRetry: Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
+		Poll:      20 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.e = e
+	ctx, cancel := context.WithCancel(context.Background())
+	evs := e.Subscribe(ctx)
+	go func() {
+		for ev := range evs {
+			r.mu.Lock()
+			r.events = append(r.events, ev)
+			r.mu.Unlock()
+		}
+	}()
+	r.cancel = cancel
+	r.done = make(chan error, 1)
+	if !o.noRun {
+		r.start(ctx)
+	}
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *rig) start(ctx context.Context) {
+	go func() { r.done <- r.e.Run(ctx) }()
+}
+
+// stop ends Run and closes the journal (idempotent).
+func (r *rig) stop() {
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	r.cancel = nil
+	select {
+	case <-r.done:
+	case <-time.After(20 * time.Second):
+		r.t.Errorf("Run did not return after its context ended")
+	}
+	r.j.Close()
+}
+
+func (r *rig) pay(lane, order string, amount int64, wallet string) PaymentView {
+	r.t.Helper()
+	v, created, err := r.e.CreatePayment(context.Background(), CreateRequest{TerminalID: lane, OrderNumber: order, Amount: amount})
+	if err != nil || !created {
+		r.t.Fatalf("CreatePayment: %v (created %v)", err, created)
+	}
+	if v.State != store.AwaitingScan {
+		r.t.Fatalf("new payment is %s, want awaiting_scan", v.State)
+	}
+	code := r.sims[wallet].IssueCode()
+	res, err := r.e.Scan(context.Background(), scanner.Scan{Lane: lane, Code: code, Device: "test"})
+	if err != nil || res.Kind != "payment" || res.PaymentID != v.ID {
+		r.t.Fatalf("Scan = %+v, %v; want it to trigger %s", res, err, v.ID)
+	}
+	return v
+}
+
+func (r *rig) wait(id string) PaymentView {
+	r.t.Helper()
+	v, err := r.e.Wait(context.Background(), id, 15*time.Second)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	if !v.Final {
+		r.t.Fatalf("payment %s still %s after 15s; history %+v\nlog:\n%s", id, v.State, v.History, r.logs.String())
+	}
+	return v
+}
+
+// waitState waits until the payment is in state s (final or not).
+func (r *rig) waitState(id string, s store.State) PaymentView {
+	r.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		v, err := r.e.Payment(context.Background(), id)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if v.State == s {
+			return v
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("payment %s is %s, never %s; history %+v", id, v.State, s, v.History)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// settle waits until nothing is left to do in the journal.
+func (r *rig) settle() {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		p, err1 := r.j.Pending()
+		rf, err2 := r.j.PendingRefunds()
+		d, err3 := r.j.PendingDeliveries()
+		if err1 != nil || err2 != nil || err3 != nil {
+			r.t.Fatal(err1, err2, err3)
+		}
+		if len(p)+len(rf)+len(d) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("still pending after 30s: %d payments, %d refunds, %d deliveries", len(p), len(rf), len(d))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (r *rig) eventsOf(typ string) []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Event
+	for _, e := range r.events {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func historyStates(v PaymentView) []store.State {
+	var s []store.State
+	for _, c := range v.History {
+		s = append(s, c.State)
+	}
+	return s
+}
+
+// ledgerTruth checks every journaled payment against the simulators'
+// books: money moved exactly when the journal says so, and no code was
+// charged twice.
+func ledgerTruth(t testing.TB, payments []store.Payment, ledgers map[string][]wallettest.Charge) {
+	t.Helper()
+	byCode := map[string][]wallettest.Charge{}
+	for _, charges := range ledgers {
+		for _, c := range charges {
+			byCode[c.MaskedCode] = append(byCode[c.MaskedCode], c)
+		}
+	}
+	for code, cs := range byCode {
+		live := 0
+		for _, c := range cs {
+			if !c.Voided {
+				live++
+			}
+		}
+		if live > 1 {
+			t.Errorf("code %s charged %d times: %+v", code, live, cs)
+		}
+	}
+	for _, p := range payments {
+		if p.MaskedCode == "" {
+			if p.State != store.Cancelled {
+				t.Errorf("payment %s without a code ended %s", p.ID, p.State)
+			}
+			continue
+		}
+		var kept, given int64
+		for _, c := range byCode[p.MaskedCode] {
+			if c.Voided {
+				continue
+			}
+			kept += c.Amount - c.Refunded
+			given += c.Refunded
+		}
+		switch p.State {
+		case store.Approved:
+			if kept != p.Amount-p.RefundedAmount || given != p.RefundedAmount {
+				t.Errorf("payment %s is approved (refunded %d) but the wallet holds %d and gave back %d", p.ID, p.RefundedAmount, kept, given)
+			}
+		case store.Declined, store.Cancelled, store.Expired, store.Voided, store.Reversed, store.Refunded:
+			if kept != 0 {
+				t.Errorf("payment %s is %s but the wallet still holds %d TWD of it", p.ID, p.State, kept)
+			}
+		default:
+			t.Errorf("payment %s is not final: %s", p.ID, p.State)
+		}
+	}
+}
+
+func (r *rig) ledgers() map[string][]wallettest.Charge {
+	out := map[string][]wallettest.Charge{}
+	for name, s := range r.sims {
+		out[name] = s.Ledger()
+	}
+	return out
+}
+
+func (r *rig) checkLedger() {
+	r.t.Helper()
+	all, err := r.j.Recent(100000)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	ledgerTruth(r.t, all, r.ledgers())
+}
+
+func (r *rig) noFullCodes(codes ...string) {
+	r.t.Helper()
+	logs := r.logs.String()
+	r.mu.Lock()
+	evs := fmt.Sprintf("%+v", r.events)
+	r.mu.Unlock()
+	for _, c := range codes {
+		if c == "" {
+			continue
+		}
+		if bytes.Contains([]byte(logs), []byte(c)) {
+			r.t.Errorf("a full payment code reached the log")
+		}
+		if bytes.Contains([]byte(evs), []byte(c)) {
+			r.t.Errorf("a full payment code reached an event")
+		}
+	}
+}
