@@ -162,6 +162,17 @@ func (l *Ledger) Refund(chargeKey, refundKey string, amount int64) (r Refund, re
 	return *rf, false, nil
 }
 
+// LookupRefund finds a refund by its own key.
+func (l *Ledger) LookupRefund(refundKey string) (Refund, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r, ok := l.refunds[refundKey]
+	if !ok {
+		return Refund{}, false
+	}
+	return *r, true
+}
+
 // Charges lists every charge in the order they were made.
 func (l *Ledger) Charges() []Charge {
 	l.mu.Lock()

@@ -1,0 +1,11 @@
+// Package jkopaytest is a strict simulator of JKOPay's POS Payment API, for
+// tests, the engine's crash harness and SANDBOX mode. It checks every
+// request as JKOPay would (all fields present with their JSON types,
+// lengths, time formats, the signature), charges each MerchantTradeNo at
+// most once (a repeated Payment answers the first result with IsRep = 1),
+// cancels, refunds up to the paid amount, expires codes, and acts out every
+// wallettest fault. Declines in SANDBOX follow wallettest's magic amounts,
+// answered with the JKOPay status code of the same number.
+//
+// It must not know the engine, scanners or bbolt.
+package jkopaytest
