@@ -75,6 +75,17 @@ func (a *Auth) Expire() {
 	clear(a.tokens)
 }
 
+// Tokens lists the live tokens, for tests that check none leaks.
+func (a *Auth) Tokens() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]string, 0, len(a.tokens))
+	for t := range a.tokens {
+		out = append(out, t)
+	}
+	return out
+}
+
 // Logins counts the successful logins so far.
 func (a *Auth) Logins() int {
 	a.mu.Lock()

@@ -1,0 +1,488 @@
+package easywallet_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/scanpay/scanpay/internal/mask"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/easywallet"
+	"github.com/scanpay/scanpay/providers/easywallet/easywallettest"
+	"github.com/scanpay/scanpay/providers/wallettest"
+)
+
+// syncBuffer is a log sink shared by the wallet and the simulator.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type fixture struct {
+	sim    *easywallettest.Sim
+	wallet *easywallet.Wallet
+	log    *syncBuffer
+	clock  *clock
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{log: &syncBuffer{}, clock: &clock{t: time.Now()}}
+	logger := slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.sim = easywallettest.New(wallettest.Options{CodeTTL: time.Minute, Now: f.clock.Now, Logger: logger})
+	t.Cleanup(f.sim.Close)
+	cfg := f.sim.Config()
+	env := providers.Env{Logger: logger, Now: f.clock.Now}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	w, err := cfg.Open(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.wallet = w.(*easywallet.Wallet)
+	return f
+}
+
+func (f *fixture) payment(t *testing.T, amount int64) providers.PayRequest {
+	t.Helper()
+	req := providers.PayRequest{
+		PaymentID: "pay-1", TerminalID: "AB123456", OrderNumber: "POS-20240901-0007", Amount: amount, Undiscountable: 0,
+		Description: "test basket", Code: f.sim.IssueCode(), CreatedAt: f.clock.Now(), Attempt: 1,
+		Items: []providers.Item{{Name: "紅茶", Quantity: 1, UnitPrice: amount, Subtotal: amount}},
+	}
+	ref, err := f.wallet.NewRef(req, f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Ref = ref
+	return req
+}
+
+func (f *fixture) onlyCharge(t *testing.T, req providers.PayRequest) wallettest.Charge {
+	t.Helper()
+	charges := f.sim.Ledger()
+	if len(charges) != 1 {
+		t.Fatalf("ledger has %d charges, want exactly 1: %+v", len(charges), charges)
+	}
+	c := charges[0]
+	if c.Key != req.Ref[easywallet.RefMerchantOrderNo] || c.Amount != req.Amount || c.MaskedCode != mask.Code(req.Code) {
+		t.Fatalf("charge %+v does not match the payment", c)
+	}
+	return c
+}
+
+func TestPayApproved(t *testing.T) {
+	f := newFixture(t)
+	req := f.payment(t, 110)
+	out := f.wallet.Pay(context.Background(), req)
+	if out.Kind != providers.Approved || out.Duplicate || out.AmountPaid != 110 || out.TransactionID == "" || out.PaymentMethod != "BALANCE" {
+		t.Fatalf("outcome %+v", out)
+	}
+	c := f.onlyCharge(t, req)
+	if c.TransactionID != out.TransactionID || c.Requests != 1 {
+		t.Fatalf("charge %+v vs outcome %+v", c, out)
+	}
+}
+
+func TestPayDeclinedByMagicAmount(t *testing.T) {
+	tests := []struct {
+		amount int64
+		code   string
+	}{
+		{928, easywallettest.CodeInsufficient},
+		{906, easywallettest.CodeExpired},
+		{927, easywallettest.CodeInvalid},
+		{931, easywallettest.CodeLimit},
+		{911, easywallettest.CodeSuspended},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.amount), func(t *testing.T) {
+			f := newFixture(t)
+			out := f.wallet.Pay(context.Background(), f.payment(t, tc.amount))
+			if out.Kind != providers.Declined || out.Code != tc.code || !out.RetryScan || out.Message == "" {
+				t.Fatalf("outcome %+v", out)
+			}
+			if n := len(f.sim.Ledger()); n != 0 {
+				t.Fatalf("a decline charged %d times", n)
+			}
+		})
+	}
+}
+
+func TestInjectedDeclineIsRepeatedOnResend(t *testing.T) {
+	f := newFixture(t)
+	f.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.Decline, Code: easywallettest.CodeLimit})
+	req := f.payment(t, 500)
+	if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Declined || out.Code != easywallettest.CodeLimit {
+		t.Fatalf("pay %+v", out)
+	}
+	req.Attempt = 2
+	if out := f.wallet.Resolve(context.Background(), req); out.Kind != providers.Declined || out.Code != easywallettest.CodeLimit {
+		t.Fatalf("resolve %+v: a resend must repeat the first result", out)
+	}
+	if len(f.sim.Ledger()) != 0 {
+		t.Fatal("charged after a decline")
+	}
+}
+
+// Every way an answer can go missing or bad: Pay says Unknown (never
+// declined), Resolve (the identical resend) tells the truth, and the ledger
+// shows exactly one charge.
+func TestUnknownOutcomesResolveToTheLedgersTruth(t *testing.T) {
+	tests := []struct {
+		name        string
+		fault       wallettest.Fault
+		ctxTimeout  time.Duration
+		chargedBy   string // "first" or "resend"
+		wantNotSent bool
+	}{
+		{"answer lost after the charge", wallettest.Fault{Kind: wallettest.DropAfterCharge}, 0, "first", false},
+		{"dropped before the charge", wallettest.Fault{Kind: wallettest.DropBeforeCharge}, 0, "resend", false},
+		{"hang past the timeout", wallettest.Fault{Kind: wallettest.Hang}, 300 * time.Millisecond, "resend", false},
+		{"HTTP 500", wallettest.Fault{Kind: wallettest.ServerError}, 0, "resend", false},
+		{"malformed answer", wallettest.Fault{Kind: wallettest.Malformed}, 0, "first", false},
+		{"truncated answer", wallettest.Fault{Kind: wallettest.Truncated}, 0, "first", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			req := f.payment(t, 250)
+			f.sim.Inject(wallettest.CallPay, tc.fault)
+			ctx := context.Background()
+			if tc.ctxTimeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctxTimeout)
+				defer cancel()
+			}
+			out := f.wallet.Pay(ctx, req)
+			if out.Kind != providers.Unknown || out.NotSent != tc.wantNotSent || out.Message == "" {
+				t.Fatalf("pay: %+v, want unknown", out)
+			}
+			req.Attempt = 2
+			res := f.wallet.Resolve(context.Background(), req)
+			if res.Kind != providers.Approved {
+				t.Fatalf("resolve: %+v, want approved", res)
+			}
+			if want := tc.chargedBy == "first"; res.Duplicate != want {
+				t.Fatalf("resolve Duplicate = %v, want %v", res.Duplicate, want)
+			}
+			c := f.onlyCharge(t, req)
+			if c.TransactionID != res.TransactionID {
+				t.Fatalf("resolve says %s, ledger %s", res.TransactionID, c.TransactionID)
+			}
+		})
+	}
+}
+
+func TestExpiredTokenIsRenewedOnceAndThePaymentResent(t *testing.T) {
+	f := newFixture(t)
+	if out := f.wallet.Pay(context.Background(), f.payment(t, 100)); out.Kind != providers.Approved {
+		t.Fatal(out)
+	}
+	f.sim.Auth().Expire()
+	req := f.payment(t, 200)
+	if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Approved || out.Duplicate {
+		t.Fatalf("after expiry: %+v", out)
+	}
+	if got := f.sim.Auth().Logins(); got != 2 {
+		t.Fatalf("logins = %d, want 2", got)
+	}
+	if len(f.sim.Ledger()) != 2 {
+		t.Fatalf("ledger %+v", f.sim.Ledger())
+	}
+}
+
+func TestLoginFaultsAndWrongKeys(t *testing.T) {
+	f := newFixture(t)
+	f.sim.Inject(wallettest.CallLogin, wallettest.Fault{Kind: wallettest.ServerError})
+	out := f.wallet.Pay(context.Background(), f.payment(t, 100))
+	if out.Kind != providers.Unknown || !out.NotSent {
+		t.Fatalf("login 500: %+v, want unknown, not sent", out)
+	}
+
+	cfg := f.sim.Config().(*easywallet.Config)
+	cfg.AccKey = "wrong-acc-key-0042"
+	if err := cfg.Provision(providers.Env{}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := cfg.Open(providers.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = w.Pay(context.Background(), f.payment(t, 100))
+	if out.Kind != providers.ConfigError || strings.Contains(out.Message, "wrong-acc-key-0042") {
+		t.Fatalf("wrong keys: %+v", out)
+	}
+	if len(f.sim.Ledger()) != 0 {
+		t.Fatal("charged without a login")
+	}
+}
+
+func TestConnectionRefusedIsNotSent(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	f := newFixture(t)
+	cfg := f.sim.Config().(*easywallet.Config)
+	cfg.BaseURL = "http://" + addr
+	w, err := cfg.Open(providers.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := w.Pay(context.Background(), f.payment(t, 100))
+	if out.Kind != providers.Unknown || !out.NotSent {
+		t.Fatalf("%+v", out)
+	}
+}
+
+func TestExpiredCodeIsDeclined(t *testing.T) {
+	f := newFixture(t)
+	req := f.payment(t, 100)
+	f.clock.Advance(61 * time.Second)
+	out := f.wallet.Pay(context.Background(), req)
+	if out.Kind != providers.Declined || out.Code != easywallettest.CodeExpired || !out.RetryScan {
+		t.Fatalf("%+v", out)
+	}
+}
+
+func TestACodePaysForOneOrderOnly(t *testing.T) {
+	f := newFixture(t)
+	first := f.payment(t, 100)
+	if out := f.wallet.Pay(context.Background(), first); out.Kind != providers.Approved {
+		t.Fatal(out)
+	}
+	second := f.payment(t, 100)
+	second.Code = first.Code
+	if out := f.wallet.Pay(context.Background(), second); out.Kind != providers.Declined || out.Code != easywallettest.CodeCodeUsed {
+		t.Fatalf("%+v", out)
+	}
+}
+
+func TestRefunds(t *testing.T) {
+	f := newFixture(t)
+	pay := f.payment(t, 300)
+	approval := f.wallet.Pay(context.Background(), pay)
+	if approval.Kind != providers.Approved {
+		t.Fatal(approval)
+	}
+	refund := func(amount int64) (providers.RefundRequest, providers.Outcome) {
+		rr := providers.RefundRequest{RefundID: "r", Payment: pay, Approval: approval, Amount: amount, Attempt: 1, CreatedAt: f.clock.Now()}
+		ref, err := f.wallet.NewRefundRef(rr, f.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr.Ref = ref
+		return rr, f.wallet.Refund(context.Background(), rr)
+	}
+	if !f.wallet.PartialRefunds() {
+		t.Fatal("partial refunds should be allowed")
+	}
+	_, out := refund(100)
+	if out.Kind != providers.Approved || out.AmountPaid != 100 || out.Duplicate {
+		t.Fatalf("partial: %+v", out)
+	}
+	// The answer to a refund is lost; the resend with the same Ref refunds
+	// nothing more.
+	f.sim.Inject(wallettest.CallRefund, wallettest.Fault{Kind: wallettest.DropAfterCharge})
+	rr2, out := refund(150)
+	if out.Kind != providers.Unknown {
+		t.Fatalf("lost refund answer: %+v", out)
+	}
+	rr2.Attempt = 2
+	if out = f.wallet.Refund(context.Background(), rr2); out.Kind != providers.Approved || !out.Duplicate {
+		t.Fatalf("refund resend: %+v", out)
+	}
+	if _, out = refund(51); out.Kind != providers.Declined || out.Code != easywallettest.CodeRefundExceeds {
+		t.Fatalf("over-refund: %+v", out)
+	}
+	if _, out = refund(50); out.Kind != providers.Approved {
+		t.Fatalf("the rest: %+v", out)
+	}
+	c := f.onlyCharge(t, pay)
+	if c.Refunded != 300 || len(f.sim.Refunds(c.Key)) != 3 {
+		t.Fatalf("charge %+v refunds %+v", c, f.sim.Refunds(c.Key))
+	}
+}
+
+func TestNewRefIsUniqueTraceableAndBounded(t *testing.T) {
+	f := newFixture(t)
+	seen := map[string]bool{}
+	long := strings.Repeat("9", 80)
+	for i := range 200 {
+		req := providers.PayRequest{OrderNumber: fmt.Sprintf("%s-%d/訂單", long, i), Amount: 1, Code: "99000000000000000001"}
+		ref, err := f.wallet.NewRef(req, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		no := ref[easywallet.RefMerchantOrderNo]
+		if len(no) > easywallet.MaxOrderNo || !strings.Contains(no, fmt.Sprintf("-%d", i)) || seen[no] {
+			t.Fatalf("merchantOrderNo %q: too long, untraceable or repeated", no)
+		}
+		seen[no] = true
+	}
+}
+
+func TestBadPaymentsAreRefusedBeforeJournaling(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name string
+		mod  func(*providers.PayRequest)
+		want string
+	}{
+		{"zero amount", func(r *providers.PayRequest) { r.Amount = 0 }, "amount"},
+		{"undiscountable above amount", func(r *providers.PayRequest) { r.Undiscountable = r.Amount + 1 }, "undiscountable_amount"},
+		{"no order", func(r *providers.PayRequest) { r.OrderNumber = " " }, "order_number"},
+		{"no code", func(r *providers.PayRequest) { r.Code = "" }, "scan"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := providers.PayRequest{OrderNumber: "A1", Amount: 10, Code: "99000000000000000001"}
+			tc.mod(&req)
+			if _, err := f.wallet.NewRef(req, time.Now()); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one naming %s", err, tc.want)
+			}
+			req.Ref = providers.Ref{easywallet.RefMerchantOrderNo: "X-1"}
+			if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.ConfigError {
+				t.Fatalf("pay of a bad request: %+v", out)
+			}
+		})
+	}
+	if len(f.sim.Ledger()) != 0 {
+		t.Fatal("a bad request reached the wallet")
+	}
+}
+
+func TestConfigFromTOML(t *testing.T) {
+	d, ok := providers.Lookup("easywallet")
+	if !ok {
+		t.Fatal("easywallet is not registered")
+	}
+	if len(d.Rules) == 0 {
+		t.Fatal("no default classification rule")
+	}
+	tests := []struct {
+		name, toml, want string
+		env          map[string]string
+	}{
+		{"complete", `base_url = "https://gw.example"
+auth_key = "a"
+acc_key_env = "EW_ACC"
+branch_code = "14313"
+code_ttl = "90s"`, "", map[string]string{"EW_ACC": "b"}},
+		{"no base_url", `auth_key = "a"
+acc_key = "b"
+branch_code = "1"`, "base_url", nil},
+		{"no branch", `base_url = "https://gw.example"
+auth_key = "a"
+acc_key = "b"`, "branch_code", nil},
+		{"two sources", `base_url = "https://gw.example"
+auth_key = "a"
+auth_key_env = "X"
+acc_key = "b"
+branch_code = "1"`, "auth_key", nil},
+		{"bad refund path", `base_url = "https://gw.example"
+auth_key = "a"
+acc_key = "b"
+branch_code = "1"
+refund_path = "refund"`, "refund_path", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := d.NewConfig()
+			if _, err := toml.Decode(tc.toml, cfg); err != nil {
+				t.Fatal(err)
+			}
+			env := providers.Env{LookupEnv: func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }}
+			err := cfg.Provision(env)
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if l := cfg.Limits(); l.CodeTTL != 90*time.Second || l.Timeout != 15*time.Second {
+					t.Fatalf("limits %+v", l)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// No log line, outcome message or error carries the full code, a key or
+// the token, whatever happens.
+func TestNothingSecretLeaks(t *testing.T) {
+	f := newFixture(t)
+	var msgs []string
+	var codes []string
+	for _, fault := range []wallettest.Fault{{}, {Kind: wallettest.Malformed}, {Kind: wallettest.Decline}, {Kind: wallettest.ServerError}, {Kind: wallettest.DropAfterCharge}} {
+		req := f.payment(t, 120)
+		codes = append(codes, req.Code)
+		f.sim.Inject(wallettest.CallPay, fault)
+		msgs = append(msgs, f.wallet.Pay(context.Background(), req).Message)
+		req.Attempt = 2
+		msgs = append(msgs, f.wallet.Resolve(context.Background(), req).Message)
+	}
+	// A request the server refuses as malformed echoes nothing secret either.
+	req := f.payment(t, 120)
+	req.Code = "12345678901234567890123" // too long for the simulator
+	codes = append(codes, req.Code)
+	msgs = append(msgs, f.wallet.Pay(context.Background(), req).Message)
+
+	secrets := append([]string{easywallettest.AuthKey, easywallettest.AccKey}, f.sim.Auth().Tokens()...)
+	secrets = append(secrets, codes...)
+	all := strings.Join(msgs, "\n") + f.log.String()
+	for _, s := range secrets {
+		if strings.Contains(all, s) {
+			t.Fatalf("%q leaked:\n%s", s, all)
+		}
+	}
+	if !strings.Contains(f.log.String(), mask.Code(codes[0])) {
+		t.Fatal("the logs do not even show the masked code: is logging wired?")
+	}
+}
