@@ -403,7 +403,7 @@ func TestConfigFromTOML(t *testing.T) {
 	}
 	tests := []struct {
 		name, toml, want string
-		env          map[string]string
+		env              map[string]string
 	}{
 		{"complete", `base_url = "https://gw.example"
 auth_key = "a"
