@@ -113,9 +113,12 @@ func (c Config) validateSerial(bad func(key, problem, fix string) error) error {
 	if c.Port == "" {
 		return bad("port", "missing", `set port, e.g. port = "/dev/serial/by-id/usb-…" on Linux or port = "COM3" on Windows (scanpay devices lists them)`)
 	}
-	for key, set := range map[string]bool{"vid": c.VID != "", "pid": c.PID != "", "serial": c.Serial != "", "interface": c.Interface != nil, "mode": c.Mode != "", "layout": c.Layout != "", "pos_layout": c.POSLayout != ""} {
-		if set {
-			return bad(key, "is for kind = \"hid\"", "remove it, or set kind = \"hid\"")
+	for _, k := range []struct {
+		key string
+		set bool
+	}{{"vid", c.VID != ""}, {"pid", c.PID != ""}, {"serial", c.Serial != ""}, {"interface", c.Interface != nil}, {"mode", c.Mode != ""}, {"layout", c.Layout != ""}, {"pos_layout", c.POSLayout != ""}} {
+		if k.set {
+			return bad(k.key, "is for kind = \"hid\"", "remove it, or set kind = \"hid\"")
 		}
 	}
 	if c.Baud < 0 || c.Baud > 4_000_000 {
@@ -147,12 +150,16 @@ func (c Config) validateSerial(bad func(key, problem, fix string) error) error {
 }
 
 func (c Config) validateHID(bad func(key, problem, fix string) error, goos string) error {
-	for key, set := range map[string]bool{"port": c.Port != "", "baud": c.Baud != 0, "data_bits": c.DataBits != 0, "parity": c.Parity != "", "stop_bits": c.StopBits != "", "terminator": c.Terminator != "", "gap": c.Gap != 0, "strip_stx": c.STX} {
-		if set {
-			return bad(key, "is for kind = \"serial\"", "remove it, or set kind = \"serial\"")
+	for _, k := range []struct {
+		key string
+		set bool
+	}{{"port", c.Port != ""}, {"baud", c.Baud != 0}, {"data_bits", c.DataBits != 0}, {"parity", c.Parity != ""}, {"stop_bits", c.StopBits != ""}, {"terminator", c.Terminator != ""}, {"gap", c.Gap != 0}, {"strip_stx", c.STX}} {
+		if k.set {
+			return bad(k.key, "is for kind = \"serial\"", "remove it, or set kind = \"serial\"")
 		}
 	}
-	for key, v := range map[string]string{"vid": c.VID, "pid": c.PID} {
+	for _, kv := range [][2]string{{"vid", c.VID}, {"pid", c.PID}} {
+		key, v := kv[0], kv[1]
 		if v == "" {
 			return bad(key, "missing", fmt.Sprintf(`set %s to the scanner's USB id in hex, e.g. %s = "0c2e" (scanpay devices lists them)`, key, key))
 		}

@@ -104,30 +104,37 @@ func byIDLinks(dir string) map[string]string {
 
 func buildDiscovery(ports []*enumerator.PortDetails, byID map[string]string, hids []HIDDevice, hidErr error, goos string) Discovery {
 	var d Discovery
-	for i, p := range ports {
+	for _, p := range ports {
 		sp := SerialPort{Port: p.Name, ByID: byID[p.Name], USB: p.IsUSB, VID: strings.ToLower(p.VID), PID: strings.ToLower(p.PID), Serial: p.SerialNumber}
 		sp.Vendor = scannerVendors[sp.VID]
 		// Any USB serial port may be a scanner in COM mode; built-in
 		// ttyS ports rarely are, and printers live there.
 		sp.Scanner = sp.USB
-		if sp.Scanner {
-			port := cmp.Or(sp.ByID, sp.Port)
-			sp.Hint = fmt.Sprintf("[[scanners]]\nkind = \"serial\"\nport = %q\nbaud = 9600            # as set in the scanner\nterminal_id = \"LANE-%d\" # the POS terminal this scanner serves\n", port, i+1)
-		}
 		d.Serial = append(d.Serial, sp)
 	}
 	slices.SortFunc(d.Serial, func(a, b SerialPort) int { return cmp.Compare(a.Port, b.Port) })
-	for i, h := range hids {
+	for _, h := range hids {
 		h.Vendor = scannerVendors[h.VID]
 		h.Scanner = h.UsagePage == usagePagePOS || h.Vendor != ""
-		if h.Scanner {
-			h.Hint = hidHint(h, i+1, goos)
-		}
 		d.HID = append(d.HID, h)
 	}
 	slices.SortFunc(d.HID, func(a, b HIDDevice) int {
 		return cmp.Or(cmp.Compare(a.VID, b.VID), cmp.Compare(a.PID, b.PID), cmp.Compare(a.Interface, b.Interface), cmp.Compare(a.Path, b.Path))
 	})
+	// Hints number the lanes in table order; the store renames them.
+	lane := 0
+	for i, p := range d.Serial {
+		if p.Scanner {
+			lane++
+			d.Serial[i].Hint = fmt.Sprintf("[[scanners]]\nkind = \"serial\"\nport = %q\nbaud = 9600            # as set in the scanner\nterminal_id = \"LANE-%d\" # the POS terminal this scanner serves\n", cmp.Or(p.ByID, p.Port), lane)
+		}
+	}
+	for i, h := range d.HID {
+		if h.Scanner {
+			lane++
+			d.HID[i].Hint = hidHint(h, lane, goos)
+		}
+	}
 	if hidErr != nil {
 		d.Notes = append(d.Notes, fmt.Sprintf("USB HID devices not listed: %v. HID scanners need a scanpay build with cgo; serial (COM) scanners work without.", hidErr))
 	}
@@ -150,16 +157,18 @@ func hidHint(h HIDDevice, lane int, goos string) string {
 	if h.Serial != "" {
 		fmt.Fprintf(&b, "serial = %q\n", h.Serial)
 	}
+	honeywell := h.VID == "0c2e" || h.VID == "0536"
 	switch {
 	case h.UsagePage == usagePagePOS:
 		b.WriteString("mode = \"pos\"\n")
-		if h.VID == "0c2e" || h.VID == "0536" {
-			b.WriteString("pos_layout = \"honeywell\"\n")
-		}
 	case goos == "windows":
 		b.WriteString("mode = \"pos\"           # after switching the scanner to HID-POS: Windows cannot open keyboard mode\n")
 	default:
 		b.WriteString("mode = \"keyboard\"      # or \"pos\" if the scanner is set to HID-POS\nlayout = \"us\"          # the scanner's keyboard country\n")
+		honeywell = false
+	}
+	if honeywell {
+		b.WriteString("pos_layout = \"honeywell\"\n")
 	}
 	fmt.Fprintf(&b, "terminal_id = \"LANE-%d\" # the POS terminal this scanner serves\n", lane)
 	return b.String()
