@@ -143,6 +143,11 @@ func (j *Journal) TransitionRefund(id string, t RefundTransition) (Refund, Payme
 		if !slices.Contains(t.From, r.State) {
 			return refuse(&RefundStateError{ID: id, Want: slices.Clone(t.From), Got: r.State})
 		}
+		if r.State.Final() && t.To != r.State {
+			// A finished refund stays finished: moving it again would book
+			// its amount twice or free an amount that was paid out.
+			return refuse(fmt.Errorf("%w: refund %s is %s and cannot become %s; create a new refund instead", ErrInvalid, id, r.State, t.To))
+		}
 		old := r
 		if t.Mutate != nil {
 			if err := t.Mutate(&r); err != nil {
