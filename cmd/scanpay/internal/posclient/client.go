@@ -14,6 +14,7 @@ import (
 
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/scanner"
 )
 
 // Client calls one scanpay.
@@ -160,4 +161,11 @@ func (c *Client) Health(ctx context.Context) (posapi.Liveness, error) {
 	var l posapi.Liveness
 	_, err := c.do(ctx, http.MethodGet, "/healthz", nil, &l)
 	return l, err
+}
+
+// Devices is GET /v1/devices.
+func (c *Client) Devices(ctx context.Context) ([]scanner.DeviceStatus, error) {
+	var list posapi.DeviceList
+	_, err := c.do(ctx, http.MethodGet, "/v1/devices", nil, &list)
+	return list.Devices, err
 }

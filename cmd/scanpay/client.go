@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/posclient"
+	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/store"
+)
+
+func apiAddr(cfg *config.Config) string {
+	if cfg.API.Listen != "" {
+		return cfg.API.Listen
+	}
+	return posapi.DefaultListen
+}
+
+// clientFlags are the flags every POS-API command shares.
+type clientFlags struct {
+	config, addr, tokenFile *string
+	json                    *bool
+}
+
+func addClientFlags(fs *flag.FlagSet) clientFlags {
+	return clientFlags{
+		config:    fs.String("config", "", "configuration file of the running scanpay (default "+config.DefaultPath()+"; the SANDBOX one if absent)"),
+		addr:      fs.String("addr", "", "POS API address (default: api.listen of the configuration)"),
+		tokenFile: fs.String("token-file", "", "bearer token file (default: api.token_file of the configuration)"),
+		json:      fs.Bool("json", false, "print the API's JSON instead of a summary"),
+	}
+}
+
+func (c *cli) client(f clientFlags) (*posclient.Client, error) {
+	cfg, err := c.loadConfig(*f.config, true, "")
+	if err != nil {
+		return nil, err
+	}
+	addr := apiAddr(cfg)
+	if *f.addr != "" {
+		addr = *f.addr
+	}
+	tf := cfg.API.TokenFile
+	if *f.tokenFile != "" {
+		tf = *f.tokenFile
+	}
+	token, err := readTokenFile(tf)
+	if err != nil {
+		return nil, err
+	}
+	return posclient.New(addr, token), nil
+}
+
+func (c *cli) clientFail(err error) int {
+	if errors.Is(err, posclient.ErrUnreachable) {
+		fmt.Fprintf(c.stderr, "scanpay: %v\n", err)
+		return exitUnreachable
+	}
+	var ae *posclient.APIError
+	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
+		fmt.Fprintf(c.stderr, "scanpay: %v\n", err)
+		return exitUsage
+	}
+	return c.fail(err)
+}
+
+func (c *cli) cmdPay(ctx context.Context, args []string) int {
+	fs := c.newFlagSet("pay", `Ask the running scanpay to collect a payment, exactly as a POS does
+(POST /v1/payments with the bearer token), and wait for the outcome. Without
+--code the payment waits for a scan on the lane's scanner; with --code it is
+charged at once (a code typed in, or a SANDBOX test code). Exit code 0 means
+approved, 5 not approved, 6 still being settled when --wait ended.`,
+		"scanpay pay --terminal AB123456 --order 42 --amount 100 --wait 60s")
+	cf := addClientFlags(fs)
+	terminal := fs.String("terminal", "", "terminal_id: the lane (POS terminal) (required)")
+	order := fs.String("order", "", "order_number: the POS's order number (required)")
+	amount := fs.Int64("amount", 0, "amount in whole TWD (required)")
+	undiscountable := fs.Int64("undiscountable", 0, "part of the amount no points or coupons may pay (tobacco, alcohol), whole TWD")
+	description := fs.String("description", "", "what is being bought, for the wallet's receipt")
+	code := fs.String("code", "", "the wallet's payment code, when not scanning (never logged)")
+	wait := fs.Duration("wait", 60*time.Second, "how long to wait for the outcome")
+	if rc, done := c.parse(fs, args); done {
+		return rc
+	}
+	if *terminal == "" || *order == "" || *amount <= 0 {
+		fmt.Fprintln(c.stderr, "scanpay pay: --terminal, --order and a positive --amount are required, e.g. scanpay pay --terminal AB123456 --order 42 --amount 100")
+		return exitUsage
+	}
+	cl, err := c.client(cf)
+	if err != nil {
+		return c.fail(err)
+	}
+	req := edge.CreateRequest{TerminalID: *terminal, OrderNumber: *order, Amount: *amount, Undiscountable: *undiscountable, Description: *description, Barcode: *code}
+	v, _, err := cl.CreatePayment(ctx, req, 0)
+	if err != nil {
+		return c.clientFail(err)
+	}
+	if !v.Final && *code == "" {
+		fmt.Fprintf(c.stderr, "payment %s is waiting for a scan on lane %s (up to %s)…\n", v.ID, v.TerminalID, *wait)
+	}
+	if !v.Final {
+		if v, err = cl.WaitFinal(ctx, v.ID, *wait); err != nil {
+			return c.clientFail(err)
+		}
+	}
+	if *cf.json {
+		writeJSON(c.stdout, v)
+	} else {
+		printPayment(c.stdout, v)
+	}
+	switch {
+	case v.State == store.Approved:
+		return exitOK
+	case !v.Final:
+		return exitPending
+	}
+	return exitNotApproved
+}
+
+func (c *cli) cmdPayments(ctx context.Context, args []string) int {
+	fs := c.newFlagSet("payments", `Look up payments in the running scanpay (GET /v1/payments): by order
+number, lane or state, or one payment by its id.`,
+		"scanpay payments --order 42")
+	cf := addClientFlags(fs)
+	order := fs.String("order", "", "order_number to search for")
+	terminal := fs.String("terminal", "", "terminal_id (lane) to search for")
+	state := fs.String("state", "", "state to search for (e.g. unknown, approved)")
+	id := fs.String("id", "", "one payment's id (shows its history)")
+	if rc, done := c.parse(fs, args); done {
+		return rc
+	}
+	if *id == "" && *order == "" && *terminal == "" && *state == "" {
+		fmt.Fprintln(c.stderr, "scanpay payments: give --id, --order, --terminal or --state, e.g. scanpay payments --order 42")
+		return exitUsage
+	}
+	cl, err := c.client(cf)
+	if err != nil {
+		return c.fail(err)
+	}
+	var list []edge.PaymentView
+	if *id != "" {
+		v, err := cl.Payment(ctx, *id, 0)
+		if err != nil {
+			return c.clientFail(err)
+		}
+		list = []edge.PaymentView{v}
+	} else if list, err = cl.Search(ctx, *order, *terminal, *state); err != nil {
+		return c.clientFail(err)
+	}
+	if *cf.json {
+		writeJSON(c.stdout, list)
+		return exitOK
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(c.stdout, "no payments found")
+		return exitOK
+	}
+	if len(list) == 1 {
+		printPayment(c.stdout, list[0])
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tLANE\tORDER\tAMOUNT\tWALLET\tCODE\tSTATE\tUPDATED")
+	for _, v := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", v.ID, v.TerminalID, v.OrderNumber, v.Amount, v.Wallet, v.MaskedCode, v.State, v.UpdatedAt.Local().Format(time.DateTime))
+	}
+	tw.Flush()
+	return exitOK
+}
+
+func printPayment(w io.Writer, v edge.PaymentView) {
+	mode := ""
+	if v.Sandbox {
+		mode = " [SANDBOX]"
+	}
+	fmt.Fprintf(w, "payment %s%s\n  lane %s, order %s, %d TWD\n  wallet %s, code %s\n  state %s (final: %v), attempts %d\n",
+		v.ID, mode, v.TerminalID, v.OrderNumber, v.Amount, orDash(v.Wallet), orDash(v.MaskedCode), v.State, v.Final, v.Attempts)
+	if a := v.Answer; a.Code != "" || a.Message != "" || a.TransactionID != "" {
+		fmt.Fprintf(w, "  wallet said: %s %s", a.Code, a.Message)
+		if a.TransactionID != "" {
+			fmt.Fprintf(w, " (transaction %s, paid %d, discount %d)", a.TransactionID, a.AmountPaid, a.Discount)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, h := range v.History {
+		fmt.Fprintf(w, "    %s  %-13s %s\n", h.At.Local().Format("15:04:05.000"), h.State, h.Reason)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func writeJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

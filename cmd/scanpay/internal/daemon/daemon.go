@@ -1,0 +1,275 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
+	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/edge/hooks"
+	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/wallettest"
+	"github.com/scanpay/scanpay/scanner"
+	"github.com/scanpay/scanpay/store"
+)
+
+// ErrLocked is wrapped when another scanpay holds the journal.
+var ErrLocked = store.ErrLocked
+
+// Options tune Start.
+type Options struct {
+	Logger  *slog.Logger
+	Secrets *logging.Secrets // the API token and wallet secrets are added here, so the log masks them
+	// Engine overrides the engine's pacing (tests and the demo shorten it);
+	// only the non-zero fields of Retry, Resolve, HookRetry and Poll are used.
+	Engine edge.Config
+	// WalletDial, when set, makes every wallet connection through it (the
+	// demo uses it to cut the network); nil = the wallets' own clients.
+	WalletDial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Daemon is a started scanpay.
+type Daemon struct {
+	cfg        *config.Config
+	log        *slog.Logger
+	journal    *store.Journal
+	engine     *edge.Engine
+	server     *posapi.Server
+	scanners   *scanner.Manager
+	simulators map[string]wallettest.Simulator
+	token      string
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	err    error
+	done   chan struct{}
+}
+
+// Start opens everything and starts serving. It returns once the POS API
+// is listening; Wait returns when ctx ends (or a part fails) and all is
+// closed.
+func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	d = &Daemon{cfg: cfg, log: log, done: make(chan struct{})}
+	var closers []func()
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				closers[i]()
+			}
+		}
+	}()
+
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data_dir %s cannot be created: %w (create it, writable by the service user, or choose another data_dir)", cfg.DataDir, err)
+	}
+	j, err := store.Open(cfg.JournalPath(), store.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	d.journal = j
+	closers = append(closers, func() { j.Close() })
+
+	env := providers.Env{Logger: log, Dir: cfg.Dir}
+	setups := map[string]edge.WalletSetup{}
+	if cfg.Sandbox {
+		sims, err := startSimulators(log)
+		if err != nil {
+			return nil, err
+		}
+		d.simulators = sims
+		closers = append(closers, func() {
+			for _, s := range sims {
+				s.Close()
+			}
+		})
+		for name, sim := range sims {
+			wc := sim.Config()
+			if err := wc.Provision(env); err != nil {
+				return nil, fmt.Errorf("SANDBOX %s simulator: %w", name, err)
+			}
+			if err := openWallet(name, wc, env, o.WalletDial, setups); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		for _, w := range cfg.Wallets {
+			if err := openWallet(w.Name, w.Config, env, o.WalletDial, setups); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	classifier, err := providers.NewClassifier(cfg.Rules())
+	if err != nil {
+		return nil, fmt.Errorf("[[classify]]: %w", err)
+	}
+	var hks []hooks.Hook
+	for i, hc := range cfg.Hooks {
+		h, err := hooks.New(hc, cfg.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("hooks[%d]: %w", i, err)
+		}
+		hks = append(hks, h)
+	}
+	// lanes empty = any terminal_id; with lanes set, the scanners' own
+	// lanes are accepted too.
+	lanes := append([]string(nil), cfg.Lanes...)
+	if len(lanes) > 0 {
+		for _, s := range cfg.Scanners {
+			lanes = append(lanes, s.TerminalID)
+		}
+	}
+	ec := o.Engine
+	ec.Journal, ec.Wallets, ec.Classifier, ec.Lanes, ec.Hooks = j, setups, classifier, lanes, hks
+	ec.Workers, ec.ScanHold, ec.ScanTimeout, ec.Retention = cfg.Workers, cfg.ScanHold, cfg.ScanTimeout, cfg.Retention
+	ec.Sandbox, ec.Logger = cfg.Sandbox, log.With("component", "engine")
+	eng, err := edge.New(ec)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	d.engine = eng
+
+	mgr, err := scanner.NewManager(cfg.Scanners, scanner.Options{Logger: log.With("component", "scanner")})
+	if err != nil {
+		return nil, fmt.Errorf("scanners: %w", err)
+	}
+	d.scanners = mgr
+
+	token, err := posapi.LoadOrCreateToken(cfg.API.TokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("api.token_file: %w", err)
+	}
+	d.token = token
+	if o.Secrets != nil {
+		o.Secrets.Add(token)
+	}
+	srv, err := posapi.New(cfg.API, eng, mgr, token, log, cfg.Sandbox)
+	if err != nil {
+		return nil, err
+	}
+	d.server = srv
+
+	ctx, d.cancel = context.WithCancel(ctx)
+	scans := make(chan scanner.Scan, 64)
+	devEvents := make(chan scanner.DeviceEvent, 64)
+	d.run("engine", func() error { return eng.Run(ctx) })
+	d.run("pos api", func() error { return srv.Serve(ctx) })
+	d.run("scanners", func() error { return mgr.Run(ctx, scans, devEvents) })
+	d.run("scan pump", func() error {
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case s := <-scans:
+				res, err := eng.Scan(ctx, s)
+				if err != nil {
+					log.Warn("scan refused", "scan", s.String(), "err", err)
+					continue
+				}
+				log.Info("scan", "lane", s.Lane, "device", s.Device, "kind", res.Kind, "class", res.Class, "code", res.Masked, "payment", res.PaymentID)
+			case ev := <-devEvents:
+				eng.Device(ev)
+			}
+		}
+	})
+	go func() {
+		d.wg.Wait()
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+		close(d.done)
+	}()
+	mode := "production"
+	if cfg.Sandbox {
+		mode = "SANDBOX"
+	}
+	log.Info("scanpay started", "mode", mode, "api", srv.Addr(), "journal", cfg.JournalPath(), "wallets", len(setups), "scanners", len(cfg.Scanners), "hooks", len(hks))
+	return d, nil
+}
+
+func openWallet(name string, wc providers.Config, env providers.Env, dial func(context.Context, string, string) (net.Conn, error), setups map[string]edge.WalletSetup) error {
+	if err := wc.Validate(); err != nil {
+		return err
+	}
+	if dial != nil {
+		timeout := wc.Limits().Timeout
+		if timeout <= 0 {
+			timeout = 15 * time.Second
+		}
+		env.HTTPClient = &http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: dial, DisableKeepAlives: true}}
+	}
+	w, err := wc.Open(env)
+	if err != nil {
+		return fmt.Errorf("[providers.%s]: %w", name, err)
+	}
+	setups[name] = edge.WalletSetup{Wallet: w, Limits: wc.Limits()}
+	return nil
+}
+
+// run starts a part; the first part to fail stops the others.
+func (d *Daemon) run(name string, fn func() error) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		err := fn()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			d.mu.Lock()
+			if d.err == nil {
+				d.err = fmt.Errorf("%s: %w", name, err)
+			}
+			d.mu.Unlock()
+			d.log.Error("a part of scanpay failed; stopping", "part", name, "err", err)
+		}
+		d.cancel()
+	}()
+}
+
+// Wait blocks until the daemon has stopped and everything is closed, and
+// returns the first failure.
+func (d *Daemon) Wait() error {
+	<-d.done
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.err
+}
+
+// Stop asks the daemon to stop and waits.
+func (d *Daemon) Stop() error {
+	d.cancel()
+	return d.Wait()
+}
+
+// Addr is the POS API's TCP address.
+func (d *Daemon) Addr() string { return d.server.Addr() }
+
+// Token is the POS API's bearer token.
+func (d *Daemon) Token() string { return d.token }
+
+// Simulators are the SANDBOX wallets (nil in production).
+func (d *Daemon) Simulators() map[string]wallettest.Simulator { return d.simulators }
+
+// Engine is the running engine.
+func (d *Daemon) Engine() *edge.Engine { return d.engine }
+
+// Run starts the daemon and serves until ctx ends.
+func Run(ctx context.Context, cfg *config.Config, o Options) error {
+	d, err := Start(ctx, cfg, o)
+	if err != nil {
+		return err
+	}
+	return d.Wait()
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/daemon"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/monitor"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/svc"
+)
+
+// envService tells a monitored child that it runs under a service manager
+// (so it logs JSON to the rotating file rather than to a console).
+const envService = "SCANPAY_SERVICE"
+
+func (c *cli) cmdRun(ctx context.Context, args []string) int {
+	fs := c.newFlagSet("run", `Run scanpay: the POS API, the scanners, the wallets and the journal, until
+stopped (Ctrl-C, SIGTERM, or the service manager). With no --config and no
+file at the default path (`+config.DefaultPath()+`), scanpay runs in SANDBOX
+mode: the wallets are simulated in-process, nothing is charged, the journal
+lives in your user data folder, and every log line and API answer says SANDBOX.
+
+scanpay runs itself as a watched child process: if the daemon panics, the
+panic and its stacks are written to panic-<time>.log in data_dir and the
+daemon is started again (1s backoff, doubling to 1m).`,
+		"scanpay run --config /etc/scanpay/scanpay.toml")
+	path := fs.String("config", "", "configuration file (default "+config.DefaultPath()+"; SANDBOX mode if absent)")
+	dataDir := fs.String("data-dir", "", "SANDBOX only: the journal's folder (default: your user data folder)")
+	noMonitor := fs.Bool("no-monitor", false, "run the daemon in this process, without the restart-on-panic monitor")
+	if code, done := c.parse(fs, args); done {
+		return code
+	}
+	cfg, err := c.loadConfig(*path, true, *dataDir)
+	if err != nil {
+		return c.fail(err)
+	}
+	if *dataDir != "" && !cfg.Sandbox {
+		return c.fail(&config.Error{Err: fmt.Errorf("--data-dir is for SANDBOX mode only: set data_dir in %s instead", cfg.Path)})
+	}
+	_, child := os.LookupEnv(monitor.EnvChild)
+	asService := os.Getenv(envService) != "" || (!child && !svc.Interactive())
+	if child || *noMonitor {
+		if asService && !child {
+			return c.runService(cfg, func(ctx context.Context) int { return c.serve(ctx, cfg, true) })
+		}
+		return c.serve(ctx, cfg, asService)
+	}
+
+	watch := func(ctx context.Context) int {
+		log, closer, err := c.monitorLogger(cfg, asService)
+		if err != nil {
+			return c.fail(&config.Error{Err: err})
+		}
+		defer closer.Close()
+		exe, err := os.Executable()
+		if err != nil {
+			return c.fail(fmt.Errorf("cannot find scanpay's own program file to start the daemon: %w", err))
+		}
+		childArgs := append([]string{"run"}, args...)
+		code, err := monitor.Run(ctx, monitor.Options{
+			Command: func() *exec.Cmd {
+				cmd := exec.Command(exe, childArgs...)
+				cmd.Stdout = c.stdout
+				cmd.Env = os.Environ()
+				if asService {
+					cmd.Env = append(cmd.Env, envService+"=1")
+				}
+				childProcAttr(cmd)
+				return cmd
+			},
+			PanicDir: cfg.DataDir,
+			Logger:   log,
+			Stderr:   c.stderr,
+			Final:    func(code int) bool { return code == exitOK || code == exitUsage || code == exitLocked },
+		})
+		if err != nil {
+			return c.fail(err)
+		}
+		return code
+	}
+	if asService {
+		return c.runService(cfg, watch)
+	}
+	return watch(ctx)
+}
+
+// runService runs fn under the service manager (Windows SCM, systemd).
+func (c *cli) runService(cfg *config.Config, fn func(ctx context.Context) int) int {
+	code := exitOK
+	err := svc.Run(serviceSettings(cfg), func(ctx context.Context) error {
+		code = fn(ctx)
+		if code != exitOK {
+			return fmt.Errorf("scanpay stopped with exit code %d", code)
+		}
+		return nil
+	})
+	if err != nil && code == exitOK {
+		return c.fail(err)
+	}
+	return code
+}
+
+func serviceSettings(cfg *config.Config) svc.Settings {
+	return svc.Settings{ConfigPath: cfg.Path, DataDir: cfg.DataDir}
+}
+
+// monitorLogger: the watching parent logs to the console, or as a service
+// to its own file beside the daemon's (two processes must not rotate one
+// lumberjack file).
+func (c *cli) monitorLogger(cfg *config.Config, asService bool) (*slog.Logger, interface{ Close() error }, error) {
+	o := logging.Options{Config: logging.Config{Level: cfg.Log.Level, Format: cfg.Log.Format}, Sandbox: cfg.Sandbox}
+	if asService {
+		o.Config.File = filepath.Join(filepath.Dir(cfg.ServiceLogFile()), "monitor.log")
+	} else {
+		o.Console = c.stderr
+	}
+	return logging.New(o)
+}
+
+// serve runs the daemon in this process until ctx ends (or, as a monitored
+// child, until the monitor closes stdin).
+func (c *cli) serve(ctx context.Context, cfg *config.Config, asService bool) int {
+	secrets := &logging.Secrets{}
+	lo := logging.Options{Config: cfg.Log, Secrets: secrets, Sandbox: cfg.Sandbox}
+	if asService {
+		lo.Config.File = cfg.ServiceLogFile()
+	} else {
+		lo.Console = c.stderr
+	}
+	log, closer, err := logging.New(lo)
+	if err != nil {
+		return c.fail(&config.Error{Err: err})
+	}
+	defer closer.Close()
+	for _, n := range cfg.Notes {
+		log.Warn("configuration migrated in memory; update the file", "change", n, "file", cfg.Path)
+	}
+	if cfg.Sandbox {
+		log.Warn("SANDBOX mode: no configuration file, the wallets are simulated and nothing is charged", "data_dir", cfg.DataDir, "default_config", config.DefaultPath())
+	}
+	ctx, cancel := monitor.StopOnStdinClose(ctx)
+	defer cancel()
+	err = daemon.Run(ctx, cfg, daemon.Options{Logger: log, Secrets: secrets})
+	if err != nil {
+		log.Error("scanpay stopped", "err", err)
+		return c.fail(err)
+	}
+	log.Info("scanpay stopped")
+	return exitOK
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/posclient"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/svc"
+)
+
+func (c *cli) cmdInstall(_ context.Context, args []string) int {
+	fs := c.newFlagSet("install", `Install scanpay as a system service that starts at boot and restarts after
+a failure: a systemd unit on Linux (Restart=always, RestartSec=2, hardened,
+writing only to data_dir), a Windows service with restart-on-failure
+recovery actions, delayed auto-start and an event-log source. The
+configuration is validated first. Needs root / an administrator.`,
+		"sudo scanpay install --config /etc/scanpay/scanpay.toml --user scanpay")
+	path := fs.String("config", "", "configuration file the service runs with (default "+config.DefaultPath()+")")
+	user := fs.String("user", "", "Linux: run the service as this user (needs access to data_dir and the scanners)")
+	if code, done := c.parse(fs, args); done {
+		return code
+	}
+	cfg, err := c.loadConfig(*path, false, "")
+	if err != nil {
+		return c.fail(err)
+	}
+	s := serviceSettings(cfg)
+	s.User = *user
+	if err := svc.Control(s, "install"); err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "installed the %s service for %s; start it with `scanpay start`\n", svc.Name, cfg.Path)
+	return exitOK
+}
+
+// control is uninstall, start and stop: they need no configuration.
+func (c *cli) control(action, what, example string, args []string) int {
+	fs := c.newFlagSet(action, what, example)
+	if code, done := c.parse(fs, args); done {
+		return code
+	}
+	if err := svc.Control(svc.Settings{}, action); err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "%s: done\n", action)
+	return exitOK
+}
+
+func (c *cli) cmdUninstall(_ context.Context, args []string) int {
+	return c.control("uninstall", "Stop and remove the scanpay system service. The journal, the configuration and the logs stay.", "sudo scanpay uninstall", args)
+}
+
+func (c *cli) cmdStart(_ context.Context, args []string) int {
+	return c.control("start", "Start the installed scanpay service.", "sudo scanpay start", args)
+}
+
+func (c *cli) cmdStop(_ context.Context, args []string) int {
+	return c.control("stop", "Stop the scanpay service. Payments in progress are resumed when it starts again.", "sudo scanpay stop", args)
+}
+
+func (c *cli) cmdStatus(ctx context.Context, args []string) int {
+	fs := c.newFlagSet("status", `Say whether the scanpay service is installed and running, and whether the
+POS API answers (GET /healthz) at the configured address.`, "scanpay status --config /etc/scanpay/scanpay.toml")
+	path := fs.String("config", "", "configuration file (default "+config.DefaultPath()+"; SANDBOX address if absent)")
+	if code, done := c.parse(fs, args); done {
+		return code
+	}
+	st, err := svc.Status(svc.Settings{})
+	if err != nil {
+		st = "unknown (" + err.Error() + ")"
+	}
+	fmt.Fprintf(c.stdout, "service: %s\n", st)
+	cfg, err := c.loadConfig(*path, true, "")
+	if err != nil {
+		return c.fail(err)
+	}
+	addr := apiAddr(cfg)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	live, err := posclient.New(addr, "").Health(ctx)
+	if err != nil {
+		fmt.Fprintf(c.stdout, "POS API %s: not answering (%v)\n", addr, err)
+		return exitUnreachable
+	}
+	mode := ""
+	if live.Sandbox {
+		mode = " (SANDBOX)"
+	}
+	fmt.Fprintf(c.stdout, "POS API %s: answering, ok=%v%s\n", addr, live.OK, mode)
+	return exitOK
+}
