@@ -452,4 +452,3 @@ func (n *networkSwitch) Dial(ctx context.Context, network, addr string) (net.Con
 	}
 	return n.d.DialContext(ctx, network, addr)
 }
-
