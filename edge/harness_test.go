@@ -110,6 +110,9 @@ func newRig(t testing.TB, o rigOpts) *rig {
 		log = slog.New(slog.DiscardHandler)
 		o.simOpts.Logger = log
 	}
+	if o.simOpts.Logger == nil {
+		o.simOpts.Logger = slog.New(slog.DiscardHandler)
+	}
 	if o.workers == 0 {
 		o.workers = 4
 	}

@@ -69,8 +69,8 @@ func (l *lane) setState(id string, s store.State, created time.Time) {
 	l.pending[id] = laneEntry{state: s, created: created}
 }
 
-// snapshot: the oldest payment awaiting a scan, and whether one is busy
-// (queued, in flight, unknown or being reversed) on the lane.
+// snapshot: the payments awaiting a scan, oldest first, and whether one is
+// being charged (queued, in flight, unknown) on the lane.
 func (l *lane) snapshot() (awaiting []string, busy bool) {
 	l.pmu.Lock()
 	defer l.pmu.Unlock()
@@ -80,10 +80,11 @@ func (l *lane) snapshot() (awaiting []string, busy bool) {
 	}
 	var list []e
 	for id, en := range l.pending {
-		if en.state == store.AwaitingScan {
+		switch {
+		case en.state == store.AwaitingScan:
 			list = append(list, e{id, en.created})
-		} else {
-			busy = true
+		case takesMoney(en.state):
+			busy = true // queued, in flight or unknown: a second code must not start a second charge
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].at.Before(list[j].at) })
