@@ -189,6 +189,9 @@ func (m *Manager) run(ctx context.Context, d *device, s sink) {
 		delay = m.opts.Backoff.Min
 		d.lastFailure = ""
 		m.log.Info("scanner: connected", "device", d.cfg.Name, "lane", d.cfg.TerminalID, "kind", d.cfg.Kind)
+		if d.cfg.Kind == KindHID && d.cfg.Mode == "keyboard" {
+			m.log.Info("scanner: keyboard-mode scanner taken from the system: the POS receives its scans from scanpay, not as keystrokes", "device", d.cfg.Name)
+		}
 		m.setStatus(d, true, "")
 		m.emit(s, d, Connected, "")
 
