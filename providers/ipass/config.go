@@ -1,0 +1,165 @@
+package ipass
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/scanpay/scanpay/providers"
+)
+
+// Documented paths, and the void path, which is a GUESS: the spec page
+// shows the refund path under void (a copy-paste), so it is configurable.
+const (
+	PayPath         = "/v1/payment/ipass/offline/pay"
+	SearchPath      = "/v1/payment/ipass/offline/search"
+	RefundPath      = "/v1/payment/ipass/offline/refund"
+	DefaultVoidPath = "/v1/payment/ipass/offline/void"
+)
+
+// Field limits from the spec.
+const (
+	MaxOrderNumber = 100
+	MaxStoreID     = 20
+	MaxTerminalID  = 8
+	MaxProductDesc = 4000
+)
+
+const (
+	defaultCodeTTL = 60 * time.Second
+	defaultTimeout = 15 * time.Second
+)
+
+// Config is the [providers.ipass] table.
+type Config struct {
+	BaseURL     string `toml:"base_url"`
+	AuthKey     string `toml:"auth_key"`
+	AuthKeyFile string `toml:"auth_key_file"`
+	AuthKeyEnv  string `toml:"auth_key_env"`
+	AccKey      string `toml:"acc_key"`
+	AccKeyFile  string `toml:"acc_key_file"`
+	AccKeyEnv   string `toml:"acc_key_env"`
+	// OmniStoreID selects the gateway-held iPass credentials (sent as the
+	// body's top-level store_id). Set it, or MerchantID and Key.
+	OmniStoreID string `toml:"omni_store_id"`
+	MerchantID  string `toml:"merchant_id"`
+	Key         string `toml:"key"`
+	KeyFile     string `toml:"key_file"`
+	KeyEnv      string `toml:"key_env"`
+	// StoreID is the request's store_id (店號), at most 20 characters.
+	StoreID string        `toml:"store_id"`
+	CodeTTL time.Duration `toml:"code_ttl"`
+	Timeout time.Duration `toml:"timeout"`
+	// VoidPath is a guess (see DefaultVoidPath).
+	VoidPath string `toml:"void_path"`
+	IsTest   bool   `toml:"is_test"`
+	// UncertainCodes are return codes after which money may have moved;
+	// they are Unknown and resolved by search. Every other code but 0000
+	// and 0006 is a decline. Default ["9999"].
+	UncertainCodes []string `toml:"uncertain_codes"`
+
+	authKey, accKey, key string // resolved by Provision
+}
+
+// Provision fills defaults and resolves the secrets.
+func (c *Config) Provision(env providers.Env) error {
+	if c.CodeTTL == 0 {
+		c.CodeTTL = defaultCodeTTL
+	}
+	if c.Timeout == 0 {
+		c.Timeout = defaultTimeout
+	}
+	if c.VoidPath == "" {
+		c.VoidPath = DefaultVoidPath
+	}
+	if c.UncertainCodes == nil {
+		c.UncertainCodes = []string{"9999"}
+	}
+	var err error
+	if c.authKey, err = providers.ResolveSecret(env, "providers.ipass.auth_key", c.AuthKey, c.AuthKeyFile, c.AuthKeyEnv); err != nil {
+		return err
+	}
+	if c.accKey, err = providers.ResolveSecret(env, "providers.ipass.acc_key", c.AccKey, c.AccKeyFile, c.AccKeyEnv); err != nil {
+		return err
+	}
+	if c.merchantMode() {
+		if c.key, err = providers.ResolveSecret(env, "providers.ipass.key", c.Key, c.KeyFile, c.KeyEnv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// merchantMode: the merchant's own iPass credentials are in use.
+func (c *Config) merchantMode() bool {
+	return c.MerchantID != "" || c.Key != "" || c.KeyFile != "" || c.KeyEnv != ""
+}
+
+// Validate names the first bad key and its fix.
+func (c *Config) Validate() error {
+	u, err := url.Parse(c.BaseURL)
+	switch {
+	case c.BaseURL == "":
+		return errors.New("providers.ipass.base_url is empty: set it to the omni-channel gateway's address, e.g. https://gateway.example.com")
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		return fmt.Errorf("providers.ipass.base_url %q is not an http(s) URL: set it to the gateway's address, e.g. https://gateway.example.com", c.BaseURL)
+	case c.authKey == "" || c.accKey == "":
+		return errors.New("providers.ipass.auth_key or acc_key is not provisioned: set both (or their _file/_env keys) to the keys the gateway issued you")
+	case c.OmniStoreID != "" && c.merchantMode():
+		return errors.New("providers.ipass has both omni_store_id and merchant_id/key: keep omni_store_id to use the credentials held by the gateway, or merchant_id and key to use your own, not both")
+	case c.OmniStoreID == "" && !c.merchantMode():
+		return errors.New("providers.ipass has neither omni_store_id nor merchant_id: set omni_store_id (credentials held by the gateway) or merchant_id and key (the iPass merchant id and key issued to you)")
+	case c.merchantMode() && strings.TrimSpace(c.MerchantID) == "":
+		return errors.New("providers.ipass.key is set but merchant_id is empty: set merchant_id to your iPass merchant id")
+	case c.merchantMode() && c.key == "":
+		return errors.New("providers.ipass.key is not provisioned: set key (or key_file/key_env) to the key iPass issued with your merchant id")
+	case strings.TrimSpace(c.StoreID) == "":
+		return errors.New("providers.ipass.store_id is empty: set it to this store's number (店號), at most 20 characters")
+	case utf8.RuneCountInString(c.StoreID) > MaxStoreID:
+		return fmt.Errorf("providers.ipass.store_id %q is %d characters: iPass allows at most %d, shorten it", c.StoreID, utf8.RuneCountInString(c.StoreID), MaxStoreID)
+	case c.CodeTTL < time.Second:
+		return fmt.Errorf("providers.ipass.code_ttl %s is too short: set it to how long a scanned code stays valid, e.g. \"60s\"", c.CodeTTL)
+	case c.Timeout < time.Second:
+		return fmt.Errorf("providers.ipass.timeout %s is too short: set it to at least \"1s\" (default \"15s\")", c.Timeout)
+	case !strings.HasPrefix(c.VoidPath, "/"):
+		return fmt.Errorf("providers.ipass.void_path %q must start with /: e.g. %q", c.VoidPath, DefaultVoidPath)
+	}
+	for _, code := range c.UncertainCodes {
+		if code == "0000" {
+			return errors.New("providers.ipass.uncertain_codes lists 0000, which is success: remove it")
+		}
+	}
+	return nil
+}
+
+// Limits are the code lifetime and the per-request timeout.
+func (c *Config) Limits() providers.Limits {
+	return providers.Limits{CodeTTL: c.CodeTTL, Timeout: c.Timeout}
+}
+
+// Open makes the wallet. Provision and Validate must have succeeded.
+func (c *Config) Open(env providers.Env) (providers.Wallet, error) {
+	return newWallet(*c, env)
+}
+
+func init() {
+	providers.Register(providers.Driver{
+		Name:      Name,
+		NewConfig: func() providers.Config { return &Config{} },
+		Rules:     defaultRules(),
+	})
+}
+
+// defaultRules are this wallet's rules from the one shared table.
+func defaultRules() []providers.Rule {
+	var out []providers.Rule
+	for _, r := range providers.DefaultRules() {
+		if r.Class == Name {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,23 @@
+// Package ipass is iPass Money (一卡通) offline pay through the omni-channel
+// gateway, exactly per ../../../shared/specs/ipass-offline-pay.txt and
+// WALLET-FACTS.md. It registers the "ipass" driver.
+//
+// It owns the wire formats of pay, search, void and refund, both credential
+// modes (the merchant's own merchant_id + key with a fresh random iv per
+// request, or the gateway-held credentials chosen by omni_store_id), the
+// identifiers (req_id, order_number, pos_date_time: made once by NewRef and
+// reused on every resend of the payment), the mapping of every return_code
+// to an Outcome, and iPass's rule for settling an unknown outcome: search by
+// order number; paid → approved, anything else → void → voided.
+//
+// return_code: 0000 success; 0006 (order number repeated) means an earlier
+// send arrived, so it is Unknown and resolved by search, never a decline;
+// 9999 (unexpected error) is Unknown because money may have moved. No fuller
+// list is published: every other code iPass answers is read as its refusal
+// of the payment (a decline), a guess kept in configuration
+// (uncertain_codes lists the codes to treat as Unknown instead; default
+// ["9999"]).
+//
+// It must not know about scanners, bbolt, the POS API or how the engine
+// schedules retries. The gateway login lives in ../gateway.
+package ipass

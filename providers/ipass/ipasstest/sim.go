@@ -1,0 +1,497 @@
+package ipasstest
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/scanpay/scanpay/internal/mask"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/gateway"
+	"github.com/scanpay/scanpay/providers/gateway/gatewaytest"
+	"github.com/scanpay/scanpay/providers/ipass"
+	"github.com/scanpay/scanpay/providers/wallettest"
+)
+
+// The simulator's account.
+const (
+	AuthKey     = "sim-ipass-authkey"
+	AccKey      = "sim-ipass-acckey"
+	OmniStoreID = "0"
+	MerchantID  = "SIMMERCHANT01"
+	MerchantKey = "sim-ipass-merchant-key-5a1d"
+	StoreID     = "00681"
+)
+
+// Sim is the simulator. Safe for concurrent use.
+type Sim struct {
+	kit     *wallettest.Kit
+	auth    *gatewaytest.Auth
+	handler http.Handler
+
+	mu     sync.Mutex
+	orders map[string]*order // by order_number
+	ivs    map[string]bool
+}
+
+type order struct {
+	code    string
+	amount  int64
+	decline string // set when declined
+	voided  bool   // voided before any charge: the number is burnt
+	charged bool
+}
+
+var _ wallettest.Simulator = (*Sim)(nil)
+
+// New starts a simulator on a loopback port.
+func New(opts wallettest.Options) *Sim {
+	s := NewUnstarted(opts)
+	s.kit.Serve(s.handler)
+	return s
+}
+
+// NewUnstarted makes a simulator without a server, for Handler() on a
+// listener of the caller's choosing.
+func NewUnstarted(opts wallettest.Options) *Sim {
+	codes := wallettest.NewCodes(func(r *rand.Rand) string {
+		return wallettest.RandomString(r, alnum, 22)
+	}, validCode, opts)
+	ledger := wallettest.NewLedger(ipass.Name, opts.Now, func(n int, at time.Time) string {
+		return fmt.Sprintf("e%013d", at.Unix()%1e7*1e6+int64(n))
+	})
+	s := &Sim{
+		kit:    wallettest.NewKit(ledger, codes, opts),
+		auth:   gatewaytest.NewAuth(AuthKey, AccKey),
+		orders: map[string]*order{},
+		ivs:    map[string]bool{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+gateway.LoginPath, s.login)
+	mux.HandleFunc("POST "+ipass.PayPath, s.pay)
+	mux.HandleFunc("POST "+ipass.SearchPath, s.search)
+	mux.HandleFunc("POST "+ipass.DefaultVoidPath, s.void)
+	mux.HandleFunc("POST "+ipass.RefundPath, s.refund)
+	s.handler = mux
+	return s
+}
+
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// validCode: TWQR-style, 22 letters and digits (the one sample).
+func validCode(c string) bool {
+	if len(c) != 22 {
+		return false
+	}
+	for i := 0; i < len(c); i++ {
+		if !strings.ContainsRune(alnum, rune(c[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Sim) Name() string                              { return ipass.Name }
+func (s *Sim) URL() string                               { return s.kit.URL() }
+func (s *Sim) Handler() http.Handler                     { return s.handler }
+func (s *Sim) IssueCode() string                         { return s.kit.Codes.Issue() }
+func (s *Sim) Inject(call string, f ...wallettest.Fault) { s.kit.Faults.Inject(call, f...) }
+func (s *Sim) Ledger() []wallettest.Charge               { return s.kit.Ledger.Charges() }
+func (s *Sim) Close()                                    { s.kit.Close() }
+
+// Refunds lists the refunds of one order number.
+func (s *Sim) Refunds(orderNumber string) []wallettest.Refund {
+	return s.kit.Ledger.Refunds(orderNumber)
+}
+
+// Faults gives access to SetAlways/Clear.
+func (s *Sim) Faults() *wallettest.Faults { return s.kit.Faults }
+
+// Auth is the gateway login, e.g. to Expire tokens.
+func (s *Sim) Auth() *gatewaytest.Auth { return s.auth }
+
+// Config is a ready, provisioned configuration pointing at the simulator,
+// using the gateway-held credentials (omni_store_id).
+func (s *Sim) Config() providers.Config {
+	return s.config(&ipass.Config{OmniStoreID: OmniStoreID})
+}
+
+// MerchantConfig is like Config but with the merchant's own credentials
+// (merchant_id + key, a fresh iv per request).
+func (s *Sim) MerchantConfig() providers.Config {
+	return s.config(&ipass.Config{MerchantID: MerchantID, Key: MerchantKey})
+}
+
+func (s *Sim) config(c *ipass.Config) providers.Config {
+	c.BaseURL, c.AuthKey, c.AccKey, c.StoreID, c.CodeTTL, c.IsTest = s.URL(), AuthKey, AccKey, StoreID, s.kit.Opts.CodeTTL, true
+	if err := c.Provision(providers.Env{}); err != nil {
+		panic("ipasstest: own config does not provision: " + err.Error())
+	}
+	return c
+}
+
+func (s *Sim) login(w http.ResponseWriter, r *http.Request) {
+	r, ok := readBody(w, r)
+	if !ok {
+		return
+	}
+	if s.kit.Before(w, r, s.kit.Faults.Next(wallettest.CallLogin)) {
+		return
+	}
+	s.auth.ServeLogin(w, r)
+}
+
+// readBody reads the body first, so that a hanging handler notices the
+// client leaving, and puts it back for decoding.
+func readBody(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "reading the body", http.StatusBadRequest)
+		return r, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return r, true
+}
+
+// start is the common opening of every wallet call: body, token, fault.
+func (s *Sim) start(w http.ResponseWriter, r *http.Request, call string) (*http.Request, []byte, wallettest.Fault, bool) {
+	r, ok := readBody(w, r)
+	if !ok || !s.auth.Check(w, r) {
+		return r, nil, wallettest.Fault{}, false
+	}
+	f := s.kit.Faults.Next(call)
+	if s.kit.Before(w, r, f) {
+		return r, nil, f, false
+	}
+	raw, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return r, raw, f, true
+}
+
+// omniError is the gateway's own refusal of a request (HTTP 400/403, no
+// return_code).
+func omniError(w http.ResponseWriter, status int, err error) {
+	gatewaytest.WriteJSON(w, status, map[string]string{"message": err.Error(), "message_from": "OMNI"})
+}
+
+func (s *Sim) answer(w http.ResponseWriter, f wallettest.Fault, v map[string]any) {
+	b, _ := json.Marshal(v)
+	s.kit.Answer(w, f, http.StatusOK, b)
+}
+
+func refusal(code, reqID string) map[string]any {
+	return map[string]any{"return_code": code, "return_msg": message(code), "req_id": reqID, "message_from": "IPASS"}
+}
+
+func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
+	r, raw, f, ok := s.start(w, r, wallettest.CallPay)
+	if !ok {
+		return
+	}
+	var b ipass.PayBody
+	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
+		omniError(w, http.StatusBadRequest, err)
+		return
+	}
+	var inner struct {
+		Request json.RawMessage `json:"request"`
+	}
+	_ = json.Unmarshal(raw, &inner)
+	if err := gatewaytest.Require(inner.Request, "req_id", "trade_code", "amount", "order_number", "store_id", "terminal_id", "capture", "redeem"); err != nil {
+		omniError(w, http.StatusBadRequest, fmt.Errorf("request: %w", err))
+		return
+	}
+	if status, err := s.checkCredentials(b); err != nil {
+		omniError(w, status, err)
+		return
+	}
+	if err := s.checkPay(b.Request); err != nil {
+		omniError(w, http.StatusBadRequest, err)
+		return
+	}
+	q := b.Request
+	rep := s.settle(q, f)
+	s.kit.Log().Debug("ipass sim pay", "order_number", q.OrderNumber, "code", mask.Code(q.TradeCode), "amount", q.Amount,
+		"return_code", rep["return_code"], "fault", f.Kind.String())
+	s.answer(w, f, rep)
+}
+
+func (s *Sim) settle(q ipass.PayFields, f wallettest.Fault) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, seen := s.orders[q.OrderNumber]; seen {
+		if _, charged := s.kit.Ledger.Lookup(q.OrderNumber); charged {
+			s.kit.Ledger.Charge(q.OrderNumber, q.TradeCode, q.Amount) // counts the request only
+		}
+		return refusal(CodeRepeated, q.ReqID)
+	}
+	decline := ""
+	switch {
+	case f.Kind == wallettest.Decline:
+		decline = f.Code
+		if decline == "" {
+			decline = CodeInsufficient
+		}
+	case wallettest.MagicDecline(q.Amount) != wallettest.NoRefusal:
+		decline = refusals[wallettest.MagicDecline(q.Amount)]
+	case s.expiredByPosTime(q.PosDateTime):
+		decline = CodeExpired
+	default:
+		switch err := s.kit.Codes.Use(q.TradeCode, q.OrderNumber); {
+		case errors.Is(err, wallettest.ErrCodeExpired):
+			decline = CodeExpired
+		case errors.Is(err, wallettest.ErrCodeUsed):
+			decline = CodeCodeUsed
+		case err != nil:
+			decline = CodeInvalid
+		}
+	}
+	o := &order{code: q.TradeCode, amount: q.Amount, decline: decline}
+	s.orders[q.OrderNumber] = o
+	if decline != "" {
+		return refusal(decline, q.ReqID)
+	}
+	ch, _ := s.kit.Ledger.Charge(q.OrderNumber, q.TradeCode, q.Amount)
+	o.charged = true
+	return map[string]any{
+		"transaction_id": ch.TransactionID, "transaction_date_time": ipass.FormatTime(ch.At),
+		"electronic_invoice_carrier": "", "payment_type": "1", "amount": q.Amount, "order_number": q.OrderNumber,
+		"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": q.ReqID,
+	}
+}
+
+// expiredByPosTime: iPass measures a code's expiry from pos_date_time.
+func (s *Sim) expiredByPosTime(v string) bool {
+	if v == "" {
+		return false
+	}
+	t, err := ipass.ParseTime(v)
+	return err == nil && s.kit.Now().Sub(t) > s.kit.Opts.CodeTTL
+}
+
+// checkCredentials: either the merchant's own (merchantid + key + a fresh
+// 16-byte hex iv, no top-level store_id) or the gateway's (top-level
+// store_id, none of the three).
+func (s *Sim) checkCredentials(b ipass.PayBody) (int, error) {
+	q := b.Request
+	own := q.MerchantID != "" || q.Key != "" || q.IV != ""
+	switch {
+	case own && b.StoreID != "":
+		return http.StatusBadRequest, errors.New("send either merchantid/key/iv or store_id, not both")
+	case !own && b.StoreID == "":
+		return http.StatusBadRequest, errors.New("send merchantid/key/iv or the gateway store_id")
+	case !own && b.StoreID != OmniStoreID:
+		return http.StatusForbidden, fmt.Errorf("the gateway holds no iPass credentials for store_id %q", b.StoreID)
+	case own && (q.MerchantID != MerchantID || q.Key != MerchantKey):
+		return http.StatusForbidden, errors.New("iPass merchant id or key refused")
+	}
+	if own {
+		raw, err := hex.DecodeString(q.IV)
+		if err != nil || len(raw) != 16 {
+			return http.StatusBadRequest, errors.New("iv is not 16 bytes in hex")
+		}
+		s.mu.Lock()
+		reused := s.ivs[strings.ToLower(q.IV)]
+		s.ivs[strings.ToLower(q.IV)] = true
+		s.mu.Unlock()
+		if reused {
+			return http.StatusBadRequest, errors.New("iv was used before: it must differ on every request")
+		}
+	}
+	return 0, nil
+}
+
+func (s *Sim) checkPay(q ipass.PayFields) error {
+	var problems []string
+	need := func(ok bool, p string) {
+		if !ok {
+			problems = append(problems, p)
+		}
+	}
+	n := utf8.RuneCountInString
+	_, uerr := uuid.Parse(q.ReqID)
+	need(uerr == nil && len(q.ReqID) == 36, "req_id is not a UUID")
+	need(validCode(q.TradeCode), "trade_code is not 22 letters and digits")
+	need(q.Amount > 0, "amount is not above zero")
+	need(q.OrderNumber != "" && n(q.OrderNumber) <= ipass.MaxOrderNumber, "order_number is empty or over 100 characters")
+	need(q.StoreID != "" && n(q.StoreID) <= ipass.MaxStoreID, "store_id is empty or over 20 characters")
+	need(q.TerminalID != "" && n(q.TerminalID) <= ipass.MaxTerminalID, "terminal_id is empty or over 8 characters")
+	need(q.Capture, "capture must be true")
+	need(n(q.ProductDesc) <= ipass.MaxProductDesc, "product_desc is over 4000 characters")
+	need(n(q.Remark) <= 1000, "remark is over 1000 characters")
+	need(q.Redeem != nil && q.Redeem.NonRedeemAmout >= 0 && q.Redeem.NonRedeemAmout <= q.Amount, "redeem.non_redeem_amout is outside 0..amount")
+	for name, v := range map[string]string{"pos_date_time": q.PosDateTime, "trade_date_time": q.TradeDateTime} {
+		if v == "" {
+			continue
+		}
+		t, err := ipass.ParseTime(v)
+		if err != nil {
+			problems = append(problems, name+" is not YYYY-mm-dd HH:mm:ss")
+			continue
+		}
+		if d := t.Sub(s.kit.Now()); d > 10*time.Minute {
+			problems = append(problems, name+" is in the future (UTC+8 expected)")
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
+	r, _, f, ok := s.start(w, r, wallettest.CallSearch)
+	if !ok {
+		return
+	}
+	var b ipass.SearchBody
+	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
+		omniError(w, http.StatusBadRequest, err)
+		return
+	}
+	if _, err := uuid.Parse(b.Request.ReqID); err != nil || b.Request.OrderNumber == "" {
+		omniError(w, http.StatusBadRequest, errors.New("request needs a UUID req_id and an orderNumber"))
+		return
+	}
+	no := b.Request.OrderNumber
+	s.mu.Lock()
+	o, seen := s.orders[no]
+	s.mu.Unlock()
+	ch, charged := s.kit.Ledger.Lookup(no)
+	rep := map[string]any{"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": b.Request.ReqID, "order_number": no}
+	switch {
+	case charged:
+		status := StatusPaid
+		switch {
+		case ch.Voided:
+			status = StatusVoided
+		case ch.Refunded > 0:
+			status = StatusRefunded
+		}
+		rep["pay_status"], rep["payment_type"], rep["transaction_id"] = status, "1", ch.TransactionID
+		rep["amount"], rep["transaction_date_time"] = ch.Amount, ipass.FormatTime(ch.At)
+	case seen && o.voided:
+		rep["pay_status"] = StatusVoided
+	case seen:
+		rep["pay_status"] = StatusUnpaid
+	default:
+		rep = refusal(CodeNotFound, b.Request.ReqID)
+	}
+	s.answer(w, f, rep)
+}
+
+func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
+	r, _, f, ok := s.start(w, r, wallettest.CallVoid)
+	if !ok {
+		return
+	}
+	var b ipass.VoidBody
+	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
+		omniError(w, http.StatusBadRequest, err)
+		return
+	}
+	if _, err := uuid.Parse(b.Request.ReqID); err != nil || b.Request.OrderNumber == "" {
+		omniError(w, http.StatusBadRequest, errors.New("request needs a UUID req_id and an order_number"))
+		return
+	}
+	no := b.Request.OrderNumber
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f.Kind == wallettest.Decline {
+		s.answer(w, f, refusal(f.Code, b.Request.ReqID))
+		return
+	}
+	ch, err := s.kit.Ledger.Void(no)
+	switch {
+	case errors.Is(err, wallettest.ErrRefunded):
+		s.answer(w, f, refusal(CodeRefunded, b.Request.ReqID))
+		return
+	case errors.Is(err, wallettest.ErrNotFound):
+		// Nothing charged: burn the order number, so that a pay request
+		// still on its way is refused (0006) instead of charging.
+		if o, ok := s.orders[no]; ok {
+			o.voided = true
+		} else {
+			s.orders[no] = &order{voided: true}
+		}
+	}
+	rep := map[string]any{"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": b.Request.ReqID, "order_number": no}
+	if err == nil {
+		rep["cancel_transaction_id"] = "V" + ch.TransactionID
+		rep["cancel_date_time"] = ipass.FormatTime(s.kit.Now())
+	}
+	s.answer(w, f, rep)
+}
+
+func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
+	r, raw, f, ok := s.start(w, r, wallettest.CallRefund)
+	if !ok {
+		return
+	}
+	var b ipass.RefundBody
+	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
+		omniError(w, http.StatusBadRequest, err)
+		return
+	}
+	var inner struct {
+		Request json.RawMessage `json:"request"`
+	}
+	_ = json.Unmarshal(raw, &inner)
+	if err := gatewaytest.Require(inner.Request, "req_id", "transaction_id"); err != nil {
+		omniError(w, http.StatusBadRequest, fmt.Errorf("request: %w", err))
+		return
+	}
+	q := b.Request
+	if _, err := uuid.Parse(q.ReqID); err != nil {
+		omniError(w, http.StatusBadRequest, errors.New("req_id is not a UUID"))
+		return
+	}
+	if f.Kind == wallettest.Decline {
+		code := f.Code
+		if code == "" {
+			code = CodeRefundExceeds
+		}
+		s.answer(w, f, refusal(code, q.ReqID))
+		return
+	}
+	ch, found := s.kit.Ledger.ByTransaction(q.TransactionID)
+	if !found {
+		s.answer(w, f, refusal(CodeNotFound, q.ReqID))
+		return
+	}
+	amount := q.Amount
+	if !bytes.Contains(inner.Request, []byte(`"amount"`)) {
+		amount = ch.Amount - ch.Refunded // omitted: everything that remains
+	}
+	rf, _, err := s.kit.Ledger.Refund(ch.Key, q.ReqID, amount)
+	code := CodeOK
+	switch {
+	case errors.Is(err, wallettest.ErrExceeds), errors.Is(err, wallettest.ErrBadAmount):
+		code = CodeRefundExceeds
+	case errors.Is(err, wallettest.ErrVoided):
+		code = CodeVoided
+	case errors.Is(err, wallettest.ErrKeyReused), errors.Is(err, wallettest.ErrDuplicateKey):
+		code = CodeReqIDReused
+	case err != nil:
+		code = CodeUnexpected
+	}
+	if code != CodeOK {
+		s.answer(w, f, refusal(code, q.ReqID))
+		return
+	}
+	s.answer(w, f, map[string]any{
+		"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": q.ReqID,
+		"cancel_transaction_id": rf.TransactionID, "cancel_date_time": ipass.FormatTime(rf.At), "amount": rf.Amount,
+	})
+}

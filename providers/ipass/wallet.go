@@ -1,0 +1,446 @@
+package ipass
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/scanpay/scanpay/internal/mask"
+	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/gateway"
+)
+
+// Name is the registry name.
+const Name = "ipass"
+
+// Ref keys.
+const (
+	RefReqID       = "req_id"        // the pay request's req_id, reused on every resend
+	RefOrderNumber = "order_number"  // the order number iPass knows the payment by
+	RefPosDateTime = "pos_date_time" // fixed once: the code's expiry is measured from it
+	RefRefundReqID = "refund_req_id" // a refund's req_id, reused on its resends
+)
+
+// Wallet is iPass Money through the gateway. Safe for concurrent use.
+type Wallet struct {
+	cfg Config
+	gw  *gateway.Client
+	log *slog.Logger
+	now func() time.Time
+}
+
+var (
+	_ providers.Wallet        = (*Wallet)(nil)
+	_ providers.Voider        = (*Wallet)(nil)
+	_ providers.Refunder      = (*Wallet)(nil)
+	_ providers.HealthChecker = (*Wallet)(nil)
+)
+
+func newWallet(cfg Config, env providers.Env) (*Wallet, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	gw, err := gateway.New(gateway.Options{
+		BaseURL: cfg.BaseURL, AuthKey: cfg.authKey, AccKey: cfg.accKey,
+		HTTP: env.Client(cfg.Timeout), Logger: env.Log(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("providers.ipass: %w", err)
+	}
+	return &Wallet{cfg: cfg, gw: gw, log: env.Log().With("wallet", Name), now: env.Clock()}, nil
+}
+
+// Name is "ipass".
+func (w *Wallet) Name() string { return Name }
+
+// Gateway is the wallet's gateway client (for health pages and tests).
+func (w *Wallet) Gateway() *gateway.Client { return w.gw }
+
+// ErrRequest is wrapped by every error about a request that cannot be sent
+// as it is.
+var ErrRequest = errors.New("ipass request")
+
+// NewRef makes the payment's identifiers once: req_id (a UUID, as the spec
+// asks), order_number (the POS order number's safe characters and a random
+// suffix: traceable, unique per payment) and pos_date_time (now, UTC+8).
+// It checks the request first, so a bad one is refused before it is
+// journaled.
+func (w *Wallet) NewRef(req providers.PayRequest, now time.Time) (providers.Ref, error) {
+	if err := checkPay(req); err != nil {
+		return nil, err
+	}
+	return providers.Ref{
+		RefReqID:       strings.ToUpper(uuid.NewString()),
+		RefOrderNumber: traceable(req.OrderNumber, MaxOrderNumber-9) + "-" + randHex(4),
+		RefPosDateTime: FormatTime(now),
+	}, nil
+}
+
+func checkPay(req providers.PayRequest) error {
+	tid := utf8.RuneCountInString(req.TerminalID)
+	switch {
+	case req.Amount <= 0:
+		return fmt.Errorf("%w: amount %d is not above zero: charge at least 1 TWD", ErrRequest, req.Amount)
+	case req.Undiscountable < 0 || req.Undiscountable > req.Amount:
+		return fmt.Errorf("%w: undiscountable_amount %d is outside 0..%d: send the tobacco/alcohol total, at most the amount", ErrRequest, req.Undiscountable, req.Amount)
+	case strings.TrimSpace(req.OrderNumber) == "":
+		return fmt.Errorf("%w: order_number is empty: send the POS's order number", ErrRequest)
+	case strings.TrimSpace(req.TerminalID) == "":
+		return fmt.Errorf("%w: terminal_id is empty: iPass needs the lane's terminal id (at most %d characters)", ErrRequest, MaxTerminalID)
+	case tid > MaxTerminalID:
+		return fmt.Errorf("%w: terminal_id %q is %d characters: iPass allows at most %d, shorten the lane's terminal_id in the configuration", ErrRequest, req.TerminalID, tid, MaxTerminalID)
+	case utf8.RuneCountInString(productDesc(req)) > MaxProductDesc:
+		return fmt.Errorf("%w: the description is over %d characters: shorten it", ErrRequest, MaxProductDesc)
+	case req.Code == "":
+		return fmt.Errorf("%w: no payment code: scan the customer's iPass Money barcode", ErrRequest)
+	}
+	return nil
+}
+
+// productDesc is the POS's description, or the basket written the way the
+// spec's example does ("XX 防曬乳*1(149 元)、…").
+func productDesc(req providers.PayRequest) string {
+	if req.Description != "" || len(req.Items) == 0 {
+		return req.Description
+	}
+	parts := make([]string, 0, len(req.Items))
+	for _, it := range req.Items {
+		parts = append(parts, fmt.Sprintf("%s*%d(%d 元)", it.Name, it.Quantity, it.Subtotal))
+	}
+	return strings.Join(parts, "、")
+}
+
+func traceable(order string, max int) string {
+	var b strings.Builder
+	for _, r := range order {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
+			b.WriteRune(r)
+		}
+	}
+	s := b.String()
+	if s == "" {
+		s = "POS"
+	}
+	if len(s) > max {
+		s = s[len(s)-max:] // the end of an order number is what varies
+	}
+	return s
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+// newIV is the spec's iv: 16 random bytes as hex, fresh for every request.
+func newIV() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (w *Wallet) payBody(req providers.PayRequest) (PayBody, error) {
+	if err := checkPay(req); err != nil {
+		return PayBody{}, err
+	}
+	for _, k := range []string{RefReqID, RefOrderNumber, RefPosDateTime} {
+		if req.Ref[k] == "" {
+			return PayBody{}, fmt.Errorf("%w: the payment's ref has no %s: it was not made by this wallet's NewRef", ErrRequest, k)
+		}
+	}
+	f := PayFields{
+		ReqID:         req.Ref[RefReqID],
+		TradeCode:     req.Code,
+		Amount:        req.Amount,
+		OrderNumber:   req.Ref[RefOrderNumber],
+		StoreID:       w.cfg.StoreID,
+		TerminalID:    req.TerminalID,
+		Capture:       true, // immediate capture only; the spec says always true
+		PosDateTime:   req.Ref[RefPosDateTime],
+		TradeDateTime: FormatTime(w.now()),
+		ProductDesc:   productDesc(req),
+		Redeem:        &Redeem{NonRedeemAmout: req.Undiscountable},
+	}
+	b := PayBody{Request: f, IsTest: w.cfg.IsTest}
+	if w.cfg.merchantMode() {
+		b.Request.MerchantID, b.Request.Key, b.Request.IV = w.cfg.MerchantID, w.cfg.key, newIV()
+	} else {
+		b.StoreID = w.cfg.OmniStoreID
+	}
+	return b, nil
+}
+
+// Pay sends the payment; a resend carries the same req_id, order_number
+// and pos_date_time (and a fresh iv and trade_date_time).
+func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Outcome {
+	body, err := w.payBody(req)
+	if err != nil {
+		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
+	}
+	resp, err := w.gw.Post(ctx, PayPath, body)
+	var out providers.Outcome
+	if err != nil {
+		out = gateway.Outcome(err)
+	} else {
+		out = w.PayOutcome(resp.Status, resp.Body, body.Request)
+	}
+	out.Message = w.scrub(out.Message, req.Code)
+	w.log.InfoContext(ctx, "ipass pay", "payment", req.PaymentID, "order_number", body.Request.OrderNumber, "req_id", body.Request.ReqID,
+		"code", mask.Code(req.Code), "amount", req.Amount, "attempt", req.Attempt,
+		"outcome", out.Kind.String(), "return_code", out.Code, "message", out.Message)
+	return out
+}
+
+func (w *Wallet) scrub(msg, code string) string {
+	if code != "" {
+		msg = strings.ReplaceAll(msg, code, mask.Code(code))
+	}
+	return w.gw.Scrub(msg, w.cfg.key)
+}
+
+// PayOutcome classifies the answer to a pay request.
+func (w *Wallet) PayOutcome(status int, body []byte, sent PayFields) providers.Outcome {
+	a, out, ok := w.answer(status, body, "payment")
+	if !ok {
+		return out
+	}
+	code := string(a.ReturnCode)
+	switch {
+	case code == ReturnRepeated:
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "iPass already has this order number (0006): an earlier send arrived; resolving by search"}
+	case code != ReturnOK:
+		return w.refusal(a, "iPass refused the payment")
+	case a.OrderNumber != "" && string(a.OrderNumber) != sent.OrderNumber:
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", clip(string(a.OrderNumber)), sent.OrderNumber)}
+	case a.Amount != nil && int64(*a.Amount) != sent.Amount:
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer's amount %d differs from the %d sent: check the order with iPass", *a.Amount, sent.Amount)}
+	case a.TransactionID == "":
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "a success answer without a transaction_id: resolving by search"}
+	}
+	return providers.Outcome{
+		Kind: providers.Approved, Code: code, Message: "paid",
+		TransactionID: string(a.TransactionID), PaymentMethod: PaymentMethod(string(a.PaymentType)),
+		AmountPaid: sent.Amount, Carrier: string(a.ElectronicInvoiceCarrier),
+	}
+}
+
+// answer does what every call's answer shares: 5xx and garbage are
+// Unknown, 403 a config error, a missing return_code Unknown, an uncertain
+// code Unknown. ok means a's return_code is worth reading further.
+func (w *Wallet) answer(status int, body []byte, what string) (Answer, providers.Outcome, bool) {
+	if status >= 500 {
+		return Answer{}, providers.Outcome{Kind: providers.Unknown, Code: fmt.Sprint(status), Message: fmt.Sprintf("the gateway answered HTTP %d: the %s may or may not have gone through", status, what)}, false
+	}
+	if status == http.StatusForbidden {
+		return Answer{}, providers.Outcome{Kind: providers.ConfigError, Code: "403", Message: "the gateway refused this account iPass calls (HTTP 403): ask the gateway to enable iPass Money for these keys"}, false
+	}
+	a, err := ParseAnswer(body)
+	if err != nil {
+		return Answer{}, providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d: %v", status, err)}, false
+	}
+	code := string(a.ReturnCode)
+	if code == "" {
+		msg := string(a.Message)
+		if msg == "" {
+			msg = "no return_code"
+		}
+		return Answer{}, providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a return_code: %s", status, clip(msg))}, false
+	}
+	if slices.Contains(w.cfg.UncertainCodes, code) {
+		return Answer{}, providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered %s (%s): the %s may or may not have gone through", code, clip(string(a.ReturnMsg)), what)}, false
+	}
+	return a, providers.Outcome{}, true
+}
+
+func (w *Wallet) refusal(a Answer, fallback string) providers.Outcome {
+	msg := string(a.ReturnMsg)
+	if msg == "" {
+		msg = fallback
+	}
+	return providers.Outcome{Kind: providers.Declined, Code: string(a.ReturnCode), Message: clip(msg), RetryScan: true}
+}
+
+func clip(s string) string {
+	const n = 200
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// Resolve settles an unknown outcome by iPass's rule: search by order
+// number; paid → Approved; anything else → void, and Voided once the void
+// is answered 0000. Until then it answers Unknown.
+func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) providers.Outcome {
+	no := req.Ref[RefOrderNumber]
+	if no == "" {
+		return providers.Outcome{Kind: providers.ConfigError, Message: fmt.Sprintf("%v: the payment's ref has no %s: it was not made by this wallet's NewRef", ErrRequest, RefOrderNumber)}
+	}
+	out := w.resolve(ctx, req, no)
+	out.Message = w.scrub(out.Message, req.Code)
+	w.log.InfoContext(ctx, "ipass resolve", "payment", req.PaymentID, "order_number", no, "code", mask.Code(req.Code),
+		"outcome", out.Kind.String(), "return_code", out.Code, "message", out.Message)
+	return out
+}
+
+func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, no string) providers.Outcome {
+	s, out, ok := w.search(ctx, no)
+	if !ok {
+		return out
+	}
+	if s.ReturnCode == ReturnOK && ReadPayStatus(s.PayStatus) == StatePaid {
+		switch {
+		case s.OrderNumber != "" && s.OrderNumber != no:
+			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search answered for order %q, not %q", clip(s.OrderNumber), no)}
+		case s.HasAmount && s.Amount != req.Amount:
+			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search says order %s was paid %d, not %d: check it with iPass", no, s.Amount, req.Amount)}
+		}
+		return providers.Outcome{
+			Kind: providers.Approved, Code: s.ReturnCode, Message: "paid (found by search)",
+			TransactionID: s.TransactionID, PaymentMethod: PaymentMethod(s.PaymentType),
+			AmountPaid: req.Amount, Carrier: s.Carrier, Duplicate: true,
+		}
+	}
+	// Not paid, not found, or a status we cannot read: void the order
+	// number, so that a charge still on its way cannot stand.
+	v := w.void(ctx, no, req.Code)
+	if v.Kind == providers.Voided || v.Kind == providers.Unknown || v.Kind == providers.ConfigError {
+		return v
+	}
+	return providers.Outcome{Kind: providers.Unknown, Code: v.Code, Message: fmt.Sprintf("search found no payment (%s %s) but the void was refused (%s %s): the payment stays unsettled; check order %s with iPass",
+		s.ReturnCode, clip(s.PayStatus), v.Code, v.Message, no)}
+}
+
+// search asks iPass for the order; ok means s is an answered search.
+func (w *Wallet) search(ctx context.Context, no string) (Search, providers.Outcome, bool) {
+	body := SearchBody{Request: SearchFields{ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}}
+	resp, err := w.gw.Post(ctx, SearchPath, body)
+	if err != nil {
+		out := gateway.Outcome(err)
+		out.NotSent = false // a search moves no money; only a payment's NotSent matters
+		return Search{}, out, false
+	}
+	if resp.Status >= 500 {
+		return Search{}, providers.Outcome{Kind: providers.Unknown, Code: fmt.Sprint(resp.Status), Message: fmt.Sprintf("search: the gateway answered HTTP %d", resp.Status)}, false
+	}
+	s, err := ParseSearch(resp.Body)
+	if err != nil {
+		return Search{}, providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("search: HTTP %d: %v", resp.Status, err)}, false
+	}
+	if s.ReturnCode == "" || slices.Contains(w.cfg.UncertainCodes, s.ReturnCode) {
+		return Search{}, providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search: no clear answer (HTTP %d, return_code %q): %s", resp.Status, s.ReturnCode, clip(s.ReturnMsg+s.Message))}, false
+	}
+	return s, providers.Outcome{}, true
+}
+
+// Void takes back an approved payment by its order number. It is
+// idempotent for the same payment.
+func (w *Wallet) Void(ctx context.Context, req providers.PayRequest, approval providers.Outcome) providers.Outcome {
+	no := req.Ref[RefOrderNumber]
+	if no == "" {
+		return providers.Outcome{Kind: providers.ConfigError, Message: fmt.Sprintf("%v: the payment's ref has no %s", ErrRequest, RefOrderNumber)}
+	}
+	out := w.void(ctx, no, req.Code)
+	out.Message = w.scrub(out.Message, req.Code)
+	w.log.InfoContext(ctx, "ipass void", "payment", req.PaymentID, "order_number", no, "outcome", out.Kind.String(), "return_code", out.Code, "message", out.Message)
+	return out
+}
+
+func (w *Wallet) void(ctx context.Context, no, code string) providers.Outcome {
+	body := VoidBody{Request: VoidFields{ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}}
+	resp, err := w.gw.Post(ctx, w.cfg.VoidPath, body)
+	if err != nil {
+		return gateway.Outcome(err)
+	}
+	if resp.Status == http.StatusNotFound {
+		return providers.Outcome{Kind: providers.ConfigError, Code: "404", Message: "the gateway has no void call at the configured void_path (HTTP 404): that path is a guess; set providers.ipass.void_path to the one the gateway documents"}
+	}
+	a, out, ok := w.answer(resp.Status, resp.Body, "void")
+	if !ok {
+		return out
+	}
+	if string(a.ReturnCode) != ReturnOK {
+		out := w.refusal(a, "iPass refused the void")
+		out.RetryScan = false
+		return out
+	}
+	return providers.Outcome{Kind: providers.Voided, Code: ReturnOK, Message: "voided", TransactionID: string(a.CancelTransactionID)}
+}
+
+// NewRefundRef makes the refund's req_id, reused on its resends so that
+// iPass (and the simulator) can recognise a repeat.
+func (w *Wallet) NewRefundRef(req providers.RefundRequest, now time.Time) (providers.Ref, error) {
+	if err := checkRefund(req); err != nil {
+		return nil, err
+	}
+	return providers.Ref{RefRefundReqID: strings.ToUpper(uuid.NewString())}, nil
+}
+
+func checkRefund(req providers.RefundRequest) error {
+	switch {
+	case req.Amount <= 0:
+		return fmt.Errorf("%w: refund amount %d is not above zero: refund at least 1 TWD", ErrRequest, req.Amount)
+	case req.Approval.TransactionID == "":
+		return fmt.Errorf("%w: the payment has no iPass transaction_id: only approved iPass payments can be refunded", ErrRequest)
+	}
+	return nil
+}
+
+// PartialRefunds: the refund call takes an amount (omitted = everything).
+func (w *Wallet) PartialRefunds() bool { return true }
+
+// Refund gives back (part of) a payment by its transaction_id.
+func (w *Wallet) Refund(ctx context.Context, req providers.RefundRequest) providers.Outcome {
+	if err := checkRefund(req); err != nil {
+		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
+	}
+	if req.Ref[RefRefundReqID] == "" {
+		return providers.Outcome{Kind: providers.ConfigError, Message: fmt.Sprintf("%v: the refund's ref has no %s: it was not made by NewRefundRef", ErrRequest, RefRefundReqID)}
+	}
+	body := RefundBody{Request: RefundFields{ReqID: req.Ref[RefRefundReqID], TransactionID: req.Approval.TransactionID, Amount: req.Amount}}
+	resp, err := w.gw.Post(ctx, RefundPath, body)
+	var out providers.Outcome
+	if err != nil {
+		out = gateway.Outcome(err)
+	} else {
+		out = w.RefundOutcome(resp.Status, resp.Body, body.Request)
+	}
+	out.Message = w.scrub(out.Message, req.Payment.Code)
+	w.log.InfoContext(ctx, "ipass refund", "refund", req.RefundID, "transaction_id", body.Request.TransactionID, "req_id", body.Request.ReqID,
+		"amount", req.Amount, "outcome", out.Kind.String(), "return_code", out.Code, "message", out.Message)
+	return out
+}
+
+// RefundOutcome classifies the answer to a refund request.
+func (w *Wallet) RefundOutcome(status int, body []byte, sent RefundFields) providers.Outcome {
+	a, out, ok := w.answer(status, body, "refund")
+	if !ok {
+		return out
+	}
+	if string(a.ReturnCode) != ReturnOK {
+		out := w.refusal(a, "iPass refused the refund")
+		out.RetryScan = false
+		return out
+	}
+	if a.CancelTransactionID == "" {
+		return providers.Outcome{Kind: providers.Unknown, Code: ReturnOK, Message: "a refund answer without cancel_transaction_id: resend to learn the result"}
+	}
+	return providers.Outcome{Kind: providers.Approved, Code: ReturnOK, Message: "refunded", TransactionID: string(a.CancelTransactionID), AmountPaid: sent.Amount}
+}
+
+// Health logs in to the gateway.
+func (w *Wallet) Health(ctx context.Context) error {
+	return w.gw.Login(ctx)
+}
