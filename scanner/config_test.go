@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 func TestValidateAccepts(t *testing.T) {
@@ -102,5 +104,55 @@ func TestDefaults(t *testing.T) {
 	}
 	if p := (Config{Kind: KindHID, Mode: "pos"}).withDefaults(); p.POSLayout != "generic" {
 		t.Errorf("pos defaults %+v", p)
+	}
+}
+
+func TestConfigDecodesFromTOML(t *testing.T) {
+	const file = `
+[[scanners]]                    # as in DESIGN.md
+kind = "serial"
+port = "/dev/ttyACM0"
+baud = 9600
+terminal_id = "AB123456"
+
+[[scanners]]
+kind = "serial"
+name = "back"
+port = "COM4"
+terminal_id = "AB123457"
+gap = "50ms"
+aim = true
+strip_stx = true
+max_frame = 512
+
+[[scanners]]
+kind = "hid"
+vid = "0c2e"
+pid = "0b87"
+serial = "19123B4567"
+interface = 0
+mode = "pos"
+pos_layout = "honeywell"
+terminal_id = "AB123458"
+`
+	var cfg struct {
+		Scanners []Config `toml:"scanners"`
+	}
+	md, err := toml.Decode(file, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := md.Undecoded(); len(u) > 0 {
+		t.Errorf("keys Config does not know: %v", u)
+	}
+	if err := ValidateAll(cfg.Scanners); err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Scanners
+	if s[1].Gap != 50*time.Millisecond || !s[1].AIM || !s[1].STX || s[1].MaxFrame != 512 {
+		t.Errorf("serial table decoded as %+v", s[1])
+	}
+	if s[2].Interface == nil || *s[2].Interface != 0 || s[2].POSLayout != "honeywell" {
+		t.Errorf("hid table decoded as %+v", s[2])
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
 	"go.bug.st/serial/enumerator"
 )
 
@@ -109,44 +110,24 @@ func TestDiscoveryHints(t *testing.T) {
 	}
 }
 
-// parseHint reads the key = "value" lines of a hint (the real TOML
-// decoding is cmd/'s; this checks the keys and values are ours).
+// parseHint decodes a hint as the configuration file would be decoded,
+// failing on keys Config does not know.
 func parseHint(t *testing.T, hint string) Config {
 	t.Helper()
-	var c Config
-	for _, line := range strings.Split(hint, "\n") {
-		line, _, _ = strings.Cut(line, "#")
-		key, val, ok := strings.Cut(line, "=")
-		if !ok {
-			continue
-		}
-		key, val = strings.TrimSpace(key), strings.Trim(strings.TrimSpace(val), `"`)
-		switch key {
-		case "kind":
-			c.Kind = val
-		case "port":
-			c.Port = val
-		case "baud":
-			c.Baud = 9600
-		case "terminal_id":
-			c.TerminalID = val
-		case "vid":
-			c.VID = val
-		case "pid":
-			c.PID = val
-		case "serial":
-			c.Serial = val
-		case "mode":
-			c.Mode = val
-		case "layout":
-			c.Layout = val
-		case "pos_layout":
-			c.POSLayout = val
-		default:
-			t.Errorf("hint has unknown key %q", key)
-		}
+	var file struct {
+		Scanners []Config `toml:"scanners"`
 	}
-	return c
+	md, err := toml.Decode(hint, &file)
+	if err != nil {
+		t.Fatalf("hint is not TOML: %v\n%s", err, hint)
+	}
+	if u := md.Undecoded(); len(u) > 0 {
+		t.Errorf("hint has unknown keys %v", u)
+	}
+	if len(file.Scanners) != 1 {
+		t.Fatalf("hint has %d [[scanners]] tables", len(file.Scanners))
+	}
+	return file.Scanners[0]
 }
 
 func TestDiscoverOnThisMachine(t *testing.T) {

@@ -3,7 +3,8 @@ package hidpos
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/scanpay/scanpay/scanner/framing"
@@ -41,14 +42,7 @@ func LayoutByName(name string) (Layout, bool) {
 }
 
 // LayoutNames lists the built-in layouts, for error messages.
-func LayoutNames() []string {
-	var names []string
-	for n := range layouts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func LayoutNames() []string { return slices.Sorted(maps.Keys(layouts)) }
 
 // minLen is the shortest report holding every field of l.
 func (l Layout) minLen() int {

@@ -1,7 +1,8 @@
 package keyboard
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -29,14 +30,7 @@ func LayoutByName(name string) (Layout, bool) {
 }
 
 // LayoutNames lists the built-in layouts, for error messages.
-func LayoutNames() []string {
-	var names []string
-	for n := range layouts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func LayoutNames() []string { return slices.Sorted(maps.Keys(layouts)) }
 
 func usKeys() map[byte]Key {
 	keys := map[byte]Key{}
