@@ -169,3 +169,23 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkClassify compares the kinds of code side by side: a wallet code
+// (matched early), a product (matched late, with a check digit), and an
+// unknown code (every rule tried, then near misses).
+func BenchmarkClassify(b *testing.B) {
+	c := defaultClassifier(b)
+	for _, bc := range []struct{ name, code string }{
+		{"jkopay", "22J111111111111111"},
+		{"product", "4006381333931"},
+		{"ambiguous", "221234567890123456"},
+		{"unknown", "22J11111111111111"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.Classify(bc.code)
+			}
+		})
+	}
+}

@@ -219,6 +219,9 @@ func Check(call string, p Payload) error {
 	if un, ok := p["UnRedeem"].(int64); ok && (un < 0 || un > p["TradeAmount"].(int64)) {
 		return bad("UnRedeem", "is outside 0..TradeAmount")
 	}
+	if s, ok := p["TradeNo"].(string); ok && s == "" {
+		return bad("TradeNo", "is empty")
+	}
 	if s, ok := p["InquiryType"].(string); ok && s != "P" && s != "R" {
 		return bad("InquiryType", "is neither P nor R")
 	}

@@ -256,3 +256,28 @@ func FuzzParseResponse(f *testing.F) {
 		_ = jkopay.StatusOf(resp.StatusCode)
 	})
 }
+
+// BenchmarkWire compares signing a request with parsing an answer, the two
+// per-call costs of the wire format.
+func BenchmarkWire(b *testing.B) {
+	req, _ := os.ReadFile(filepath.Join("testdata", "payment_request.json"))
+	var p jkopay.Payload
+	_ = json.Unmarshal(req, &p)
+	resp, _ := os.ReadFile(filepath.Join("testdata", "payment_response.json"))
+	b.Run("sign", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := jkopay.Sign(p, "testkey123"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := jkopay.ParseResponse(resp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
