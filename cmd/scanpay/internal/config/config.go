@@ -176,16 +176,19 @@ func Parse(data []byte, dir string, o Options) (*Config, error) {
 	}
 
 	c.resolvePaths()
+	unprovisioned := map[string]bool{}
 	for _, w := range c.Wallets {
 		if err := w.Config.Provision(env); err != nil {
 			errs = append(errs, fmt.Errorf("[providers.%s]: %w", w.Name, err))
+			unprovisioned[w.Name] = true
 		}
+	}
+	// Report every problem at once: a store's admin fixes the file in one go.
+	if err := c.validate(unprovisioned); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return nil, cfgErr(errors.Join(errs...))
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
 	}
 	return c, nil
 }
@@ -232,7 +235,11 @@ func (c *Config) Rules() []providers.Rule {
 }
 
 // Validate checks everything; each error names the key and the fix.
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.validate(nil) }
+
+// validate skips the wallets in skip (their secrets could not be read, which
+// was already reported).
+func (c *Config) validate(skip map[string]bool) error {
 	var errs []error
 	add := func(err error) {
 		if err != nil {
@@ -266,7 +273,9 @@ func (c *Config) Validate() error {
 		add(errors.New("no [providers.<wallet>] table: configure at least one of " + strings.Join(driverNames(), ", ") + " (see packaging/scanpay.example.toml)"))
 	}
 	for _, w := range c.Wallets {
-		add(prefix("", w.Config.Validate()))
+		if !skip[w.Name] {
+			add(prefix("", w.Config.Validate()))
+		}
 	}
 	add(c.Log.Validate())
 	if len(errs) > 0 {

@@ -50,6 +50,22 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	if c.Sandbox {
 		e.Mode = "SANDBOX"
 	}
+	// Show the defaults the engine and the POS API apply to keys left out
+	// (documented on edge.Config and posapi.Config), so the printout is
+	// what runs.
+	e.ScanHold = orDuration(e.ScanHold, 30*time.Second)
+	e.ScanTimeout = orDuration(e.ScanTimeout, 5*time.Minute)
+	e.Retention = orDuration(e.Retention, 90*24*time.Hour)
+	if e.Workers == 0 {
+		e.Workers = 8
+	}
+	if e.API.Listen == "" {
+		e.API.Listen = posapi.DefaultListen
+	}
+	if e.API.MaxBody == 0 {
+		e.API.MaxBody = posapi.DefaultMaxBody
+	}
+	e.API.MaxWait = orDuration(e.API.MaxWait, posapi.DefaultMaxWait)
 	for _, wl := range c.Wallets {
 		e.Providers[wl.Name] = wl.Config
 	}
@@ -89,4 +105,11 @@ func redact(v any) {
 			redact(m)
 		}
 	}
+}
+
+func orDuration(v, d time.Duration) time.Duration {
+	if v == 0 {
+		return d
+	}
+	return v
 }

@@ -226,14 +226,17 @@ func (d *Daemon) run(name string, fn func() error) {
 	go func() {
 		defer d.wg.Done()
 		err := fn()
-		if err != nil && !errors.Is(err, context.Canceled) {
-			d.mu.Lock()
-			if d.err == nil {
-				d.err = fmt.Errorf("%s: %w", name, err)
-			}
-			d.mu.Unlock()
-			d.log.Error("a part of scanpay failed; stopping", "part", name, "err", err)
+		if err == nil || errors.Is(err, context.Canceled) {
+			// Done early with nothing to do (no scanners configured), or
+			// stopped: the other parts carry on until ctx ends.
+			return
 		}
+		d.mu.Lock()
+		if d.err == nil {
+			d.err = fmt.Errorf("%s: %w", name, err)
+		}
+		d.mu.Unlock()
+		d.log.Error("a part of scanpay failed; stopping", "part", name, "err", err)
 		d.cancel()
 	}()
 }
