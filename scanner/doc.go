@@ -6,4 +6,13 @@
 // It knows nothing about payments: a Scan is a lane, a device and a code.
 // Codes are credentials, so everything this package logs or reports shows
 // them masked.
+//
+// Where things are: the Manager (manager.go) runs one reader goroutine per
+// configured scanner, which alone reads and closes its device, reopens it
+// with capped backoff after an unplug, and drops repeats within the dedup
+// window. serial.go opens ports; hid_cgo.go / hid_nocgo.go open HID devices
+// (karalabe/hid needs cgo). The pure parts live in sub-packages: framing
+// (serial frames, cleaning, AIM ids), keyboard (boot-keyboard reports and
+// layouts), hidpos (HID-POS reports and per-vendor layouts). discover.go
+// backs `scanpay devices`.
 package scanner

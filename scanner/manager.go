@@ -186,8 +186,8 @@ func (m *Manager) run(ctx context.Context, d *device, s sink) {
 			delay = min(2*delay, m.opts.Backoff.Max)
 			continue
 		}
-		delay = m.opts.Backoff.Min
 		d.lastFailure = ""
+		connectedAt := time.Now()
 		m.log.Info("scanner: connected", "device", d.cfg.Name, "lane", d.cfg.TerminalID, "kind", d.cfg.Kind)
 		if d.cfg.Kind == KindHID && d.cfg.Mode == "keyboard" {
 			m.log.Info("scanner: keyboard-mode scanner taken from the system: the POS receives its scans from scanpay, not as keystrokes", "device", d.cfg.Name)
@@ -211,9 +211,15 @@ func (m *Manager) run(ctx context.Context, d *device, s sink) {
 		m.log.Warn("scanner: disconnected", "device", d.cfg.Name, "lane", d.cfg.TerminalID, "reason", reason)
 		m.setStatus(d, false, reason)
 		m.emit(s, d, Disconnected, reason)
+		// A device that fails as soon as it opens backs off like one that
+		// does not open; one that worked for a while is retried at once.
+		if time.Since(connectedAt) > m.opts.Backoff.Max {
+			delay = m.opts.Backoff.Min
+		}
 		if !sleep(ctx, delay) {
 			return
 		}
+		delay = min(2*delay, m.opts.Backoff.Max)
 	}
 }
 
