@@ -1,13 +1,11 @@
 package easywallet_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,54 +15,20 @@ import (
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/easywallet"
 	"github.com/scanpay/scanpay/providers/easywallet/easywallettest"
+	"github.com/scanpay/scanpay/providers/gateway/gatewaytest"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
-
-// syncBuffer is a log sink shared by the wallet and the simulator.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type fixture struct {
 	sim    *easywallettest.Sim
 	wallet *easywallet.Wallet
-	log    *syncBuffer
-	clock  *clock
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	log    *gatewaytest.LogBuffer
+	clock  *gatewaytest.Clock
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{log: &syncBuffer{}, clock: &clock{t: time.Now()}}
+	f := &fixture{log: &gatewaytest.LogBuffer{}, clock: gatewaytest.NewClock(time.Now())}
 	logger := slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.sim = easywallettest.New(wallettest.Options{CodeTTL: time.Minute, Now: f.clock.Now, Logger: logger})
 	t.Cleanup(f.sim.Close)
