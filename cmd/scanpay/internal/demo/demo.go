@@ -90,6 +90,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	x.networkOutage(ctx)
 	x.lostAnswer(ctx)
 	x.reconcile(ctx)
+	x.logIsClean()
 
 	fmt.Fprintf(x.out, "\n")
 	if len(x.failures) > 0 {
@@ -430,6 +431,28 @@ payment is one live charge, and no other charge is live.`)
 		}
 	}
 	x.check(approved == live && approvedSum == liveSum, "%d approved payments for %d TWD = %d live charges for %d TWD", approved, approvedSum, live, liveSum)
+}
+
+// logIsClean checks scanpay's own log: every line says SANDBOX, and no
+// full payment code or the API token appears in it.
+func (x *demo) logIsClean() {
+	data, err := os.ReadFile(filepath.Join(x.dir, "scanpay.log"))
+	if err != nil {
+		x.check(false, "reading scanpay's log: %v", err)
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	sandbox := 0
+	for _, l := range lines {
+		if strings.Contains(l, `"mode":"SANDBOX"`) {
+			sandbox++
+		}
+	}
+	leaked := strings.Contains(string(data), x.d.Token())
+	for _, code := range x.codes {
+		leaked = leaked || strings.Contains(string(data), code)
+	}
+	x.check(sandbox == len(lines) && !leaked, "scanpay's log: %d lines, %d say SANDBOX, no full code or token in any", len(lines), sandbox)
 }
 
 func short(id string) string {
