@@ -514,6 +514,9 @@ func TestReceiptOutbox(t *testing.T) {
 	if h.OK || !strings.Contains(h.Hooks["printer"], "printer offline") {
 		t.Fatalf("a failing hook must show in Health: %+v", h)
 	}
+	for len(r.eventsOf("hook")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // events reach subscribers asynchronously
+	}
 	if len(r.eventsOf("hook")) == 0 || !strings.Contains(r.logs.String(), "receipt hook failed") {
 		t.Fatalf("a failing hook must raise an event and a log line")
 	}

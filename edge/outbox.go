@@ -108,11 +108,11 @@ func (e *Engine) deliver(ctx context.Context, d store.Delivery) {
 	if ferr := e.j.DeliveryFailed(d.ID, next, msg); ferr != nil {
 		e.log.Error("cannot reschedule a failed receipt", "delivery", d.ID, "err", ferr)
 	}
-	e.setHookState(d.Hook, msg)
 	e.log.Warn("receipt hook failed; will retry", "hook", d.Hook, "payment", d.PaymentID, "state", d.State,
 		"attempts", d.Attempts+1, "next_try", next, "err", msg)
 	e.publish("hook", HookEvent{Hook: d.Hook, PaymentID: d.PaymentID, RefundID: d.RefundID, State: d.State,
 		Attempts: d.Attempts + 1, Error: msg, NextTry: next})
+	e.setHookState(d.Hook, msg)
 }
 
 func (e *Engine) setHookState(name, state string) {

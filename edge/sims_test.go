@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/scanpay/scanpay/providers/easywallet/easywallettest"
+	"github.com/scanpay/scanpay/providers/ipass/ipasstest"
 	"github.com/scanpay/scanpay/providers/jkopay/jkopaytest"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
 
 // simNames are the wallets every engine test runs against, each through
 // its strict simulator.
-var simNames = []string{"jkopay", "easywallet"}
+var simNames = []string{"jkopay", "easywallet", "ipass"}
 
 func newSim(t testing.TB, name string, opts wallettest.Options) wallettest.Simulator {
 	t.Helper()
@@ -19,6 +20,8 @@ func newSim(t testing.TB, name string, opts wallettest.Options) wallettest.Simul
 		return jkopaytest.New(opts)
 	case "easywallet":
 		return easywallettest.New(opts)
+	case "ipass":
+		return ipasstest.New(opts)
 	}
 	t.Fatalf("no simulator for %s", name)
 	return nil
