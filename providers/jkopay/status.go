@@ -1,6 +1,10 @@
 package jkopay
 
-import "github.com/scanpay/scanpay/providers"
+import (
+	"sort"
+
+	"github.com/scanpay/scanpay/providers"
+)
 
 // Status is what one StatusCode means to scanpay.
 type Status struct {
@@ -9,12 +13,12 @@ type Status struct {
 	RetryScan bool
 }
 
-// Statuses maps every StatusCode of WALLET-FACTS.md's table. Codes that do
+// statuses maps every StatusCode of WALLET-FACTS.md's table. Codes that do
 // not say whether money moved (301, 801, 802, 901, 909) are Unknown, so the
 // payment is settled by Cancel rather than guessed. Codes that only the
 // merchant's administrator can fix (signature, partner, store limits) are
 // ConfigError. A code missing from this table is Unknown as well.
-var Statuses = map[string]Status{
+var statuses = map[string]Status{
 	"000": {providers.Approved, "payment approved", false},
 	"301": {providers.Unknown, "JKOPay reported a network or system failure (301); settling by Cancel", false},
 	"601": {providers.Declined, "the customer has no payment method bound in JKOPay: ask them to bind one, or pay another way", true},
@@ -53,8 +57,18 @@ var Statuses = map[string]Status{
 
 // StatusOf maps a StatusCode, Unknown for a code not in the table.
 func StatusOf(code string) Status {
-	if s, ok := Statuses[code]; ok {
+	if s, ok := statuses[code]; ok {
 		return s
 	}
 	return Status{Kind: providers.Unknown, Message: "JKOPay answered status " + code + ", which scanpay does not know; settling by Cancel"}
+}
+
+// StatusCodes lists the codes the table knows, sorted.
+func StatusCodes() []string {
+	codes := make([]string, 0, len(statuses))
+	for c := range statuses {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	return codes
 }

@@ -103,12 +103,12 @@ type FieldSpec struct {
 	Max  int
 }
 
-// Fields of each call, in the spec's order. Payment's list is the spec's
+// fieldSpecs of each call, in the spec's order. Payment's list is the spec's
 // table; Cancel repeats Payment's fields (WALLET-FACTS: code); Refund and
 // Inquiry are from WALLET-FACTS.md (Refund's list inferred from public
 // clients: the payment's own fields with TradeNo in place of CardToken and
 // UnRedeem).
-var Fields = map[string][]FieldSpec{
+var fieldSpecs = map[string][]FieldSpec{
 	CallPayment: {
 		{"MerchantID", false, 10}, {"StoreID", false, 20}, {"StoreName", false, 100}, {"GatewayTradeNo", false, 20},
 		{"MerchantTradeNo", false, 60}, {"PosID", false, 20}, {"PosTradeTime", false, 19}, {"CardToken", false, 18},
@@ -127,7 +127,14 @@ var Fields = map[string][]FieldSpec{
 	},
 }
 
-func init() { Fields[CallCancel] = Fields[CallPayment] }
+// FieldsOf lists the fields of a call (nil for an unknown call). Cancel
+// has Payment's fields.
+func FieldsOf(call string) []FieldSpec {
+	if call == CallCancel {
+		call = CallPayment
+	}
+	return append([]FieldSpec(nil), fieldSpecs[call]...)
+}
 
 // FieldError says which field is wrong and how to fix it. Its text never
 // holds the field's value (it may be a payment code).
@@ -164,8 +171,8 @@ var fixes = map[string]string{
 // call present with its JSON type, lengths within limits, and the formats
 // of the times and the payment code.
 func Check(call string, p Payload) error {
-	specs, ok := Fields[call]
-	if !ok {
+	specs := FieldsOf(call)
+	if specs == nil {
 		return fmt.Errorf("jkopay: unknown call %q", call)
 	}
 	bad := func(field, problem string) error {

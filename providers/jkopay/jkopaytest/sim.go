@@ -219,7 +219,7 @@ func (s *Sim) check(call string, r *http.Request) (request, string, string) {
 	if err := dec.Decode(&raw); err != nil || dec.More() {
 		return req, "905", "not one JSON object"
 	}
-	specs := jkopay.Fields[call]
+	specs := jkopay.FieldsOf(call)
 	want := map[string]bool{"Sign": true}
 	for _, f := range specs {
 		want[f.Name] = true
