@@ -29,6 +29,26 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// syncBuffer collects log output written by reader goroutines while the
+// test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return string(s.b)
+}
+
 // testLogger sends the manager's log to the test log, and to the writers
 // given (to check what reaches logs).
 func testLogger(t *testing.T, extra ...io.Writer) *slog.Logger {

@@ -23,6 +23,12 @@ type fakeHID struct {
 
 	reading atomic.Bool
 	closed  atomic.Bool
+	once    sync.Once
+	drained chan struct{} // closed at the first Read after the last report: all were decoded
+}
+
+func newFakeHID(t *testing.T, reports [][]byte, unplug bool) *fakeHID {
+	return &fakeHID{t: t, reports: reports, unplug: unplug, drained: make(chan struct{})}
 }
 
 func (f *fakeHID) Read(p []byte) (int, error) {
@@ -34,6 +40,7 @@ func (f *fakeHID) Read(p []byte) (int, error) {
 		return 0, errors.New("hid: device closed")
 	}
 	if len(f.reports) == 0 {
+		f.once.Do(func() { close(f.drained) })
 		if f.unplug {
 			return 0, errors.New("hidapi: libusb: LIBUSB_ERROR_NO_DEVICE")
 		}
@@ -91,11 +98,10 @@ func TestHIDRecordingsThroughManager(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var logs strings.Builder
+			var logs syncBuffer
 			cfg := Config{Kind: KindHID, VID: "0c2e", PID: "0b8f", Mode: rec.Mode, Layout: rec.Layout, POSLayout: rec.POSLayout, TerminalID: "LANE-3"}
-			m := hidManager(t, cfg, Options{Logger: testLogger(t, &logs)}, func() (conn, error) {
-				return &fakeHID{t: t, reports: rec.Reports}, nil
-			})
+			dev := newFakeHID(t, rec.Reports, false)
+			m := hidManager(t, cfg, Options{Logger: testLogger(t, &logs)}, func() (conn, error) { return dev, nil })
 			scans, _, stop := running(t, m, 16, 16)
 			var errs int
 			for _, want := range rec.Expect {
@@ -107,6 +113,11 @@ func TestHIDRecordingsThroughManager(t *testing.T) {
 				if s.Code != want.Code || s.Lane != "LANE-3" || s.Device != "0c2e:0b8f" {
 					t.Errorf("scan %+v, want %q on LANE-3 from 0c2e:0b8f", s, want.Code)
 				}
+			}
+			select {
+			case <-dev.drained:
+			case <-time.After(10 * time.Second):
+				t.Fatal("reports not all read")
 			}
 			stop()
 			if len(scans) != 0 {
@@ -126,7 +137,7 @@ func TestHIDPOSSymbologyReachesTheScan(t *testing.T) {
 	}
 	cfg := Config{Kind: KindHID, VID: "0c2e", PID: "0b8f", Mode: "pos", POSLayout: "honeywell", TerminalID: "LANE-3"}
 	m := hidManager(t, cfg, Options{Logger: testLogger(t)}, func() (conn, error) {
-		return &fakeHID{t: t, reports: rec.Reports[:1]}, nil
+		return newFakeHID(t, rec.Reports[:1], false), nil
 	})
 	scans, _, _ := running(t, m, 4, 4)
 	if s := nextScan(t, scans); s.Symbology != "]Q1" {
@@ -158,11 +169,11 @@ func TestHIDHotPlug(t *testing.T) {
 	const code = "22abcdef1234567890"
 	m := hidManager(t, cfg, Options{Now: clk.Now, Logger: testLogger(t), Backoff: Backoff{Min: time.Millisecond, Max: 4 * time.Millisecond}},
 		absent, absent, absent, // not plugged in at start
-		func() (conn, error) { return &fakeHID{t: t, reports: keyReports(code), unplug: true}, nil },
+		func() (conn, error) { return newFakeHID(t, keyReports(code), true), nil },
 		absent, absent, // unplugged for a while
 		func() (conn, error) {
 			clk.Advance(time.Minute)
-			return &fakeHID{t: t, reports: keyReports(code)}, nil
+			return newFakeHID(t, keyReports(code), false), nil
 		},
 	)
 	scans, events, stop := running(t, m, 4, 64)
@@ -218,7 +229,7 @@ func TestDedupIsPerDeviceAndWindowed(t *testing.T) {
 	reports = append(reports, keyReports("9")...) // marks the end
 	cfg := Config{Kind: KindHID, VID: "05e0", PID: "1200", TerminalID: "LANE-5"}
 	m := hidManager(t, cfg, Options{Now: clk.Now, Dedup: time.Second, Logger: testLogger(t)}, func() (conn, error) {
-		return &fakeHID{t: t, reports: reports}, nil
+		return newFakeHID(t, reports, false), nil
 	})
 	scans, _, _ := running(t, m, 8, 8)
 	if s := nextScan(t, scans); s.Code != code {
@@ -231,10 +242,10 @@ func TestDedupIsPerDeviceAndWindowed(t *testing.T) {
 
 func TestScanNobodyTakesIsDroppedLoudly(t *testing.T) {
 	const code = "22abcdef1234567890"
-	var logs strings.Builder
+	var logs syncBuffer
 	cfg := Config{Kind: KindHID, Name: "x", VID: "05e0", PID: "1200", TerminalID: "LANE-5"}
 	m := hidManager(t, cfg, Options{ScanTimeout: 20 * time.Millisecond, Logger: testLogger(t, &logs)}, func() (conn, error) {
-		return &fakeHID{t: t, reports: keyReports(code)}, nil
+		return newFakeHID(t, keyReports(code), false), nil
 	})
 	_, events, _ := running(t, m, 0, 8) // nobody reads scans
 	r := &eventReader{ch: events}
@@ -257,7 +268,7 @@ func TestScanNobodyTakesIsDroppedLoudly(t *testing.T) {
 func TestFullEventsChannelDoesNotStopScans(t *testing.T) {
 	cfg := Config{Kind: KindHID, VID: "05e0", PID: "1200", TerminalID: "LANE-5"}
 	m := hidManager(t, cfg, Options{Logger: testLogger(t)}, func() (conn, error) {
-		return &fakeHID{t: t, reports: keyReports("4710001234567")}, nil
+		return newFakeHID(t, keyReports("4710001234567"), false), nil
 	})
 	scans, _, _ := running(t, m, 1, 0) // nobody reads events, none buffered
 	if s := nextScan(t, scans); s.Code != "4710001234567" {
@@ -266,7 +277,7 @@ func TestFullEventsChannelDoesNotStopScans(t *testing.T) {
 }
 
 func TestHIDUnsupportedIsReported(t *testing.T) {
-	var logs strings.Builder
+	var logs syncBuffer
 	m, err := NewManager([]Config{{Kind: KindHID, Name: "h", VID: "05e0", PID: "1200", TerminalID: "LANE-5"}}, Options{Logger: testLogger(t, &logs)})
 	if err != nil {
 		t.Fatal(err)

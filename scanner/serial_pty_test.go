@@ -65,7 +65,7 @@ func TestSerialScannerThroughPTYSurvivesUnplugAndReplug(t *testing.T) {
 	point(t, back, backPath)
 
 	clk := newClock()
-	var logs strings.Builder
+	var logs syncBuffer
 	m, err := NewManager([]Config{
 		{Kind: KindSerial, Name: "front", Port: front, Baud: 115200, TerminalID: "LANE-7", AIM: true},
 		{Kind: KindSerial, Name: "back", Port: back, Baud: 9600, Parity: "even", DataBits: 7, Terminator: "CRLF", TerminalID: "LANE-8", STX: true},
