@@ -80,6 +80,7 @@ type Manager struct {
 	hidSupported bool
 	openSerial   opener
 	openHID      opener
+	sleep        func(ctx context.Context, d time.Duration) bool // waits between reopen attempts
 }
 
 // device is one configured scanner. status is guarded by mu; the dedup
@@ -107,6 +108,7 @@ func NewManager(cfgs []Config, opts Options) (*Manager, error) {
 		hidSupported: HIDSupported(),
 		openSerial:   openSerial,
 		openHID:      openHID,
+		sleep:        sleep,
 	}
 	now := opts.Now()
 	for _, c := range cfgs {
@@ -180,7 +182,7 @@ func (m *Manager) run(ctx context.Context, d *device, s sink) {
 				m.log.Warn("scanner: cannot open", "device", d.cfg.Name, "lane", d.cfg.TerminalID, "err", err, "retry_in", delay)
 				m.failed(d, s, err.Error())
 			}
-			if !sleep(ctx, delay) {
+			if !m.sleep(ctx, delay) {
 				return
 			}
 			delay = min(2*delay, m.opts.Backoff.Max)
@@ -216,7 +218,7 @@ func (m *Manager) run(ctx context.Context, d *device, s sink) {
 		if time.Since(connectedAt) > m.opts.Backoff.Max {
 			delay = m.opts.Backoff.Min
 		}
-		if !sleep(ctx, delay) {
+		if !m.sleep(ctx, delay) {
 			return
 		}
 		delay = min(2*delay, m.opts.Backoff.Max)

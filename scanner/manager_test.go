@@ -325,3 +325,37 @@ func TestRunRefusesMisuse(t *testing.T) {
 		t.Error("NewManager accepted an invalid config")
 	}
 }
+
+func TestReopenBackoffDoublesUpToTheCap(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		open func(t *testing.T) func() (conn, error)
+	}{
+		{"absent", func(*testing.T) func() (conn, error) { return absent }},
+		{"fails on first read", func(t *testing.T) func() (conn, error) {
+			return func() (conn, error) { return newFakeHID(t, nil, true), nil }
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Config{Kind: KindHID, VID: "05e0", PID: "1200", TerminalID: "L"}
+			m := hidManager(t, cfg, Options{Backoff: Backoff{Min: 100 * time.Millisecond, Max: time.Second}, Logger: testLogger(t)}, tt.open(t))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var delays []time.Duration
+			m.sleep = func(_ context.Context, d time.Duration) bool {
+				delays = append(delays, d)
+				if len(delays) == 7 {
+					cancel()
+					return false
+				}
+				return true
+			}
+			m.Run(ctx, make(chan Scan), make(chan DeviceEvent, 32))
+			ms := time.Millisecond
+			want := []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, time.Second, time.Second}
+			if !equal(delays, want) {
+				t.Errorf("delays %v, want %v", delays, want)
+			}
+		})
+	}
+}

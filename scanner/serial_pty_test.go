@@ -160,3 +160,27 @@ func TestSerialGapFramingThroughPTY(t *testing.T) {
 		t.Errorf("scan %+v, want 4710001234567 from %s", s, path)
 	}
 }
+
+func TestBabblingSerialScannerCannotGrowMemory(t *testing.T) {
+	master, path := newPTY(t)
+	var logs syncBuffer
+	m, err := NewManager([]Config{{Kind: KindSerial, Port: path, TerminalID: "LANE-1", MaxFrame: 32}}, Options{Logger: testLogger(t, &logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scans, ch, _ := running(t, m, 4, 16)
+	events := &eventReader{ch: ch}
+	if ev := events.next(t, path); ev.Kind != Connected {
+		t.Fatalf("event %+v, want connected", ev)
+	}
+	if _, err := master.Write([]byte(strings.Repeat("X", 5000) + "\r")); err != nil {
+		t.Fatal(err)
+	}
+	typeInto(t, master, "2212345678901234AB\r")
+	if s := nextScan(t, scans); s.Code != "2212345678901234AB" {
+		t.Errorf("scan %+v after the babble, want the code", s)
+	}
+	if !strings.Contains(logs.String(), "frame of 5000 bytes discarded") {
+		t.Error("the overlong frame was not reported with its size")
+	}
+}
