@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -240,4 +242,26 @@ func FuzzSplitKey(f *testing.F) {
 			t.Fatalf("key %x parsed as %q rebuilds as %x", k, fields, back)
 		}
 	})
+}
+
+func TestOpenRefusesANewerLayout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket(bMeta)
+		if err != nil {
+			return err
+		}
+		return b.Put(keyVersion, []byte{journalVersion + 1})
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "upgrade scanpay") {
+		t.Fatalf("Open = %v; want ErrInvalid telling to upgrade", err)
+	}
 }

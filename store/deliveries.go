@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -82,7 +83,7 @@ func (j *Journal) DeliveryFailed(id string, next time.Time, lastErr string) erro
 		return fmt.Errorf("%w: delivery %s failed without a next try time; pass when to retry", ErrInvalid, id)
 	}
 	if len(lastErr) > maxLastError {
-		lastErr = lastErr[:maxLastError]
+		lastErr = strings.ToValidUTF8(lastErr[:maxLastError], "")
 	}
 	return j.write(func(tx *bolt.Tx) error {
 		d, err := getDelivery(tx, id)
