@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -448,5 +449,32 @@ func TestNothingSecretLeaks(t *testing.T) {
 	}
 	if !strings.Contains(f.log.String(), mask.Code(codes[0])) {
 		t.Fatal("the logs do not even show the masked code: is logging wired?")
+	}
+}
+
+// One wallet serves every lane at once: concurrent payments each charge
+// once, and share one login.
+func TestConcurrentPayments(t *testing.T) {
+	f := newFixture(t)
+	reqs := make([]providers.PayRequest, 8)
+	for i := range reqs {
+		reqs[i] = f.payment(t, int64(100+i))
+	}
+	outs := make([]providers.Outcome, len(reqs))
+	var wg sync.WaitGroup
+	for i := range reqs {
+		wg.Go(func() { outs[i] = f.wallet.Pay(context.Background(), reqs[i]) })
+	}
+	wg.Wait()
+	for i, out := range outs {
+		if out.Kind != providers.Approved || out.AmountPaid != int64(100+i) {
+			t.Fatalf("payment %d: %+v", i, out)
+		}
+	}
+	if n := len(f.sim.Ledger()); n != len(reqs) {
+		t.Fatalf("%d charges, want %d", n, len(reqs))
+	}
+	if n := f.sim.Auth().Logins(); n != 1 {
+		t.Fatalf("%d logins, want 1", n)
 	}
 }

@@ -36,7 +36,7 @@ type echo struct {
 	hangFor time.Duration
 }
 
-func newEcho(t *testing.T) *echo {
+func newEcho(t testing.TB) *echo {
 	t.Helper()
 	e := &echo{auth: gatewaytest.NewAuth(authKey, accKey)}
 	mux := http.NewServeMux()
@@ -70,7 +70,7 @@ func newEcho(t *testing.T) *echo {
 	return e
 }
 
-func newClient(t *testing.T, base, auth, acc string, log io.Writer) *gateway.Client {
+func newClient(t testing.TB, base, auth, acc string, log io.Writer) *gateway.Client {
 	t.Helper()
 	c, err := gateway.New(gateway.Options{
 		BaseURL: base, AuthKey: auth, AccKey: acc,

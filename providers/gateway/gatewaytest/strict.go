@@ -29,6 +29,7 @@ func DecodeStrict(r *http.Request, v any, required ...string) error {
 
 // UnmarshalStrict is DecodeStrict on bytes already read.
 func UnmarshalStrict(raw []byte, v any, required ...string) error {
+	// Require also refuses anything after the object.
 	if err := Require(raw, required...); err != nil {
 		return err
 	}
@@ -36,9 +37,6 @@ func UnmarshalStrict(raw []byte, v any, required ...string) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("body: %w", err)
-	}
-	if dec.More() {
-		return fmt.Errorf("body: more than one JSON value")
 	}
 	return nil
 }
