@@ -13,6 +13,7 @@ import (
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/monitor"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/svc"
+	"github.com/scanpay/scanpay/edge/posapi"
 )
 
 // envService tells a monitored child that it runs under a service manager
@@ -32,16 +33,33 @@ daemon is started again (1s backoff, doubling to 1m).`,
 		"scanpay run --config /etc/scanpay/scanpay.toml")
 	path := fs.String("config", "", "configuration file (default "+config.DefaultPath()+"; SANDBOX mode if absent)")
 	dataDir := fs.String("data-dir", "", "SANDBOX only: the journal's folder (default: your user data folder)")
+	listen := fs.String("listen", "", "SANDBOX only: the POS API address (default "+posapi.DefaultListen+")")
+	sandbox := fs.Bool("sandbox", false, "run in SANDBOX mode even if a configuration file exists")
 	noMonitor := fs.Bool("no-monitor", false, "run the daemon in this process, without the restart-on-panic monitor")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	cfg, err := c.loadConfig(*path, true, *dataDir)
+	var cfg *config.Config
+	var err error
+	switch {
+	case *sandbox && *path != "":
+		return c.fail(&config.Error{Err: fmt.Errorf("--sandbox and --config exclude each other: leave one out")})
+	case *sandbox:
+		cfg, err = config.Sandbox(*dataDir)
+	default:
+		cfg, err = c.loadConfig(*path, true, *dataDir)
+	}
 	if err != nil {
 		return c.fail(err)
 	}
-	if *dataDir != "" && !cfg.Sandbox {
-		return c.fail(&config.Error{Err: fmt.Errorf("--data-dir is for SANDBOX mode only: set data_dir in %s instead", cfg.Path)})
+	if (*dataDir != "" || *listen != "") && !cfg.Sandbox {
+		return c.fail(&config.Error{Err: fmt.Errorf("--data-dir and --listen are for SANDBOX mode only: set data_dir and [api] listen in %s instead", cfg.Path)})
+	}
+	if *listen != "" {
+		cfg.API.Listen = *listen
+		if err := cfg.Validate(); err != nil {
+			return c.fail(err)
+		}
 	}
 	_, child := os.LookupEnv(monitor.EnvChild)
 	asService := os.Getenv(envService) != "" || (!child && !svc.Interactive())
