@@ -4,10 +4,48 @@
 // It owns lanes and checkouts, the payment state machine of DESIGN.md,
 // dispatch with retry and backoff, the settling of unknown outcomes,
 // recovery after a restart, receipt hooks and the event stream. The POS API
-// that serves it lives in edge/posapi.
+// that serves it lives in edge/posapi; receipt hooks in edge/hooks; the
+// event fan-out in edge/events.
 //
 // It must not know a wallet's JSON (that is providers/), how bytes reach
 // the disk (store/) or how a scanner frames a code (scanner/). It keeps one
 // rule above all: every state change is committed to the journal before
 // the side effect it permits.
+//
+// # Decisions
+//
+//   - Write-ahead: queued → in_flight (Attempts+1) is committed before a
+//     payment request leaves; every resolve, void and refund resend first
+//     commits its attempt and its NextTry, so a crash at any point resumes
+//     from the journal (Run → recover) and never sends blind.
+//   - A request that provably never left (Outcome.NotSent) goes back to
+//     queued and is resent with backoff inside the code's lifetime, then
+//     expires. Any other failure is unknown and is settled by the wallet's
+//     own Resolve, retried with capped backoff for as long as it takes.
+//     A payment found in_flight at start is settled, never resent.
+//   - One worker at a time per payment (the scheduler keys work by id); the
+//     journal's compare-and-set decides every race with the POS.
+//   - Cancel: before a code is sent → cancelled. While a request is out or
+//     unsettled → the wish is journaled (ReverseReason) and the answer is
+//     the true current state; an approval that arrives later goes straight
+//     to reversing in the same CAS (no approved receipt) and then to
+//     reversed. After approval → reversing → reversed, by the wallet's void
+//     when it has one, else (or when the void is refused) a full refund of
+//     what remains. "voided" is kept for settlements that ended with no
+//     money moved. A POS that merely stops waiting has not cancelled.
+//   - An approved order is never charged twice: a checkout repeating an
+//     approved (terminal_id, order_number) with the same amount returns that
+//     payment; with another amount it is a conflict.
+//   - Scans: a wallet code triggers the oldest payment awaiting a scan on its
+//     lane; with none it is held in memory only for ScanHold
+//     (scan-then-amount) and announced masked; while a payment on the lane
+//     is queued/in flight/unknown a further code is "ignored". Product
+//     EANs, e-invoice and citizen carriers are passed to the POS whole (they
+//     are no credentials and the POS needs them); every other code is
+//     masked everywhere.
+//   - Events: a subscriber that falls behind loses its oldest events
+//     (counted in Health) rather than ever blocking the engine.
+//   - Receipts are an outbox in the journal, delivered at least once in the
+//     background with backoff; a failure shows in Health().Hooks, a "hook"
+//     event and a log line.
 package edge

@@ -19,13 +19,14 @@ import (
 
 // rig is one engine on a real journal file, wired to real simulators.
 type rig struct {
-	t      testing.TB
-	e      *Engine
-	j      *store.Journal
-	sims   map[string]wallettest.Simulator
-	logs   *syncBuffer
-	cancel context.CancelFunc
-	done   chan error
+	t       testing.TB
+	e       *Engine
+	j       *store.Journal
+	sims    map[string]wallettest.Simulator
+	logs    *syncBuffer
+	cancel  context.CancelFunc
+	done    chan error
+	started bool
 
 	mu     sync.Mutex
 	events []Event
@@ -159,6 +160,7 @@ func newRig(t testing.TB, o rigOpts) *rig {
 }
 
 func (r *rig) start(ctx context.Context) {
+	r.started = true
 	go func() { r.done <- r.e.Run(ctx) }()
 }
 
@@ -169,6 +171,10 @@ func (r *rig) stop() {
 	}
 	r.cancel()
 	r.cancel = nil
+	if !r.started {
+		r.j.Close()
+		return
+	}
 	select {
 	case <-r.done:
 	case <-time.After(20 * time.Second):
