@@ -19,5 +19,12 @@
 //     at most one payment per order may take money (awaiting_scan, queued,
 //     in_flight, unknown).
 //   - Records carry a version byte; older versions keep loading.
-//   - Pruning removes only final payments.
+//   - Pruning removes only final payments, and none with a refund in
+//     progress.
+//
+// Where things are: journal.go opens the file and decides Update or Batch
+// per write; payments.go, refunds.go and deliveries.go hold the three
+// record kinds and their transitions; keys.go the buckets and index-key
+// layouts; codec.go the versioned record encoding; check.go the
+// index-versus-record check behind Check.
 package store
