@@ -3,11 +3,11 @@ package easywallet
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/gateway"
 )
 
 // DefaultRefundPath is a GUESS: EasyWallet publishes no refund API for the
@@ -68,12 +68,10 @@ func (c *Config) Provision(env providers.Env) error {
 
 // Validate names the first bad key and its fix.
 func (c *Config) Validate() error {
-	u, err := url.Parse(c.BaseURL)
+	if err := gateway.CheckBaseURL("providers.easywallet.base_url", c.BaseURL); err != nil {
+		return err
+	}
 	switch {
-	case c.BaseURL == "":
-		return errors.New("providers.easywallet.base_url is empty: set it to the omni-channel gateway's address, e.g. https://gateway.example.com")
-	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
-		return fmt.Errorf("providers.easywallet.base_url %q is not an http(s) URL: set it to the gateway's address, e.g. https://gateway.example.com", c.BaseURL)
 	case c.authKey == "" || c.accKey == "":
 		return errors.New("providers.easywallet.auth_key or acc_key is not provisioned: set both (or their _file/_env keys) to the keys the gateway issued you")
 	case strings.TrimSpace(c.BranchCode) == "":

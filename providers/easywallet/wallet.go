@@ -2,15 +2,10 @@ package easywallet
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/scanpay/scanpay/internal/mask"
 	"github.com/scanpay/scanpay/providers"
@@ -65,9 +60,9 @@ func (w *Wallet) Name() string { return Name }
 // Gateway is the wallet's gateway client (for health pages and tests).
 func (w *Wallet) Gateway() *gateway.Client { return w.gw }
 
-// ErrRequest is wrapped by every error about a payment request that cannot
-// be sent as it is.
-var ErrRequest = errors.New("easywallet request")
+// ErrRequest is wrapped by every error about a request that cannot be sent
+// as it is.
+var ErrRequest = gateway.ErrRequest
 
 // NewRef makes the merchant order number: the POS order number (letters,
 // digits, '-' and '_' kept) and a random suffix, so it is traceable to the
@@ -77,46 +72,11 @@ func (w *Wallet) NewRef(req providers.PayRequest, now time.Time) (providers.Ref,
 	if err := checkPay(req); err != nil {
 		return nil, err
 	}
-	return providers.Ref{RefMerchantOrderNo: traceable(req.OrderNumber, MaxOrderNo-9) + "-" + randHex(4)}, nil
+	return providers.Ref{RefMerchantOrderNo: gateway.OrderID(req.OrderNumber, MaxOrderNo)}, nil
 }
 
 func checkPay(req providers.PayRequest) error {
-	switch {
-	case req.Amount <= 0:
-		return fmt.Errorf("%w: amount %d is not above zero: charge at least 1 TWD", ErrRequest, req.Amount)
-	case req.Undiscountable < 0 || req.Undiscountable > req.Amount:
-		return fmt.Errorf("%w: undiscountable_amount %d is outside 0..%d: send the tobacco/alcohol total, at most the amount", ErrRequest, req.Undiscountable, req.Amount)
-	case strings.TrimSpace(req.OrderNumber) == "":
-		return fmt.Errorf("%w: order_number is empty: send the POS's order number", ErrRequest)
-	case req.Code == "":
-		return fmt.Errorf("%w: no payment code: scan the customer's EasyWallet barcode", ErrRequest)
-	}
-	return nil
-}
-
-// traceable keeps the characters of the order number a merchant order
-// number may safely hold, cut to max.
-func traceable(order string, max int) string {
-	var b strings.Builder
-	for _, r := range order {
-		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
-			b.WriteRune(r)
-		}
-	}
-	s := b.String()
-	if s == "" {
-		s = "POS"
-	}
-	if len(s) > max {
-		s = s[len(s)-max:] // the end of an order number is what varies
-	}
-	return s
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return strings.ToUpper(hex.EncodeToString(b))
+	return gateway.CheckPay(req, "EasyWallet")
 }
 
 // Pay sends the order; a resend (Attempt > 1) is identical but for
@@ -153,10 +113,7 @@ func (w *Wallet) send(ctx context.Context, req providers.PayRequest, retry int, 
 }
 
 func (w *Wallet) scrub(msg, code string) string {
-	if code != "" {
-		msg = strings.ReplaceAll(msg, code, mask.Code(code))
-	}
-	return w.gw.Scrub(msg)
+	return w.gw.Scrub(gateway.ScrubCode(msg, code))
 }
 
 func (w *Wallet) payBody(req providers.PayRequest, retry int) (PayBody, error) {
@@ -209,7 +166,7 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 		if msg == "" {
 			msg = "no returnCode"
 		}
-		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a returnCode: %s", status, clip(msg))}
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a returnCode: %s", status, gateway.Clip(msg))}
 	}
 	if code != ReturnOK {
 		// EasyWallet publishes no other codes: every one it answers is its
@@ -218,14 +175,14 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 		if msg == "" {
 			msg = "EasyWallet refused the payment"
 		}
-		return providers.Outcome{Kind: providers.Declined, Code: code, Message: clip(msg), RetryScan: true}
+		return providers.Outcome{Kind: providers.Declined, Code: code, Message: gateway.Clip(msg), RetryScan: true}
 	}
 	d := a.Data
 	if d == nil {
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "a success answer without data: the order's state is unknown"}
 	}
 	if d.MerchantOrderNo != "" && string(d.MerchantOrderNo) != sent.MerchantOrderNo {
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", clip(string(d.MerchantOrderNo)), sent.MerchantOrderNo)}
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", gateway.Clip(string(d.MerchantOrderNo)), sent.MerchantOrderNo)}
 	}
 	if d.OrderAmount != nil && int64(*d.OrderAmount) != sent.OrderAmount {
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer's orderAmount %d differs from the %d sent: check the order with EasyWallet", *d.OrderAmount, sent.OrderAmount)}
@@ -256,15 +213,7 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 	case StatusCancelled:
 		return providers.Outcome{Kind: providers.Declined, Code: st, Message: "EasyWallet cancelled the order", RetryScan: true, Duplicate: bool(d.IsDuplicatedPaymentRequest)}
 	}
-	return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the order is in state %q, not paid yet", clip(st))}
-}
-
-func clip(s string) string {
-	const n = 200
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
+	return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the order is in state %q, not paid yet", gateway.Clip(st))}
 }
 
 // NewRefundRef makes the refund's own order number: the payment's merchant
@@ -274,14 +223,14 @@ func (w *Wallet) NewRefundRef(req providers.RefundRequest, now time.Time) (provi
 		return nil, err
 	}
 	base := req.Payment.Ref[RefMerchantOrderNo]
-	return providers.Ref{RefRefundOrderNo: base + "R" + randHex(4)}, nil
+	return providers.Ref{RefRefundOrderNo: base + "R" + gateway.RandomHex(4)}, nil
 }
 
 func checkRefund(req providers.RefundRequest) error {
-	switch {
-	case req.Amount <= 0:
-		return fmt.Errorf("%w: refund amount %d is not above zero: refund at least 1 TWD", ErrRequest, req.Amount)
-	case req.Payment.Ref[RefMerchantOrderNo] == "":
+	if err := gateway.CheckRefund(req); err != nil {
+		return err
+	}
+	if req.Payment.Ref[RefMerchantOrderNo] == "" {
 		return fmt.Errorf("%w: the payment has no %s: only EasyWallet payments made by scanpay can be refunded here", ErrRequest, RefMerchantOrderNo)
 	}
 	return nil
@@ -335,13 +284,13 @@ func RefundOutcome(status int, body []byte, sent RefundBody) providers.Outcome {
 	code := string(a.ReturnCode)
 	switch {
 	case code == "":
-		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a returnCode: %s", status, clip(string(a.Message)))}
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a returnCode: %s", status, gateway.Clip(string(a.Message)))}
 	case code != ReturnOK:
 		msg := string(a.ReturnMsg)
 		if msg == "" {
 			msg = "EasyWallet refused the refund"
 		}
-		return providers.Outcome{Kind: providers.Declined, Code: code, Message: clip(msg)}
+		return providers.Outcome{Kind: providers.Declined, Code: code, Message: gateway.Clip(msg)}
 	}
 	out := providers.Outcome{Kind: providers.Approved, Code: code, Message: "refunded", TransactionID: sent.RefundOrderNo, AmountPaid: sent.RefundAmount}
 	if d := a.Data; d != nil {

@@ -3,12 +3,12 @@ package ipass
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/gateway"
 )
 
 // Documented paths, and the void path, which is a GUESS: the spec page
@@ -100,12 +100,10 @@ func (c *Config) merchantMode() bool {
 
 // Validate names the first bad key and its fix.
 func (c *Config) Validate() error {
-	u, err := url.Parse(c.BaseURL)
+	if err := gateway.CheckBaseURL("providers.ipass.base_url", c.BaseURL); err != nil {
+		return err
+	}
 	switch {
-	case c.BaseURL == "":
-		return errors.New("providers.ipass.base_url is empty: set it to the omni-channel gateway's address, e.g. https://gateway.example.com")
-	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
-		return fmt.Errorf("providers.ipass.base_url %q is not an http(s) URL: set it to the gateway's address, e.g. https://gateway.example.com", c.BaseURL)
 	case c.authKey == "" || c.accKey == "":
 		return errors.New("providers.ipass.auth_key or acc_key is not provisioned: set both (or their _file/_env keys) to the keys the gateway issued you")
 	case c.OmniStoreID != "" && c.merchantMode():

@@ -4,14 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -69,7 +67,7 @@ func (w *Wallet) Gateway() *gateway.Client { return w.gw }
 
 // ErrRequest is wrapped by every error about a request that cannot be sent
 // as it is.
-var ErrRequest = errors.New("ipass request")
+var ErrRequest = gateway.ErrRequest
 
 // NewRef makes the payment's identifiers once: req_id (a UUID, as the spec
 // asks), order_number (the POS order number's safe characters and a random
@@ -82,28 +80,23 @@ func (w *Wallet) NewRef(req providers.PayRequest, now time.Time) (providers.Ref,
 	}
 	return providers.Ref{
 		RefReqID:       strings.ToUpper(uuid.NewString()),
-		RefOrderNumber: traceable(req.OrderNumber, MaxOrderNumber-9) + "-" + randHex(4),
+		RefOrderNumber: gateway.OrderID(req.OrderNumber, MaxOrderNumber),
 		RefPosDateTime: FormatTime(now),
 	}, nil
 }
 
 func checkPay(req providers.PayRequest) error {
+	if err := gateway.CheckPay(req, "iPass Money"); err != nil {
+		return err
+	}
 	tid := utf8.RuneCountInString(req.TerminalID)
 	switch {
-	case req.Amount <= 0:
-		return fmt.Errorf("%w: amount %d is not above zero: charge at least 1 TWD", ErrRequest, req.Amount)
-	case req.Undiscountable < 0 || req.Undiscountable > req.Amount:
-		return fmt.Errorf("%w: undiscountable_amount %d is outside 0..%d: send the tobacco/alcohol total, at most the amount", ErrRequest, req.Undiscountable, req.Amount)
-	case strings.TrimSpace(req.OrderNumber) == "":
-		return fmt.Errorf("%w: order_number is empty: send the POS's order number", ErrRequest)
 	case strings.TrimSpace(req.TerminalID) == "":
 		return fmt.Errorf("%w: terminal_id is empty: iPass needs the lane's terminal id (at most %d characters)", ErrRequest, MaxTerminalID)
 	case tid > MaxTerminalID:
 		return fmt.Errorf("%w: terminal_id %q is %d characters: iPass allows at most %d, shorten the lane's terminal_id in the configuration", ErrRequest, req.TerminalID, tid, MaxTerminalID)
 	case utf8.RuneCountInString(productDesc(req)) > MaxProductDesc:
 		return fmt.Errorf("%w: the description is over %d characters: shorten it", ErrRequest, MaxProductDesc)
-	case req.Code == "":
-		return fmt.Errorf("%w: no payment code: scan the customer's iPass Money barcode", ErrRequest)
 	}
 	return nil
 }
@@ -119,29 +112,6 @@ func productDesc(req providers.PayRequest) string {
 		parts = append(parts, fmt.Sprintf("%s*%d(%d 元)", it.Name, it.Quantity, it.Subtotal))
 	}
 	return strings.Join(parts, "、")
-}
-
-func traceable(order string, max int) string {
-	var b strings.Builder
-	for _, r := range order {
-		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
-			b.WriteRune(r)
-		}
-	}
-	s := b.String()
-	if s == "" {
-		s = "POS"
-	}
-	if len(s) > max {
-		s = s[len(s)-max:] // the end of an order number is what varies
-	}
-	return s
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return strings.ToUpper(hex.EncodeToString(b))
 }
 
 // newIV is the spec's iv: 16 random bytes as hex, fresh for every request.
@@ -204,10 +174,7 @@ func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Ou
 }
 
 func (w *Wallet) scrub(msg, code string) string {
-	if code != "" {
-		msg = strings.ReplaceAll(msg, code, mask.Code(code))
-	}
-	return w.gw.Scrub(msg, w.cfg.key)
+	return w.gw.Scrub(gateway.ScrubCode(msg, code), w.cfg.key)
 }
 
 // PayOutcome classifies the answer to a pay request.
@@ -223,7 +190,7 @@ func (w *Wallet) PayOutcome(status int, body []byte, sent PayFields) providers.O
 	case code != ReturnOK:
 		return w.refusal(a, "iPass refused the payment")
 	case a.OrderNumber != "" && string(a.OrderNumber) != sent.OrderNumber:
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", clip(string(a.OrderNumber)), sent.OrderNumber)}
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", gateway.Clip(string(a.OrderNumber)), sent.OrderNumber)}
 	case a.Amount != nil && int64(*a.Amount) != sent.Amount:
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer's amount %d differs from the %d sent: check the order with iPass", *a.Amount, sent.Amount)}
 	case a.TransactionID == "":
@@ -256,10 +223,10 @@ func (w *Wallet) answer(status int, body []byte, what string) (Answer, providers
 		if msg == "" {
 			msg = "no return_code"
 		}
-		return Answer{}, providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a return_code: %s", status, clip(msg))}, false
+		return Answer{}, providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a return_code: %s", status, gateway.Clip(msg))}, false
 	}
 	if slices.Contains(w.cfg.UncertainCodes, code) {
-		return Answer{}, providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered %s (%s): the %s may or may not have gone through", code, clip(string(a.ReturnMsg)), what)}, false
+		return Answer{}, providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered %s (%s): the %s may or may not have gone through", code, gateway.Clip(string(a.ReturnMsg)), what)}, false
 	}
 	return a, providers.Outcome{}, true
 }
@@ -269,15 +236,7 @@ func (w *Wallet) refusal(a Answer, fallback string) providers.Outcome {
 	if msg == "" {
 		msg = fallback
 	}
-	return providers.Outcome{Kind: providers.Declined, Code: string(a.ReturnCode), Message: clip(msg), RetryScan: true}
-}
-
-func clip(s string) string {
-	const n = 200
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
+	return providers.Outcome{Kind: providers.Declined, Code: string(a.ReturnCode), Message: gateway.Clip(msg), RetryScan: true}
 }
 
 // Resolve settles an unknown outcome by iPass's rule: search by order
@@ -303,7 +262,7 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, no strin
 	if s.ReturnCode == ReturnOK && ReadPayStatus(s.PayStatus) == StatePaid {
 		switch {
 		case s.OrderNumber != "" && s.OrderNumber != no:
-			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search answered for order %q, not %q", clip(s.OrderNumber), no)}
+			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search answered for order %q, not %q", gateway.Clip(s.OrderNumber), no)}
 		case s.HasAmount && s.Amount != req.Amount:
 			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search says order %s was paid %d, not %d: check it with iPass", no, s.Amount, req.Amount)}
 		}
@@ -320,7 +279,7 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, no strin
 		return v
 	}
 	return providers.Outcome{Kind: providers.Unknown, Code: v.Code, Message: fmt.Sprintf("search found no payment (%s %s) but the void was refused (%s %s): the payment stays unsettled; check order %s with iPass",
-		s.ReturnCode, clip(s.PayStatus), v.Code, v.Message, no)}
+		s.ReturnCode, gateway.Clip(s.PayStatus), v.Code, v.Message, no)}
 }
 
 // search asks iPass for the order; ok means s is an answered search.
@@ -340,7 +299,7 @@ func (w *Wallet) search(ctx context.Context, no string) (Search, providers.Outco
 		return Search{}, providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("search: HTTP %d: %v", resp.Status, err)}, false
 	}
 	if s.ReturnCode == "" || slices.Contains(w.cfg.UncertainCodes, s.ReturnCode) {
-		return Search{}, providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search: no clear answer (HTTP %d, return_code %q): %s", resp.Status, s.ReturnCode, clip(s.ReturnMsg+s.Message))}, false
+		return Search{}, providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search: no clear answer (HTTP %d, return_code %q): %s", resp.Status, s.ReturnCode, gateway.Clip(s.ReturnMsg+s.Message))}, false
 	}
 	return s, providers.Outcome{}, true
 }
@@ -389,10 +348,10 @@ func (w *Wallet) NewRefundRef(req providers.RefundRequest, now time.Time) (provi
 }
 
 func checkRefund(req providers.RefundRequest) error {
-	switch {
-	case req.Amount <= 0:
-		return fmt.Errorf("%w: refund amount %d is not above zero: refund at least 1 TWD", ErrRequest, req.Amount)
-	case req.Approval.TransactionID == "":
+	if err := gateway.CheckRefund(req); err != nil {
+		return err
+	}
+	if req.Approval.TransactionID == "" {
 		return fmt.Errorf("%w: the payment has no iPass transaction_id: only approved iPass payments can be refunded", ErrRequest)
 	}
 	return nil

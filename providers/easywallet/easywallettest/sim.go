@@ -1,11 +1,9 @@
 package easywallettest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -73,7 +71,7 @@ func NewUnstarted(opts wallettest.Options) *Sim {
 		orders: map[string]*order{},
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+gateway.LoginPath, s.login)
+	mux.HandleFunc("POST "+gateway.LoginPath, s.auth.LoginHandler(s.kit))
 	mux.HandleFunc("POST "+easywallet.PayPath, s.pay)
 	mux.HandleFunc("POST "+easywallet.DefaultRefundPath, s.refund)
 	s.handler = mux
@@ -126,30 +124,6 @@ func (s *Sim) Config() providers.Config {
 	return c
 }
 
-func (s *Sim) login(w http.ResponseWriter, r *http.Request) {
-	r, ok := s.readBody(w, r)
-	if !ok {
-		return
-	}
-	f := s.kit.Faults.Next(wallettest.CallLogin)
-	if s.kit.Before(w, r, f) {
-		return
-	}
-	s.auth.ServeLogin(w, r)
-}
-
-// readBody reads the body first, so that a hanging handler notices the
-// client leaving, and puts it back for decoding.
-func (s *Sim) readBody(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		http.Error(w, "reading the body", http.StatusBadRequest)
-		return r, false
-	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return r, true
-}
-
 func (s *Sim) answer(w http.ResponseWriter, f wallettest.Fault, status int, v any) {
 	b, _ := json.Marshal(v)
 	s.kit.Answer(w, f, status, b)
@@ -166,12 +140,8 @@ func badRequest(w http.ResponseWriter, err error) {
 }
 
 func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
-	r, ok := s.readBody(w, r)
-	if !ok || !s.auth.Check(w, r) {
-		return
-	}
-	f := s.kit.Faults.Next(wallettest.CallPay)
-	if s.kit.Before(w, r, f) {
+	_, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallPay)
+	if !ok {
 		return
 	}
 	var body easywallet.PayBody
@@ -310,12 +280,8 @@ func (s *Sim) checkTime(v string) error {
 }
 
 func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
-	r, ok := s.readBody(w, r)
-	if !ok || !s.auth.Check(w, r) {
-		return
-	}
-	f := s.kit.Faults.Next(wallettest.CallRefund)
-	if s.kit.Before(w, r, f) {
+	_, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallRefund)
+	if !ok {
 		return
 	}
 	var b easywallet.RefundBody

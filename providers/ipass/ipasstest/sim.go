@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -78,7 +77,7 @@ func NewUnstarted(opts wallettest.Options) *Sim {
 		ivs:    map[string]bool{},
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+gateway.LoginPath, s.login)
+	mux.HandleFunc("POST "+gateway.LoginPath, s.auth.LoginHandler(s.kit))
 	mux.HandleFunc("POST "+ipass.PayPath, s.pay)
 	mux.HandleFunc("POST "+ipass.SearchPath, s.search)
 	mux.HandleFunc("POST "+ipass.DefaultVoidPath, s.void)
@@ -141,44 +140,6 @@ func (s *Sim) config(c *ipass.Config) providers.Config {
 	return c
 }
 
-func (s *Sim) login(w http.ResponseWriter, r *http.Request) {
-	r, ok := readBody(w, r)
-	if !ok {
-		return
-	}
-	if s.kit.Before(w, r, s.kit.Faults.Next(wallettest.CallLogin)) {
-		return
-	}
-	s.auth.ServeLogin(w, r)
-}
-
-// readBody reads the body first, so that a hanging handler notices the
-// client leaving, and puts it back for decoding.
-func readBody(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		http.Error(w, "reading the body", http.StatusBadRequest)
-		return r, false
-	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return r, true
-}
-
-// start is the common opening of every wallet call: body, token, fault.
-func (s *Sim) start(w http.ResponseWriter, r *http.Request, call string) (*http.Request, []byte, wallettest.Fault, bool) {
-	r, ok := readBody(w, r)
-	if !ok || !s.auth.Check(w, r) {
-		return r, nil, wallettest.Fault{}, false
-	}
-	f := s.kit.Faults.Next(call)
-	if s.kit.Before(w, r, f) {
-		return r, nil, f, false
-	}
-	raw, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return r, raw, f, true
-}
-
 // omniError is the gateway's own refusal of a request (HTTP 400/403, no
 // return_code).
 func omniError(w http.ResponseWriter, status int, err error) {
@@ -195,7 +156,7 @@ func refusal(code, reqID string) map[string]any {
 }
 
 func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
-	r, raw, f, ok := s.start(w, r, wallettest.CallPay)
+	raw, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallPay)
 	if !ok {
 		return
 	}
@@ -351,7 +312,7 @@ func (s *Sim) checkPay(q ipass.PayFields) error {
 }
 
 func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
-	r, _, f, ok := s.start(w, r, wallettest.CallSearch)
+	_, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallSearch)
 	if !ok {
 		return
 	}
@@ -392,7 +353,7 @@ func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
-	r, _, f, ok := s.start(w, r, wallettest.CallVoid)
+	_, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallVoid)
 	if !ok {
 		return
 	}
@@ -435,7 +396,7 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
-	r, raw, f, ok := s.start(w, r, wallettest.CallRefund)
+	raw, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallRefund)
 	if !ok {
 		return
 	}
