@@ -478,3 +478,26 @@ func TestConcurrentPayments(t *testing.T) {
 		t.Fatalf("%d logins, want 1", n)
 	}
 }
+
+func TestHealthLogsInWithoutCharging(t *testing.T) {
+	f := newFixture(t)
+	if err := f.wallet.Health(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.sim.Config().(*easywallet.Config)
+	cfg.AuthKey = "not-the-auth-key-31"
+	if err := cfg.Provision(providers.Env{}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := cfg.Open(providers.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.(providers.HealthChecker).Health(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "auth_key") || strings.Contains(err.Error(), "not-the-auth-key-31") {
+		t.Fatalf("err = %v", err)
+	}
+	if f.sim.Auth().Logins() != 1 || len(f.sim.Ledger()) != 0 {
+		t.Fatal("health charged or logged in more than once")
+	}
+}

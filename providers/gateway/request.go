@@ -103,3 +103,15 @@ func ScrubCode(s, code string) string {
 	}
 	return strings.ReplaceAll(s, code, mask.Code(code))
 }
+
+// RulesOf picks one wallet's rules out of the shared classification table,
+// so that the shape of its codes is written down in one place only.
+func RulesOf(wallet string) []providers.Rule {
+	var out []providers.Rule
+	for _, r := range providers.DefaultRules() {
+		if r.Class == wallet {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -147,17 +147,6 @@ func init() {
 	providers.Register(providers.Driver{
 		Name:      Name,
 		NewConfig: func() providers.Config { return &Config{} },
-		Rules:     defaultRules(),
+		Rules:     gateway.RulesOf(Name),
 	})
-}
-
-// defaultRules are this wallet's rules from the one shared table.
-func defaultRules() []providers.Rule {
-	var out []providers.Rule
-	for _, r := range providers.DefaultRules() {
-		if r.Class == Name {
-			out = append(out, r)
-		}
-	}
-	return out
 }
