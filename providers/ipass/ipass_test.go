@@ -483,3 +483,26 @@ func TestNothingSecretLeaks(t *testing.T) {
 		t.Fatal("the logs do not show the masked code: is logging wired?")
 	}
 }
+
+// The timeout key bounds a request even when the caller's context does not.
+func TestConfiguredTimeoutEndsAHang(t *testing.T) {
+	f := newFixture(t, false)
+	cfg := f.sim.Config().(*ipass.Config)
+	cfg.Timeout = time.Second
+	w, err := cfg.Open(providers.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.(providers.HealthChecker).Health(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.Hang})
+	start := time.Now()
+	out := w.Pay(context.Background(), f.payment(t, 100))
+	if out.Kind != providers.Unknown || out.NotSent {
+		t.Fatalf("%+v", out)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the hang lasted %s despite timeout = 1s", d)
+	}
+}

@@ -261,3 +261,29 @@ func FuzzParseSearch(f *testing.F) {
 		}
 	})
 }
+
+// The bodies of search (camelCase orderNumber, as documented), void and
+// refund, compared decoded with golden files.
+func TestOtherRequestsGolden(t *testing.T) {
+	bodies := map[string]any{
+		"search_request.golden.json": SearchBody{Request: SearchFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3753", OrderNumber: "IXN20240827000003"}},
+		"void_request.golden.json":   VoidBody{Request: VoidFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3754", OrderNumber: "IXN20240827000003"}},
+		"refund_request.golden.json": RefundBody{Request: RefundFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3755", TransactionID: "e2458974869618", Amount: 2}},
+	}
+	for file, body := range bodies {
+		got, _ := json.MarshalIndent(body, "", "  ")
+		if *update {
+			if err := os.WriteFile(filepath.Join("testdata", file), append(got, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var g, want any
+		_ = json.Unmarshal(got, &g)
+		if err := json.Unmarshal(readFile(t, file), &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, want) {
+			t.Fatalf("%s: got\n%s", file, got)
+		}
+	}
+}
