@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // LoginPath is where the gateway hands out bearer tokens.
@@ -47,6 +48,8 @@ type Client struct {
 	mu     sync.Mutex // held across a login so that concurrent callers share it
 	token  string
 	logins int
+
+	lastToken atomic.Value // string: the token, for Scrub without waiting on mu
 }
 
 // New checks the options and makes a Client. It does not log in.
@@ -222,6 +225,7 @@ func (c *Client) tokenLocked(ctx context.Context) (string, error) {
 		return "", &SendError{NotSent: true, Err: fmt.Errorf("logging in: %w", err)}
 	}
 	c.token = tok
+	c.lastToken.Store(tok)
 	c.logins++
 	c.logger.DebugContext(ctx, "gateway login", "base_url", c.base, "logins", c.logins)
 	return tok, nil
@@ -233,14 +237,12 @@ func (c *Client) scrub(s string) string {
 	return Scrub(s, c.auth, c.acc)
 }
 
-// Scrub replaces every occurrence of each non-empty secret in s with
-// "[redacted]". Wallets run the gateway's and the wallet's own words through
-// it, with their keys, the token and the payment code, before they reach an
-// Outcome or a log line: a server that echoes its input must not leak it.
+// Scrub redacts the keys, the current token and the more secrets given
+// from s. Wallets run the gateway's and the wallet's own words through it
+// (and mask the payment code with ScrubCode) before they reach an Outcome
+// or a log line: a server that echoes its input must not leak it.
 func (c *Client) Scrub(s string, more ...string) string {
-	c.mu.Lock()
-	tok := c.token
-	c.mu.Unlock()
+	tok, _ := c.lastToken.Load().(string) // not c.mu: a login may hold it for a while
 	return Scrub(Scrub(s, c.auth, c.acc, tok), more...)
 }
 

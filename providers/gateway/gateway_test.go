@@ -290,3 +290,19 @@ func FuzzParseLogin(f *testing.F) {
 		}
 	})
 }
+
+func TestScrubRedactsKeysAndToken(t *testing.T) {
+	e := newEcho(t)
+	c := newClient(t, e.srv.URL, authKey, accKey, io.Discard)
+	if err := c.Login(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.auth.Tokens()[0]
+	got := c.Scrub("a="+authKey+" b="+accKey+" t="+tok+" k=merchant-key", "merchant-key")
+	if got != "a=[redacted] b=[redacted] t=[redacted] k=[redacted]" {
+		t.Fatal(got)
+	}
+	if got := gateway.ScrubCode("code 22J1234567891111 refused", "22J1234567891111"); got != "code 22J1…1111 refused" {
+		t.Fatal(got)
+	}
+}
