@@ -125,7 +125,11 @@ func Open(path string, opts Options) (*Journal, error) {
 	}
 	db.MaxBatchSize = opts.MaxBatchSize
 	db.MaxBatchDelay = opts.MaxBatchDelay
-	j := &Journal{db: db, path: path, now: opts.Now}
+	now := opts.Now
+	// The journal stamps UTC without a monotonic reading: that is what JSON
+	// keeps, and one zone keeps history entries comparable across a DST
+	// change or a moved PC.
+	j := &Journal{db: db, path: path, now: func() time.Time { return now().Round(0).UTC() }}
 	if err := db.Update(initBuckets); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open journal %s: %w", path, err)

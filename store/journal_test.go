@@ -681,3 +681,24 @@ func TestErrorsNeverCarryTheCode(t *testing.T) {
 		}
 	}
 }
+
+// With the real clock, what a write returns is exactly what a later Get
+// returns (no monotonic reading, no zone drift), so callers may compare.
+func TestReturnedEqualsStored(t *testing.T) {
+	j := openTest(t, nil)
+	created, _, err := j.Create(newPayment("p1", "lane-1", "A", 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := j.Transition("p1", Transition{From: []State{AwaitingScan}, To: Cancelled, Reason: "pos cancelled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := j.Get("p1")
+	if err != nil || !reflect.DeepEqual(moved, stored) {
+		t.Fatalf("Transition returned %+v\nGet returns %+v (%v)", moved, stored, err)
+	}
+	if !reflect.DeepEqual(stored.History[0], created.History[0]) {
+		t.Fatalf("history entry changed on disk: %+v vs %+v", stored.History[0], created.History[0])
+	}
+}

@@ -195,7 +195,8 @@ func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 		if p.State.Final() {
 			p.FullCode = ""
 		}
-		if err := putPayment(tx, &p); err != nil {
+		rec, err := putPayment(tx, &p)
+		if err != nil {
 			return err
 		}
 		if newState := stateKey(&p); !bytes.Equal(oldState, newState) {
@@ -213,8 +214,9 @@ func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 				return err
 			}
 		}
-		out = p
-		return nil
+		// Return the stored form, so it equals what a later Get returns.
+		out, err = decodePayment(rec)
+		return err
 	})
 	if err != nil {
 		return Payment{}, err
@@ -275,12 +277,13 @@ func getPayment(tx *bolt.Tx, id string) (Payment, error) {
 }
 
 // putPayment writes the record only; indexes are the caller's business.
-func putPayment(tx *bolt.Tx, p *Payment) error {
+// It returns the bytes written.
+func putPayment(tx *bolt.Tx, p *Payment) ([]byte, error) {
 	rec, err := encodeRecord(p)
 	if err != nil {
-		return fmt.Errorf("encode payment %s: %w", p.ID, err)
+		return nil, fmt.Errorf("encode payment %s: %w", p.ID, err)
 	}
-	return tx.Bucket(bPayments).Put([]byte(p.ID), rec)
+	return rec, tx.Bucket(bPayments).Put([]byte(p.ID), rec)
 }
 
 func putPaymentIndexes(tx *bolt.Tx, p *Payment) error {

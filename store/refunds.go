@@ -172,7 +172,8 @@ func (j *Journal) TransitionRefund(id string, t RefundTransition) (Refund, Payme
 			}
 		}
 		r.UpdatedAt = now
-		if err := putRefund(tx, &r); err != nil {
+		rec, err := putRefund(tx, &r)
+		if err != nil {
 			return err
 		}
 		if r.State.Final() && !old.State.Final() {
@@ -187,8 +188,12 @@ func (j *Journal) TransitionRefund(id string, t RefundTransition) (Refund, Payme
 				return err
 			}
 		}
-		outR, outP = r, p
-		return nil
+		// Return the stored forms, so they equal what a later Get returns.
+		if outR, err = decodeRefund(rec); err != nil {
+			return err
+		}
+		outP, err = getPayment(tx, r.PaymentID)
+		return err
 	})
 	if err != nil {
 		return Refund{}, Payment{}, err
@@ -211,7 +216,8 @@ func refundSucceeded(tx *bolt.Tx, p *Payment, r *Refund, now time.Time) error {
 			return err
 		}
 	}
-	return putPayment(tx, p)
+	_, err := putPayment(tx, p)
+	return err
 }
 
 // Refunds returns the refunds of a payment, oldest first.
@@ -263,12 +269,12 @@ func getRefund(tx *bolt.Tx, id string) (Refund, error) {
 	return r, nil
 }
 
-func putRefund(tx *bolt.Tx, r *Refund) error {
+func putRefund(tx *bolt.Tx, r *Refund) ([]byte, error) {
 	rec, err := encodeRecord(r)
 	if err != nil {
-		return fmt.Errorf("encode refund %s: %w", r.ID, err)
+		return nil, fmt.Errorf("encode refund %s: %w", r.ID, err)
 	}
-	return tx.Bucket(bRefunds).Put([]byte(r.ID), rec)
+	return rec, tx.Bucket(bRefunds).Put([]byte(r.ID), rec)
 }
 
 func deleteRefund(tx *bolt.Tx, r *Refund) error {
