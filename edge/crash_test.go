@@ -76,8 +76,12 @@ func TestEngineCrash(t *testing.T) {
 	}
 
 	h := &crashParent{t: t, setupFile: setupFile, sims: sims, answers: map[string][]string{}, cancelled: map[string]bool{}}
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	t.Logf("crash harness seed run: %d kills", kills)
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("SCANPAY_CRASH_SEED"); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	t.Logf("crash harness: %d kills, SCANPAY_CRASH_SEED=%d", kills, seed)
 	order := 0
 	for k := 0; k < kills; k++ {
 		c := h.start()
@@ -99,15 +103,18 @@ func TestEngineCrash(t *testing.T) {
 			if rng.IntN(10) == 0 {
 				amount = 928 // a decline
 			}
-			mode := []string{"barcode", "scan"}[rng.IntN(2)]
+			mode := []string{"barcode", "barcode", "scan"}[rng.IntN(3)]
 			c.send("pay %s K%d %d %s %s", crashLanes[rng.IntN(len(crashLanes))], order, amount, sims[w].IssueCode(), mode)
 		}
-		if ids := h.createdIDs(); len(ids) > 0 && rng.IntN(4) == 0 {
+		if ids := h.pick(rng); len(ids) > 0 && rng.IntN(4) == 0 {
 			id := ids[rng.IntN(len(ids))]
 			h.mu.Lock()
 			h.cancelled[id] = true
 			h.mu.Unlock()
 			c.send("cancel %s", id)
+		}
+		if ids := h.approvedIDs(); len(ids) > 0 && rng.IntN(3) == 0 {
+			c.send("refund %s %d", ids[rng.IntN(len(ids))], rng.IntN(3)*10) // 0 = all that remains
 		}
 		switch rng.IntN(3) {
 		case 0: // at a random moment
@@ -165,6 +172,7 @@ func TestEngineCrash(t *testing.T) {
 			case !slices.Contains(historyStates(viewOf(p)), told):
 				t.Errorf("payment %s: the POS was told %s, which it never was (history %v)", id, told, historyStates(viewOf(p)))
 			case told == store.Approved && p.State != store.Approved && !(h.cancelled[id] && p.State == store.Reversed) && p.State != store.Refunded:
+				// Approved may move on only by the POS's own cancel or refund.
 				t.Errorf("payment %s: the POS was told approved, but it ended %s without being cancelled", id, p.State)
 			case told != store.Approved && p.State != told:
 				t.Errorf("payment %s: the POS was told %s, but it ended %s", id, told, p.State)
@@ -174,7 +182,12 @@ func TestEngineCrash(t *testing.T) {
 	if d, _ := j.PendingDeliveries(); len(d) > 0 {
 		t.Errorf("%d receipts never delivered", len(d))
 	}
-	t.Logf("%d kills, %d payments, %d final answers to the POS; final states %v", kills, len(all), len(h.answers), states)
+	refunds := 0
+	for _, p := range all {
+		rs, _ := j.Refunds(p.ID)
+		refunds += len(rs)
+	}
+	t.Logf("%d kills, %d payments, %d refunds, %d final answers to the POS; final states %v", kills, len(all), refunds, len(h.answers), states)
 }
 
 func viewOf(p store.Payment) PaymentView { return PaymentView{History: p.History} }
@@ -202,6 +215,30 @@ func (h *crashParent) createdIDs() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.created)
+}
+
+// approvedIDs are the payments the child reported approved.
+func (h *crashParent) approvedIDs() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var ids []string
+	for id, a := range h.answers {
+		if slices.Contains(a, string(store.Approved)) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// pick offers cancel targets: approved payments (to be given back) or the
+// newest checkouts (likely still open, maybe with a request out).
+func (h *crashParent) pick(rng *rand.Rand) []string {
+	if rng.IntN(2) == 0 {
+		return h.approvedIDs()
+	}
+	ids := h.createdIDs()
+	return ids[max(0, len(ids)-3):]
 }
 
 type crashChild struct {
@@ -413,6 +450,9 @@ func TestEngineCrashChild(t *testing.T) {
 					say("final %s %s", v.ID, v.State)
 				}
 			}
+		case len(f) == 3 && f[0] == "refund":
+			amount, _ := strconv.ParseInt(f[2], 10, 64)
+			go e.Refund(ctx, f[1], amount) // refused unless approved; the journal tells the rest
 		case len(f) == 1 && f[0] == "settle":
 			for {
 				p, _ := j.Pending()

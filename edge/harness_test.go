@@ -294,6 +294,15 @@ func ledgerTruth(t testing.TB, payments []store.Payment, ledgers map[string][]wa
 			t.Errorf("code %s charged %d times: %+v", code, live, cs)
 		}
 	}
+	journaled := map[string]bool{}
+	for _, p := range payments {
+		journaled[p.MaskedCode] = true
+	}
+	for code, cs := range byCode {
+		if !journaled[code] {
+			t.Errorf("the wallet charged code %s, which no journaled payment holds: a request left before its payment was journaled (%+v)", code, cs)
+		}
+	}
 	for _, p := range payments {
 		if p.MaskedCode == "" {
 			if p.State != store.Cancelled {
