@@ -189,6 +189,13 @@ func TestPayAndPaymentsAgainstARunningDaemon(t *testing.T) {
 	if rc, _, errOut = invoke(t, nil, "payments", "--order", "42", "--addr", d.Addr(), "--token-file", wrong); rc != exitUsage || !strings.Contains(errOut, "401") {
 		t.Errorf("wrong token: exit %d %s", rc, errOut)
 	}
+	rc, out, _ = invoke(t, nil, "status", "--addr", d.Addr())
+	if rc != exitOK || !strings.Contains(out, "answering, ok=true (SANDBOX)") || !strings.Contains(out, "service: ") {
+		t.Errorf("status: exit %d\n%s", rc, out)
+	}
+	if rc, out, _ = invoke(t, nil, "status", "--addr", "127.0.0.1:1"); rc != exitUnreachable || !strings.Contains(out, "not answering") {
+		t.Errorf("status of nothing: exit %d\n%s", rc, out)
+	}
 	if strings.Contains(logBuf.String(), code) || strings.Contains(logBuf.String(), d.Token()) {
 		t.Errorf("the daemon's log holds a full code or the token")
 	}

@@ -64,6 +64,7 @@ func (c *cli) cmdStatus(ctx context.Context, args []string) int {
 	fs := c.newFlagSet("status", `Say whether the scanpay service is installed and running, and whether the
 POS API answers (GET /healthz) at the configured address.`, "scanpay status --config /etc/scanpay/scanpay.toml")
 	path := fs.String("config", "", "configuration file (default "+config.DefaultPath()+"; SANDBOX address if absent)")
+	addrFlag := fs.String("addr", "", "POS API address (default: api.listen of the configuration)")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -72,11 +73,14 @@ POS API answers (GET /healthz) at the configured address.`, "scanpay status --co
 		st = "unknown (" + err.Error() + ")"
 	}
 	fmt.Fprintf(c.stdout, "service: %s\n", st)
-	cfg, err := c.loadConfig(*path, true, "")
-	if err != nil {
-		return c.fail(err)
+	addr := *addrFlag
+	if addr == "" {
+		cfg, err := c.loadConfig(*path, true, "")
+		if err != nil {
+			return c.fail(err)
+		}
+		addr = apiAddr(cfg)
 	}
-	addr := apiAddr(cfg)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	live, err := posclient.New(addr, "").Health(ctx)

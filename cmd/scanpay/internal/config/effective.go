@@ -66,6 +66,13 @@ func (c *Config) WriteEffective(w io.Writer) error {
 		e.API.MaxBody = posapi.DefaultMaxBody
 	}
 	e.API.MaxWait = orDuration(e.API.MaxWait, posapi.DefaultMaxWait)
+	// Hooks resolve their folders from the config's folder (hooks.New).
+	e.Hooks = append([]hooks.Config(nil), c.Hooks...)
+	for i := range e.Hooks {
+		if e.Hooks[i].Kind == hooks.KindFile {
+			e.Hooks[i].Dir = resolve(c.Dir, e.Hooks[i].Dir)
+		}
+	}
 	for _, wl := range c.Wallets {
 		e.Providers[wl.Name] = wl.Config
 	}

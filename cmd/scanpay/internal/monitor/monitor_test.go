@@ -185,3 +185,34 @@ func TestWritePanicLog(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWritePanicLog: whatever the daemon's stderr held, a panic log is
+// written exactly when it holds a panic, and it starts at the panic.
+func FuzzWritePanicLog(f *testing.F) {
+	f.Add([]byte("level=INFO msg=hi\npanic: boom\n\ngoroutine 1 [running]:\n"))
+	f.Add([]byte("fatal error: concurrent map writes\n"))
+	f.Add([]byte("no panic here\n"))
+	dir := f.TempDir()
+	now := time.Date(2026, 11, 21, 21, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, stderr []byte) {
+		path, err := writePanicLog(dir, stderr, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		has := bytes.HasPrefix(stderr, []byte("panic: ")) || bytes.HasPrefix(stderr, []byte("fatal error: ")) ||
+			bytes.Contains(stderr, []byte("\npanic: ")) || bytes.Contains(stderr, []byte("\nfatal error: "))
+		if (path != "") != has {
+			t.Fatalf("panic log %q for stderr %q", path, stderr)
+		}
+		if path == "" {
+			return
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasSuffix(stderr, b) || !(bytes.HasPrefix(b, []byte("panic: ")) || bytes.HasPrefix(b, []byte("fatal error: "))) {
+			t.Fatalf("panic log %q is not the panic part of %q", b, stderr)
+		}
+	})
+}
