@@ -522,6 +522,14 @@ func TestKilledMidPayment(t *testing.T) {
 		{"easywallet answer lost", "easywallet", []string{
 			`{"call":"pay","faults":[{"kind":"drop_after_charge"},{"kind":"hang"}]}`,
 		}, "unknown", 1, "approved", 1, false},
+		// iPass settles by searching the order number: the charge is
+		// found, approved. The wallet holds the search.
+		{"ipass answer lost", "ipass", []string{
+			`{"call":"pay","faults":[{"kind":"drop_after_charge"}]}`,
+			`{"call":"search","faults":[{"kind":"hang"}]}`,
+		}, "unknown", 1, "approved", 1, false},
+		{"ipass request held", "ipass", []string{`{"call":"pay","faults":[{"kind":"delay","delay":"30s"}]}`},
+			"in_flight", 0, "voided", 0, false},
 	}
 	s := newScanpay(t)
 	s.start()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/scanpay/scanpay/providers/easywallet/easywallettest"
+	"github.com/scanpay/scanpay/providers/ipass/ipasstest"
 	"github.com/scanpay/scanpay/providers/jkopay/jkopaytest"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
@@ -17,6 +18,7 @@ import (
 var simulators = map[string]func(wallettest.Options) wallettest.Simulator{
 	"jkopay":     func(o wallettest.Options) wallettest.Simulator { return jkopaytest.New(o) },
 	"easywallet": func(o wallettest.Options) wallettest.Simulator { return easywallettest.New(o) },
+	"ipass":      func(o wallettest.Options) wallettest.Simulator { return ipasstest.New(o) },
 }
 
 type simOptions struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/scanpay/scanpay/providers"
 	_ "github.com/scanpay/scanpay/providers/easywallet"
+	_ "github.com/scanpay/scanpay/providers/ipass"
 	_ "github.com/scanpay/scanpay/providers/jkopay"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
