@@ -229,3 +229,24 @@ func TestSecondInstanceIsRefusedWithExitCode3(t *testing.T) {
 		t.Errorf("refusal took %v", time.Since(start))
 	}
 }
+
+// TestDevicesJSON lists this machine's devices through the real discovery
+// (on a build machine usually none) and checks the JSON shape.
+func TestDevicesJSON(t *testing.T) {
+	rc, out, errOut := invoke(t, nil, "devices", "--json")
+	if rc != exitOK {
+		t.Fatalf("devices: exit %d %s", rc, errOut)
+	}
+	var d map[string]any
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatalf("devices --json is not JSON: %v\n%s", err, out)
+	}
+	if _, ok := d["Serial"]; !ok {
+		if _, ok := d["serial"]; !ok {
+			t.Errorf("no serial list in %s", out)
+		}
+	}
+	if rc, out, _ = invoke(t, nil, "devices"); rc != exitOK || out == "" {
+		t.Errorf("devices table: exit %d %q", rc, out)
+	}
+}

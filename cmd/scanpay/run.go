@@ -114,7 +114,7 @@ func (c *cli) runService(cfg *config.Config, fn func(ctx context.Context) int) i
 	err := svc.Run(serviceSettings(cfg), func(ctx context.Context) error {
 		code = fn(ctx)
 		if code != exitOK {
-			return fmt.Errorf("scanpay stopped with exit code %d", code)
+			return exitError(code)
 		}
 		return nil
 	})
@@ -123,6 +123,12 @@ func (c *cli) runService(cfg *config.Config, fn func(ctx context.Context) int) i
 	}
 	return code
 }
+
+// exitError carries an exit code through the service wrapper.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("scanpay stopped with exit code %d", int(e)) }
+func (e exitError) ExitCode() int { return int(e) }
 
 func serviceSettings(cfg *config.Config) svc.Settings {
 	return svc.Settings{ConfigPath: cfg.Path, DataDir: cfg.DataDir}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -41,10 +42,32 @@ func Config(s Settings) *service.Config {
 
 // program adapts a run function to service.Interface.
 type program struct {
-	run    func(ctx context.Context) error
+	run func(ctx context.Context) error
+	// exit ends the process when run returns on its own (not through
+	// Stop): the service manager then restarts it (systemd Restart=always,
+	// Windows recovery actions). kardianos/service would otherwise keep
+	// waiting for a stop signal with nothing running.
+	exit   func(err error)
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan error
+}
+
+// ExitCoder is an error that carries the process exit code.
+type ExitCoder interface {
+	error
+	ExitCode() int
+}
+
+func exitProcess(err error) {
+	var ec ExitCoder
+	switch {
+	case err == nil:
+		os.Exit(0)
+	case errors.As(err, &ec):
+		os.Exit(ec.ExitCode())
+	}
+	os.Exit(1)
 }
 
 func (p *program) Start(service.Service) error {
@@ -53,7 +76,13 @@ func (p *program) Start(service.Service) error {
 	p.cancel = cancel
 	p.done = make(chan error, 1)
 	p.mu.Unlock()
-	go func() { p.done <- p.run(ctx) }()
+	go func() {
+		err := p.run(ctx)
+		if ctx.Err() == nil && p.exit != nil {
+			p.exit(err)
+		}
+		p.done <- err
+	}()
 	return nil
 }
 
@@ -75,7 +104,7 @@ func (p *program) Stop(service.Service) error {
 
 // New makes the service. run is what the service runs until stopped.
 func New(s Settings, run func(ctx context.Context) error) (service.Service, error) {
-	svc, err := service.New(&program{run: run}, Config(s))
+	svc, err := service.New(&program{run: run, exit: exitProcess}, Config(s))
 	if err != nil {
 		return nil, fmt.Errorf("this system has no service manager scanpay knows (%w): run `scanpay run` in the foreground instead", err)
 	}

@@ -48,3 +48,27 @@ func TestConfigArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestProgramEndingOnItsOwnExits: a daemon that stops by itself (a config
+// error, a failed part) must end the process so the service manager
+// restarts it, carrying its exit code.
+func TestProgramEndingOnItsOwnExits(t *testing.T) {
+	exited := make(chan error, 1)
+	p := &program{
+		run:  func(context.Context) error { return exitErr(3) },
+		exit: func(err error) { exited <- err },
+	}
+	if err := p.Start(nil); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	var ec ExitCoder
+	if !errors.As(err, &ec) || ec.ExitCode() != 3 {
+		t.Fatalf("exit with %v, want exit code 3", err)
+	}
+}
+
+type exitErr int
+
+func (e exitErr) Error() string { return "exit" }
+func (e exitErr) ExitCode() int { return int(e) }
