@@ -3,18 +3,21 @@ package edge
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/store"
 )
 
 // BenchmarkPayments measures whole payments (checkout with barcode →
 // approved, every state committed with fsync to a real journal) through the
 // engine against an in-process simulator, with 1 and 32 lanes at once, and
-// in the same run the simulator called directly ("direct"), so the engine's
-// added latency per payment is lanes=1 minus direct.
+// in the same run the simulator called directly ("direct") and the journal's
+// three commits alone ("journal"): the engine's added latency per payment is
+// lanes=1 minus direct, of which journal is the durable part.
 //
 //	go test -bench . -run '^$' ./edge/
 func BenchmarkPayments(b *testing.B) {
@@ -34,6 +37,26 @@ func BenchmarkPayments(b *testing.B) {
 			req.Ref = ref
 			if out := ws.Wallet.Pay(ctx, req); out.Kind != providers.Approved {
 				b.Fatalf("direct pay: %+v", out)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "payments/s")
+	})
+	// The journal's share: the three commits every charged payment needs
+	// (checkout, in_flight before the send, the outcome), nothing else.
+	b.Run("journal", func(b *testing.B) {
+		j := openJournal(b, filepath.Join(b.TempDir(), "j.db"))
+		defer j.Close()
+		for i := 0; b.Loop(); i++ {
+			id := fmt.Sprint("p", i)
+			now := time.Now()
+			if _, _, err := j.Create(store.Payment{ID: id, TerminalID: "L1", OrderNumber: id, Amount: 100, State: store.Queued,
+				Wallet: w, FullCode: "221234567890123456", CreatedAt: now, UpdatedAt: now}); err != nil {
+				b.Fatal(err)
+			}
+			for _, step := range [][2]store.State{{store.Queued, store.InFlight}, {store.InFlight, store.Approved}} {
+				if _, err := j.Transition(id, store.Transition{From: []store.State{step[0]}, To: step[1]}); err != nil {
+					b.Fatal(err)
+				}
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "payments/s")
