@@ -94,7 +94,11 @@ func walletSetup(t testing.TB, sim wallettest.Simulator, timeout, codeTTL time.D
 	return WalletSetup{Wallet: w, Limits: lim}
 }
 
-func newRig(t testing.TB, o rigOpts) *rig {
+func newRig(t testing.TB, o rigOpts) *rig { return newRigWith(t, o, nil) }
+
+// newRigWith runs the engine against sim (nil: new simulators for
+// o.wallets), so that two engines in turn can share one wallet's books.
+func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	t.Helper()
 	if o.wallets == nil {
 		o.wallets = simNames
@@ -119,10 +123,13 @@ func newRig(t testing.TB, o rigOpts) *rig {
 	}
 	wallets := map[string]WalletSetup{}
 	for _, name := range o.wallets {
-		sim := newSim(t, name, o.simOpts)
-		t.Cleanup(sim.Close)
-		r.sims[name] = sim
-		wallets[name] = walletSetup(t, sim, o.timeout, o.codeTTL, log)
+		s := sim
+		if s == nil {
+			s = newSim(t, name, o.simOpts)
+			t.Cleanup(s.Close)
+		}
+		r.sims[name] = s
+		wallets[name] = walletSetup(t, s, o.timeout, o.codeTTL, log)
 	}
 	cls, err := providers.NewClassifier(providers.DefaultRules())
 	if err != nil {
