@@ -117,6 +117,17 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	if err != nil {
 		return nil, fmt.Errorf("[[classify]]: %w", err)
 	}
+	if o.Secrets != nil {
+		o.Secrets.SetCodeMatcher(func(run string) bool {
+			// Any wallet's code is a credential, supported or not; ambiguous
+			// ones too. Products, e-invoice carriers and unknowns are not.
+			switch classifier.Classify(run).Class {
+			case providers.ClassUnknown, providers.ClassProduct, providers.ClassEInvoice, providers.ClassCitizen:
+				return false
+			}
+			return true
+		})
+	}
 	var hks []hooks.Hook
 	for i, hc := range cfg.Hooks {
 		h, err := hooks.New(hc, cfg.Dir)
@@ -193,11 +204,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 		}
 		close(d.done)
 	}()
-	mode := "production"
-	if cfg.Sandbox {
-		mode = "SANDBOX"
-	}
-	log.Info("scanpay started", "mode", mode, "api", srv.Addr(), "journal", cfg.JournalPath(), "wallets", len(setups), "scanners", len(cfg.Scanners), "hooks", len(hks))
+	log.Info("scanpay started", "sandbox", cfg.Sandbox, "api", srv.Addr(), "journal", cfg.JournalPath(), "wallets", len(setups), "scanners", len(cfg.Scanners), "hooks", len(hks))
 	return d, nil
 }
 

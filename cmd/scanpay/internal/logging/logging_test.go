@@ -118,3 +118,21 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeMatcherKeepsTransactionIDs: with the classifier's say-so, wallet
+// transaction ids stay readable while codes and long secrets are masked.
+func TestCodeMatcherKeepsTransactionIDs(t *testing.T) {
+	s := &Secrets{}
+	s.SetCodeMatcher(func(run string) bool { return run == jkoCode || run == easyCode })
+	tests := []struct{ in, want string }{
+		{"trade J2611220457500000001 ok", "trade J2611220457500000001 ok"},
+		{"code " + jkoCode, "code 22J1…1111"},
+		{"code=" + easyCode + ".", "code=9912…5678."},
+		{"key 0123456789abcdef0123456789abcdef", "key 0123…cdef"},
+	}
+	for _, tt := range tests {
+		if got := s.Scrub(tt.in); got != tt.want {
+			t.Errorf("Scrub(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -24,8 +24,30 @@ var secretKey = regexp.MustCompile(`(?i)(^|[_.-])(key|secret|token|password|pass
 // Secrets is a set of exact strings (the API token, wallet keys) that the
 // masking handler replaces wherever they appear. Safe for concurrent use.
 type Secrets struct {
-	mu   sync.RWMutex
-	list []string
+	mu     sync.RWMutex
+	list   []string
+	isCode func(string) bool
+}
+
+// SetCodeMatcher narrows the masking of 16–31 character runs to those
+// isCode says are payment codes (the daemon passes its classifier), so that
+// wallets' transaction ids and trade numbers stay readable in the log.
+// Runs of 32 or more (keys, tokens) are masked whatever it says. Without a
+// matcher every run of 16 or more is masked.
+func (s *Secrets) SetCodeMatcher(isCode func(string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.isCode = isCode
+}
+
+func (s *Secrets) shouldMask(run string) bool {
+	if s == nil || len(run) >= 32 {
+		return true
+	}
+	s.mu.RLock()
+	isCode := s.isCode
+	s.mu.RUnlock()
+	return isCode == nil || isCode(run)
 }
 
 // Add registers secrets; strings shorter than 4 characters are ignored so
@@ -61,7 +83,12 @@ func (s *Secrets) Scrub(v string) string {
 	if !hasLongRun(v) { // the common case, without the regexp
 		return v
 	}
-	return codeLike.ReplaceAllStringFunc(v, mask.Code)
+	return codeLike.ReplaceAllStringFunc(v, func(run string) string {
+		if s.shouldMask(run) {
+			return mask.Code(run)
+		}
+		return run
+	})
 }
 
 // hasLongRun reports whether v holds 16 letters or digits in a row.
