@@ -139,8 +139,9 @@ func crashRefund(j *Journal, p Payment, report func(string)) error {
 }
 
 // verifyCrash checks a journal after a run (killed or not) against what
-// the run reported as committed.
-func verifyCrash(t *testing.T, j *Journal, reported []string) {
+// the run reported as committed. pruned says whether a reported payment
+// may be gone because a later run pruned it.
+func verifyCrash(t *testing.T, j *Journal, reported []string, pruned func(id string) bool) {
 	t.Helper()
 	if err := j.Check(); err != nil {
 		t.Fatalf("Check: %v", err)
@@ -171,6 +172,9 @@ func verifyCrash(t *testing.T, j *Journal, reported []string) {
 		switch {
 		case len(f) == 3 && f[0] == "committed":
 			p, err := j.Get(f[1])
+			if errors.Is(err, ErrNotFound) && pruned(f[1]) {
+				continue
+			}
 			if err != nil {
 				t.Fatalf("reported %q, journal says %v", line, err)
 			}
@@ -179,7 +183,7 @@ func verifyCrash(t *testing.T, j *Journal, reported []string) {
 				t.Fatalf("reported %q, journal has it %s: a commit was lost", line, p.State)
 			}
 		case len(f) == 2 && f[0] == "refund":
-			if _, err := j.GetRefund(f[1]); err != nil {
+			if _, err := j.GetRefund(f[1]); err != nil && !(errors.Is(err, ErrNotFound) && pruned(f[1])) {
 				t.Fatalf("reported %q, journal says %v", line, err)
 			}
 		case len(f) == 2 && f[0] == "done":
@@ -214,6 +218,15 @@ func TestCrashChild(t *testing.T) {
 			os.Stdout.Write([]byte(line + "\n")) // one write per line: a kill cuts at most the last
 		}
 		report("ready")
+		if os.Getenv("SCANPAY_CRASH_PRUNE") != "" {
+			// Everything final from earlier runs goes: a kill may land in
+			// the middle of a multi-chunk prune.
+			report("prune")
+			if _, err := j.Prune(time.Now()); err != nil {
+				fmt.Println("prune failed:", err)
+				os.Exit(5)
+			}
+		}
 		deadline := time.Now().Add(30 * time.Second) // an orphaned child stops by itself
 		err = crashWorkload(j, os.Getenv("SCANPAY_CRASH_TAG"), 8, func() bool { return time.Now().After(deadline) }, report)
 		if err != nil {
@@ -234,7 +247,7 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifyCrash(t, j, reported)
+	verifyCrash(t, j, reported, func(string) bool { return false })
 	if p, _ := j.Pending(); len(p) != 0 {
 		t.Errorf("a clean run left %d payments pending", len(p))
 	}
@@ -261,14 +274,23 @@ func TestCrashKill(t *testing.T) {
 	dir := t.TempDir()
 	var path string
 	var reported []string
-	total, early := 0, 0
+	total, early, prunes := 0, 0, 0
+	prunedBefore := -1 // payments of cycles before this one may have been pruned
+	pruned := func(id string) bool {
+		var c int
+		_, err := fmt.Sscanf(id, "c%d-", &c)
+		return err == nil && c < prunedBefore
+	}
 	for cycle := range kills {
 		if cycle%25 == 0 { // a fresh file now and then keeps Check fast
 			path = filepath.Join(dir, fmt.Sprintf("journal-%d.db", cycle))
-			reported = nil
+			reported, prunedBefore = nil, -1
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
 		cmd.Env = append(os.Environ(), "SCANPAY_CRASH_JOURNAL="+path, fmt.Sprintf("SCANPAY_CRASH_TAG=c%d", cycle))
+		if cycle%25 >= 10 && cycle%5 == 0 {
+			cmd.Env = append(cmd.Env, "SCANPAY_CRASH_PRUNE=1")
+		}
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -297,7 +319,7 @@ func TestCrashKill(t *testing.T) {
 				cmd.Process.Kill()
 				t.Fatalf("cycle %d: child never became ready", cycle)
 			}
-			time.Sleep(time.Duration(rng.IntN(40_000)) * time.Microsecond)
+			time.Sleep(time.Duration(rng.IntN(80_000)) * time.Microsecond)
 		}
 		if err := cmd.Process.Kill(); err != nil { // SIGKILL: no defer, no flush, no Close
 			t.Fatalf("cycle %d: kill: %v", cycle, err)
@@ -310,17 +332,21 @@ func TestCrashKill(t *testing.T) {
 		}
 		reported = append(reported, lines...)
 		total += len(lines)
+		if slices.Contains(lines, "prune") {
+			prunedBefore = cycle
+			prunes++
+		}
 
 		j, err := Open(path, Options{Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatalf("cycle %d: reopen after kill: %v", cycle, err)
 		}
-		verifyCrash(t, j, reported)
+		verifyCrash(t, j, reported, pruned)
 		if err := j.Close(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("%d kills (%d during start-up), %d commits reported and verified", kills, early, total)
+	t.Logf("%d kills (%d during start-up, %d after a prune began), %d lines reported and verified", kills, early, prunes, total)
 	if total == 0 {
 		t.Fatal("the child never reported a commit: the kills proved nothing")
 	}
