@@ -88,6 +88,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	x.sale(ctx, "easywallet", "D-1002", 250, "EasyWallet (悠遊付)")
 	x.sale(ctx, "ipass", "D-1003", 99, "iPass Money (一卡通)")
 	x.networkOutage(ctx)
+	x.serverError(ctx)
 	x.lostAnswer(ctx)
 	x.reconcile(ctx)
 	x.logIsClean()
@@ -363,6 +364,25 @@ the payment queued and resends it with backoff while the code is still valid.`)
 	x.ledgerAgrees("easywallet", v, code)
 }
 
+func (x *demo) serverError(ctx context.Context) {
+	x.title("The wallet answers HTTP 500", `
+This time the request reached EasyWallet, which failed with a server error.
+Money may have moved, so scanpay does not call it declined: the payment is
+"unknown" and is settled by EasyWallet's own rule, resending the identical
+order (retry_time + 1), which the wallet charges at most once.`)
+	x.sims["easywallet"].Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.ServerError})
+	x.say("fault     the EasyWallet simulator will answer the next payment with HTTP 500")
+	code := x.sims["easywallet"].IssueCode()
+	v, ok := x.checkout(ctx, "D-1006", 420, code, 30*time.Second)
+	if !ok {
+		return
+	}
+	x.history(v)
+	x.check(v.State == store.Approved, "scanpay ← %s after %d attempts: transaction %s", v.State, v.Attempts, v.Answer.TransactionID)
+	x.receipt(ctx, v)
+	x.ledgerAgrees("easywallet", v, code)
+}
+
 func (x *demo) lostAnswer(ctx context.Context) {
 	x.title("The wallet takes the money, but its answer is lost", `
 JKOPay charges the customer, then the connection breaks before the answer
@@ -372,7 +392,7 @@ arrives. scanpay does not know whether money moved, so the payment is
 	x.sims["jkopay"].Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropAfterCharge})
 	x.say("fault     the JKOPay simulator will charge the next payment, then drop the connection")
 	code := x.sims["jkopay"].IssueCode()
-	v, ok := x.checkout(ctx, "D-1005", 180, code, 45*time.Second)
+	v, ok := x.checkout(ctx, "D-1007", 180, code, 45*time.Second)
 	if !ok {
 		return
 	}
@@ -391,7 +411,7 @@ arrives. scanpay does not know whether money moved, so the payment is
 The first attempt ended with no money taken, so the POS asks again for the
 same order. The earlier payment is final, so a new one is made.`)
 	code = x.sims["jkopay"].IssueCode()
-	v, ok = x.checkout(ctx, "D-1005", 180, code, 30*time.Second)
+	v, ok = x.checkout(ctx, "D-1007", 180, code, 30*time.Second)
 	if !ok {
 		return
 	}
