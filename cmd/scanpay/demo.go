@@ -11,8 +11,8 @@ func (c *cli) cmdDemo(ctx context.Context, args []string) int {
 start scanpay in this process with a temporary journal and a virtual serial
 scanner, ring up three sales through the real POS API and scan a JKOPay, an
 EasyWallet and an iPass code, show each result and receipt, then cut the
-network and lose a wallet's answer and show both settled to the truth,
-checked against the simulated wallets' books. Exit code 0 only if every
+network, make a wallet answer HTTP 500 and lose a wallet's answer, and show
+each settled to the truth, checked against the simulated wallets' books. Exit code 0 only if every
 step's outcome was as expected, so it doubles as a smoke test.`, "scanpay demo")
 	dir := fs.String("dir", "", "keep the journal, receipts and log in this folder (default: a temporary folder, removed)")
 	if code, done := c.parse(fs, args); done {
