@@ -3,6 +3,7 @@ package posapi
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -43,7 +44,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprintf(w, ": scanpay events%s\nretry: 2000\n\n", map[bool]string{true: " (SANDBOX)"}[s.sandbox]); err != nil {
+	hello := ": scanpay events\nretry: 2000\n\n"
+	if s.sandbox {
+		hello = ": scanpay events (SANDBOX)\nretry: 2000\n\n"
+	}
+	if _, err := io.WriteString(w, hello); err != nil {
 		return
 	}
 	if rc.Flush() != nil {
