@@ -18,6 +18,14 @@ var (
 	buildErr  error
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
 // scanpayBinary builds the real command once, with version information
 // set the way a release build sets it.
 func scanpayBinary(t *testing.T) string {
