@@ -3,7 +3,6 @@ package edge
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 	"unicode"
@@ -187,9 +186,14 @@ func (e *Engine) Wait(ctx context.Context, id string, d time.Duration) (PaymentV
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
-		ch := e.watchCh(id)
 		v, err := e.Payment(ctx, id)
 		if err != nil || v.Final {
+			return v, err
+		}
+		ch := e.watchCh(id)
+		// Read again: a change between the first read and the watch would
+		// otherwise be missed.
+		if v, err = e.Payment(ctx, id); err != nil || v.Final {
 			return v, err
 		}
 		select {
@@ -355,6 +359,8 @@ func refundView(r store.Refund) RefundView {
 func journalErr(err error) error {
 	var ee *Error
 	switch {
+	case err == nil:
+		return nil
 	case errors.As(err, &ee):
 		return err
 	case errors.Is(err, store.ErrNotFound):
@@ -362,5 +368,5 @@ func journalErr(err error) error {
 	case errors.Is(err, store.ErrInvalid):
 		return &Error{Code: ErrInvalidRequest, Message: "the journal refused the request", Err: err}
 	}
-	return &Error{Code: ErrUnavailable, Message: fmt.Sprintf("the payment journal cannot be read or written; check the disk and the service log"), Err: err}
+	return &Error{Code: ErrUnavailable, Message: "the payment journal cannot be read or written; check the disk and the service log", Err: err}
 }

@@ -45,7 +45,7 @@ func (e *Engine) wallet(name string) (WalletSetup, bool) {
 // context on purpose: a request that is out when the service stops is
 // allowed to finish, so its answer is journaled instead of becoming unknown.
 func (e *Engine) callCtx(w WalletSetup) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(e.runCtx), w.Limits.Timeout)
+	return context.WithTimeout(context.Background(), w.Limits.Timeout)
 }
 
 // stepPayment does the next thing owed on payment id, as the journal says.
@@ -115,6 +115,9 @@ func (e *Engine) send(p store.Payment) {
 	e.log.Info("wallet answered", "payment", p.ID, "wallet", p.Wallet, "code", p.MaskedCode,
 		"attempt", p.Attempts, "kind", out.Kind.String(), "status", out.Code, "not_sent", out.NotSent)
 	from := []store.State{store.InFlight}
+	if out.Kind == providers.Approved || out.Kind == providers.Declined {
+		e.setProblem("wallet:"+p.Wallet, "") // it answers properly again
+	}
 	switch out.Kind {
 	case providers.Approved:
 		e.approve(p.ID, store.InFlight, out)

@@ -112,7 +112,6 @@ type Engine struct {
 
 	outboxKick chan struct{}
 	running    atomic.Bool
-	runCtx     context.Context // the context workers' wallet calls descend from
 }
 
 // New checks cfg and builds an engine. Nothing runs until Run.
@@ -169,7 +168,6 @@ func New(cfg Config) (*Engine, error) {
 		hookState:  map[string]string{},
 		problems:   map[string]string{},
 		outboxKick: make(chan struct{}, 1),
-		runCtx:     context.Background(),
 	}
 	for _, h := range cfg.Hooks {
 		if _, dup := e.hooks[h.Name()]; dup {

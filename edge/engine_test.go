@@ -2,7 +2,6 @@ package edge
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -593,9 +592,8 @@ func TestSlowSubscriberDoesNotBlock(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	_ = r.e.Subscribe(ctx) // never read
-	for i := range 300 {
+	for range 300 {
 		r.e.Device(scanner.DeviceEvent{Device: "s", Lane: "L1", Kind: scanner.Connected})
-		_ = i
 	}
 	v := r.wait(r.pay("L1", "SL-1", 10, w).ID)
 	if v.State != store.Approved {
@@ -638,5 +636,3 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
-
-var _ = errors.Is

@@ -84,13 +84,13 @@ func (e *Engine) waitRefund(ctx context.Context, rid string, d time.Duration) (R
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
-		ch := e.watchCh(refundKey(rid))
 		r, err := e.j.GetRefund(rid)
-		if err != nil {
-			return RefundView{}, journalErr(err)
+		if err != nil || r.State.Final() {
+			return refundView(r), journalErr(err)
 		}
-		if r.State.Final() {
-			return refundView(r), nil
+		ch := e.watchCh(refundKey(rid))
+		if r, err = e.j.GetRefund(rid); err != nil || r.State.Final() {
+			return refundView(r), journalErr(err)
 		}
 		select {
 		case <-ch:
