@@ -33,10 +33,11 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
+	defaultConfig  string // config.DefaultPath(), or a test's own
 }
 
 func newCLI(stdin io.Reader, stdout, stderr io.Writer) *cli {
-	return &cli{stdin: stdin, stdout: stdout, stderr: stderr, lookupEnv: os.LookupEnv}
+	return &cli{stdin: stdin, stdout: stdout, stderr: stderr, lookupEnv: os.LookupEnv, defaultConfig: config.DefaultPath()}
 }
 
 type command struct {
@@ -148,7 +149,7 @@ func (c *cli) loadConfig(path string, sandboxOK bool, sandboxDir string) (*confi
 	if path != "" {
 		return config.Load(path, opts)
 	}
-	def := config.DefaultPath()
+	def := c.defaultConfig
 	if _, err := os.Stat(def); err == nil {
 		return config.Load(def, opts)
 	}

@@ -23,6 +23,9 @@ func invoke(t *testing.T, env map[string]string, args ...string) (int, string, s
 	var out, errOut bytes.Buffer
 	c := newCLI(strings.NewReader(""), &out, &errOut)
 	c.lookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	if p, ok := env["default_config"]; ok {
+		c.defaultConfig = p
+	}
 	code := c.run(context.Background(), args)
 	return code, out.String(), errOut.String()
 }
@@ -248,5 +251,29 @@ func TestDevicesJSON(t *testing.T) {
 	}
 	if rc, out, _ = invoke(t, nil, "devices"); rc != exitOK || out == "" {
 		t.Errorf("devices table: exit %d %q", rc, out)
+	}
+}
+
+// TestNoConfigMeansSandbox: with no --config and nothing at the default
+// path, scanpay is in SANDBOX mode with its journal in the user's data
+// folder; with a file at the default path, that file is used.
+func TestNoConfigMeansSandbox(t *testing.T) {
+	xdg := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", xdg)
+	missing := filepath.Join(t.TempDir(), "scanpay.toml")
+	rc, out, errOut := invoke(t, map[string]string{"default_config": missing}, "check-config")
+	if rc != exitOK || !strings.Contains(out, `mode = "SANDBOX"`) {
+		t.Fatalf("check-config without a file: exit %d\n%s%s", rc, out, errOut)
+	}
+	if runtime.GOOS == "linux" && !strings.Contains(out, filepath.Join(xdg, "scanpay", "sandbox")) {
+		t.Errorf("SANDBOX journal not in $XDG_DATA_HOME/scanpay/sandbox:\n%s", out)
+	}
+	if rc, _, errOut := invoke(t, map[string]string{"default_config": missing}, "install"); rc != exitUsage || !strings.Contains(errOut, "pass --config") {
+		t.Errorf("install without a configuration: exit %d %s", rc, errOut)
+	}
+	os.WriteFile(missing, []byte("data_dir = \"d\"\n"), 0o600)
+	rc, _, errOut = invoke(t, map[string]string{"default_config": missing}, "check-config")
+	if rc != exitUsage || !strings.Contains(errOut, missing) {
+		t.Errorf("the file at the default path was not used: exit %d %s", rc, errOut)
 	}
 }
