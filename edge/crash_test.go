@@ -104,7 +104,9 @@ func TestEngineCrash(t *testing.T) {
 				amount = 928 // a decline
 			}
 			mode := []string{"barcode", "barcode", "scan"}[rng.IntN(3)]
-			c.send("pay %s K%d %d %s %s", crashLanes[rng.IntN(len(crashLanes))], order, amount, sims[w].IssueCode(), mode)
+			code := sims[w].IssueCode()
+			h.codes = append(h.codes, code)
+			c.send("pay %s K%d %d %s %s", crashLanes[rng.IntN(len(crashLanes))], order, amount, code, mode)
 		}
 		if ids := h.pick(rng); len(ids) > 0 && rng.IntN(4) == 0 {
 			id := ids[rng.IntN(len(ids))]
@@ -201,6 +203,7 @@ type crashParent struct {
 	answers   map[string][]string // payment id → final states the child reported
 	created   []string
 	cancelled map[string]bool
+	codes     []string // every code handed to the child
 }
 
 func (h *crashParent) charges() int {
@@ -326,6 +329,13 @@ func (c *crashChild) wait() {
 	c.stdin.Close()
 	<-c.exited
 	c.cmd.Wait()
+	logs := c.stderr.String()
+	for _, code := range c.h.codes {
+		if strings.Contains(logs, code) {
+			c.h.t.Errorf("a full payment code reached the engine's log")
+			return
+		}
+	}
 }
 
 func (c *crashChild) stderrTail() string {
@@ -351,7 +361,7 @@ func TestEngineCrashChild(t *testing.T) {
 	if err := json.Unmarshal(b, &setup); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	wallets := map[string]WalletSetup{}
 	for name, conf := range setup.Wallets {
 		d, ok := providers.Lookup(name)

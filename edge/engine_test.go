@@ -381,6 +381,9 @@ func TestScanFlows(t *testing.T) {
 	if err != nil || res.Kind != "held" {
 		t.Fatalf("Scan = %+v, %v; want held", res, err)
 	}
+	if all, _ := r.j.Recent(10); len(all) != 0 {
+		t.Fatalf("a held code was journaled (%d payments): held codes live in memory only", len(all))
+	}
 	v, _, err := r.e.CreatePayment(ctx, CreateRequest{TerminalID: "L1", OrderNumber: "H-1", Amount: 70})
 	if err != nil || v.State != store.Queued {
 		t.Fatalf("checkout after a held scan = %s, %v; want queued", v.State, err)

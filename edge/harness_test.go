@@ -3,9 +3,11 @@ package edge
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +32,7 @@ type rig struct {
 
 	mu     sync.Mutex
 	events []Event
+	codes  []string // every full code scanned, to prove none leaked
 }
 
 type rigOpts struct {
@@ -200,6 +203,9 @@ func (r *rig) pay(lane, order string, amount int64, wallet string) PaymentView {
 		r.t.Fatalf("new payment is %s, want awaiting_scan", v.State)
 	}
 	code := r.sims[wallet].IssueCode()
+	r.mu.Lock()
+	r.codes = append(r.codes, code)
+	r.mu.Unlock()
 	res, err := r.e.Scan(context.Background(), scanner.Scan{Lane: lane, Code: code, Device: "test"})
 	if err != nil || res.Kind != "payment" || res.PaymentID != v.ID {
 		r.t.Fatalf("Scan = %+v, %v; want it to trigger %s", res, err, v.ID)
@@ -355,6 +361,26 @@ func (r *rig) checkLedger() {
 		r.t.Fatal(err)
 	}
 	ledgerTruth(r.t, all, r.ledgers())
+	// No full code in a log line, an event or anything the POS can read.
+	r.mu.Lock()
+	codes := slices.Clone(r.codes)
+	r.mu.Unlock()
+	r.noFullCodes(codes...)
+	for _, p := range all {
+		v, err := r.e.Payment(context.Background(), p.ID)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		b, _ := json.Marshal(v)
+		for _, c := range codes {
+			if bytes.Contains(b, []byte(c)) {
+				r.t.Errorf("payment %s shows a full code to the POS", p.ID)
+			}
+		}
+		if p.State.Final() && p.FullCode != "" {
+			r.t.Errorf("final payment %s still holds its full code in the journal", p.ID)
+		}
+	}
 }
 
 func (r *rig) noFullCodes(codes ...string) {
