@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -140,6 +141,7 @@ lanes = [%q]
 
 [api]
 listen = "127.0.0.1:%d"
+socket = %q
 token_file = %q
 
 [[scanners]]
@@ -158,7 +160,7 @@ dir = %q
 [log]
 level = "debug"
 
-%s`, filepath.Join(dir, "data"), lane, port, filepath.Join(dir, "api-token"), slave.Name(), lane,
+%s`, filepath.Join(dir, "data"), lane, port, filepath.Join(dir, "api.sock"), filepath.Join(dir, "api-token"), slave.Name(), lane,
 		filepath.Join(dir, "receipts"), providersTOML(t))
 	path := filepath.Join(dir, "scanpay.toml")
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
@@ -642,6 +644,28 @@ func TestRefusals(t *testing.T) {
 	if len(list.Payments) != 0 {
 		t.Errorf("refused requests created payments: %+v", list.Payments)
 	}
+	// The Unix socket serves the same API, behind the same token, and the
+	// log names the peer the kernel vouches for.
+	sock := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", filepath.Join(s.dir, "api.sock"))
+		}}}
+	for token, want := range map[string]int{s.token: 200, strings.Repeat("0", 64): 401} {
+		req, _ := http.NewRequest("GET", "http://localhost/v1/devices", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := sock.Do(req)
+		if err != nil {
+			t.Fatalf("over the socket: %v", err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("over the socket: %d, want %d", res.StatusCode, want)
+		}
+	}
+	if logb, _ := os.ReadFile(s.log.Name()); !bytes.Contains(logb, []byte(fmt.Sprintf("pid=%d", os.Getpid()))) {
+		t.Error("the log does not name the socket's peer (SO_PEERCRED)")
+	}
+
 	// Liveness needs no token and says nothing sensitive.
 	if st, b := s.try("GET", "/healthz", "", map[string]string{"Authorization": ""}, nil); st != 200 || !bytes.Contains(b, []byte(`"ok":true`)) {
 		t.Errorf("healthz: %d %s", st, b)
