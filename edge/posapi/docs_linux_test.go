@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,8 +79,9 @@ func TestDocsCurlExamples(t *testing.T) {
 	if len(examples) < 10 {
 		t.Fatalf("only %d tested examples found", len(examples))
 	}
-	ts := startServer(t, newFakeEngine("AB123456"))
-	env := append(os.Environ(), "SCANPAY_URL="+ts.url, "SCANPAY_TOKEN="+testToken, "PATH="+os.Getenv("PATH"))
+	sock := filepath.Join(t.TempDir(), "api.sock")
+	ts := startServer(t, newFakeEngine("AB123456"), func(c *Config, _ *timeouts, _ *bool) { c.Socket = sock })
+	env := append(os.Environ(), "SCANPAY_URL="+ts.url, "SCANPAY_TOKEN="+testToken, "SCANPAY_SOCKET="+sock)
 	for _, ex := range examples {
 		if !strings.Contains(ex.script, "curl ") {
 			t.Fatalf("line %d: a tested example without curl", ex.line)
