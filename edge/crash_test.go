@@ -396,14 +396,10 @@ func TestEngineCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	cls, _ := providers.NewClassifier(providers.DefaultRules())
-	e, err := New(Config{
+	e, err := New(fastPacing(Config{
 		Journal: j, Wallets: wallets, Classifier: cls, Lanes: crashLanes, Hooks: []hooks.Hook{receipts},
 		ScanTimeout: time.Second, ScanHold: 200 * time.Millisecond, Logger: log, Workers: 4,
-		Retry:     Backoff{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond},
-		Resolve:   Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
-		HookRetry: Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
-		Poll:      20 * time.Millisecond,
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}

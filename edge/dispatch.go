@@ -170,19 +170,31 @@ func (e *Engine) approve(id string, from store.State, out providers.Outcome) {
 	}
 }
 
-// resolve settles an unknown outcome by the wallet's own rule.
-func (e *Engine) resolve(p store.Payment) {
+// due returns p's wallet when work on p is due now; otherwise it schedules
+// the work for later (NextTry, or a long pause while the wallet is not
+// enabled, reported in Health) and returns false.
+func (e *Engine) due(p store.Payment, what string) (WalletSetup, bool) {
 	now := e.now()
 	if p.NextTry.After(now) {
 		e.sched.at(paymentKey(p.ID), p.NextTry, now)
-		return
+		return WalletSetup{}, false
 	}
 	w, ok := e.wallet(p.Wallet)
 	if !ok {
-		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s is unknown but wallet %s is not enabled: enable it again so the payment can be settled", p.ID, p.Wallet))
+		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s %s but wallet %s is not enabled: enable it again in the configuration so it can be finished", p.ID, what, p.Wallet))
 		e.sched.at(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), now)
+		return WalletSetup{}, false
+	}
+	return w, true
+}
+
+// resolve settles an unknown outcome by the wallet's own rule.
+func (e *Engine) resolve(p store.Payment) {
+	w, ok := e.due(p, "is unknown")
+	if !ok {
 		return
 	}
+	now := e.now()
 	next := now.Add(e.cfg.Resolve.Delay(p.Attempts))
 	p, err := e.touch(p, func(q *store.Payment) error {
 		q.Attempts++
@@ -216,17 +228,11 @@ func (e *Engine) resolve(p store.Payment) {
 // reverse gives back an approval the POS no longer wants: void where the
 // wallet can, else a full refund of what remains.
 func (e *Engine) reverse(p store.Payment) {
-	now := e.now()
-	if p.NextTry.After(now) {
-		e.sched.at(paymentKey(p.ID), p.NextTry, now)
-		return
-	}
-	w, ok := e.wallet(p.Wallet)
+	w, ok := e.due(p, "must be given back")
 	if !ok {
-		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s must be given back but wallet %s is not enabled: enable it again", p.ID, p.Wallet))
-		e.sched.at(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), now)
 		return
 	}
+	now := e.now()
 	voider, canVoid := w.Wallet.(providers.Voider)
 	refunder, canRefund := w.Wallet.(providers.Refunder)
 	useRefund := !canVoid || p.WalletRef[reverseRefPrefix+"mode"] == "refund"

@@ -50,6 +50,16 @@ type rigOpts struct {
 	simOpts   wallettest.Options
 }
 
+// fastPacing shortens every retry and poll so that tests settle in
+// milliseconds; the logic paced is the same.
+func fastPacing(c Config) Config {
+	c.Retry = Backoff{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond}
+	c.Resolve = Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond}
+	c.HookRetry = Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond}
+	c.Poll = 20 * time.Millisecond
+	return c
+}
+
 // syncBuffer collects log output from many goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -139,14 +149,10 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 		t.Fatal(err)
 	}
 	r.j = openJournal(t, o.path)
-	e, err := New(Config{
+	e, err := New(fastPacing(Config{
 		Journal: r.j, Wallets: wallets, Classifier: cls, Lanes: o.lanes, Hooks: o.hooks,
 		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers,
-		Retry:     Backoff{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond},
-		Resolve:   Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
-		HookRetry: Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
-		Poll:      20 * time.Millisecond,
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
