@@ -100,6 +100,15 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 		if !sameCheckout(stored, req) {
 			return PaymentView{}, false, Errorf(ErrConflict, "order %s on lane %s already has payment %s (%s) for %d TWD: use a new order number for a different checkout", req.OrderNumber, req.TerminalID, stored.ID, stored.State, stored.Amount)
 		}
+		if req.Barcode != "" && stored.State == store.AwaitingScan {
+			// The POS repeats its checkout, now with the code it scanned
+			// itself: that is the scan the payment was waiting for.
+			w, _ := e.wallet(cls.Wallet)
+			if q, err := e.attachCode(stored.ID, req.Barcode, cls, w); err == nil {
+				e.sched.kick(paymentKey(q.ID))
+				stored = q
+			}
+		}
 		return e.view(stored, nil), false, nil
 	}
 	e.log.Info("checkout", "payment", stored.ID, "lane", stored.TerminalID, "order", stored.OrderNumber,

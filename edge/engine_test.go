@@ -343,8 +343,12 @@ func TestIdempotentCheckout(t *testing.T) {
 	if ErrorCode(err) != ErrConflict {
 		t.Fatalf("other amount for the same open order: %v", err)
 	}
-	if _, err := r.e.Scan(ctx, scanner.Scan{Lane: "L1", Code: r.sims[w].IssueCode()}); err != nil {
-		t.Fatal(err)
+	// The repeat brings the code the POS scanned itself: it pays the same payment.
+	withCode := req
+	withCode.Barcode = r.sims[w].IssueCode()
+	b, created, err = r.e.CreatePayment(ctx, withCode)
+	if err != nil || created || b.ID != a.ID || b.State != store.Queued {
+		t.Fatalf("repeat with barcode = %s %s created %v err %v, want the same payment queued", b.ID, b.State, created, err)
 	}
 	r.wait(a.ID)
 	// The POS lost our answer and asks again: the approved payment, not a second charge.
