@@ -50,6 +50,10 @@ type Config struct {
 	// work that no timer holds (after a restart, a clock jump). Default 1s
 	// for the outbox; the journal sweep runs every 10 Polls.
 	Poll time.Duration
+	// WalletCheck is how often wallets that can tell (providers.HealthChecker)
+	// are asked, without charging anyone, whether they are reachable and
+	// accept scanpay's credentials; failures show in Health. Default 5m.
+	WalletCheck time.Duration
 }
 
 // Backoff is an exponential delay with jitter: Min doubling per attempt,
@@ -151,6 +155,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
+	if cfg.WalletCheck <= 0 {
+		cfg.WalletCheck = 5 * time.Minute
+	}
 	cfg.Retry = cfg.Retry.orDefault(250*time.Millisecond, 5*time.Second)
 	cfg.Resolve = cfg.Resolve.orDefault(time.Second, time.Minute)
 	cfg.HookRetry = cfg.HookRetry.orDefault(2*time.Second, 5*time.Minute)
@@ -202,6 +209,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer stop()
 	wg.Go(func() { e.outboxLoop(bg) })
 	wg.Go(func() { e.sweepLoop(bg) })
+	wg.Go(func() { e.walletLoop(bg) })
 	<-ctx.Done()
 	e.sched.close()
 	wg.Wait()
@@ -264,6 +272,37 @@ func (e *Engine) sweepLoop(ctx context.Context) {
 					e.sched.kick(refundKey(r.ID))
 				}
 			}
+		}
+	}
+}
+
+// walletLoop asks each wallet that can tell whether it is reachable.
+func (e *Engine) walletLoop(ctx context.Context) {
+	t := time.NewTicker(e.cfg.WalletCheck)
+	defer t.Stop()
+	for {
+		for name, w := range e.cfg.Wallets {
+			hc, ok := w.Wallet.(providers.HealthChecker)
+			if !ok {
+				continue
+			}
+			cctx, cancel := context.WithTimeout(ctx, w.Limits.Timeout)
+			err := hc.Health(cctx)
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				e.log.Warn("wallet health check failed", "wallet", name, "err", err)
+				e.setProblem("health:"+name, fmt.Sprintf("wallet %s is not reachable or refuses scanpay's credentials: %v; check providers.%s (base_url, keys) and the network", name, err, name))
+			} else {
+				e.setProblem("health:"+name, "")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

@@ -643,3 +643,32 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestWalletHealth: a reachable wallet keeps Health OK; an unreachable one
+// shows in Health, naming the fix.
+func TestWalletHealth(t *testing.T) {
+	for _, w := range simNames {
+		t.Run(w, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, rigOpts{wallets: []string{w}, check: 20 * time.Millisecond, timeout: 300 * time.Millisecond})
+			waitHealth := func(ok bool) Health {
+				deadline := time.Now().Add(10 * time.Second)
+				for {
+					h := r.e.Health()
+					if h.OK == ok || time.Now().After(deadline) {
+						return h
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			if h := waitHealth(true); !h.OK {
+				t.Fatalf("a reachable wallet: %+v", h)
+			}
+			r.sims[w].Close()
+			h := waitHealth(false)
+			if h.OK || len(h.Problems) == 0 || !strings.Contains(strings.Join(h.Problems, "\n"), "check providers."+w) {
+				t.Fatalf("an unreachable wallet: %+v", h)
+			}
+		})
+	}
+}

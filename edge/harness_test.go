@@ -47,6 +47,7 @@ type rigOpts struct {
 	noRun     bool
 	quiet     bool // discard logs (benchmarks)
 	workers   int
+	check     time.Duration // WalletCheck; 0 = an hour (out of the way of injected faults)
 	simOpts   wallettest.Options
 }
 
@@ -134,6 +135,9 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	if o.workers == 0 {
 		o.workers = 4
 	}
+	if o.check == 0 {
+		o.check = time.Hour
+	}
 	wallets := map[string]WalletSetup{}
 	for _, name := range o.wallets {
 		s := sim
@@ -151,7 +155,7 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	r.j = openJournal(t, o.path)
 	e, err := New(fastPacing(Config{
 		Journal: r.j, Wallets: wallets, Classifier: cls, Lanes: o.lanes, Hooks: o.hooks,
-		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers,
+		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers, WalletCheck: o.check,
 	}))
 	if err != nil {
 		t.Fatal(err)
