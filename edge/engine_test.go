@@ -672,3 +672,27 @@ func TestWalletHealth(t *testing.T) {
 		})
 	}
 }
+
+// TestScanRefusedByWallet: a code whose wallet cannot take the waiting
+// checkout (iPass allows 8-character terminal ids) is refused with the
+// wallet's reason, not held for a later checkout.
+func TestScanRefusedByWallet(t *testing.T) {
+	r := newRig(t, rigOpts{wallets: []string{"ipass"}})
+	ctx := context.Background()
+	v, _, err := r.e.CreatePayment(ctx, CreateRequest{TerminalID: "LANE-TOO-LONG", OrderNumber: "1", Amount: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.e.Scan(ctx, scanner.Scan{Lane: "LANE-TOO-LONG", Code: r.sims["ipass"].IssueCode()})
+	if ErrorCode(err) != ErrInvalidRequest || !strings.Contains(err.Error(), "terminal_id") || res.Kind != "passthrough" {
+		t.Fatalf("Scan = %+v, %v", res, err)
+	}
+	if v, _ = r.e.Payment(ctx, v.ID); v.State != store.AwaitingScan {
+		t.Fatalf("payment is %s", v.State)
+	}
+	// Nothing was held: a later checkout on the lane still waits for a scan.
+	w, _, err := r.e.CreatePayment(ctx, CreateRequest{TerminalID: "LANE-TOO-LONG", OrderNumber: "2", Amount: 10})
+	if err != nil || w.State != store.AwaitingScan {
+		t.Fatalf("next checkout = %s, %v", w.State, err)
+	}
+}

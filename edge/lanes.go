@@ -2,6 +2,7 @@ package edge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -165,11 +166,19 @@ func (e *Engine) Scan(ctx context.Context, s scanner.Scan) (ScanResult, error) {
 	}
 	for _, id := range awaiting {
 		p, err := e.attachCode(id, s.Code, cls, w)
-		if err != nil {
-			if ErrorCode(err) == ErrUnavailable {
-				return ScanResult{}, err
-			}
+		var se *store.StateError
+		switch {
+		case err == nil:
+		case ErrorCode(err) == ErrConflict, errors.As(err, &se):
 			continue // cancelled or timed out meanwhile: try the next
+		case ErrorCode(err) == ErrInvalidRequest:
+			// The wallet cannot take this checkout: say so, do not hold the code.
+			ev.Kind, res.Kind, ev.PaymentID, res.PaymentID = "passthrough", "passthrough", id, id
+			ev.Message = err.Error()
+			e.publish("scan", ev)
+			return res, err
+		default:
+			return ScanResult{}, journalErr(err)
 		}
 		ev.Kind, res.Kind, ev.PaymentID, res.PaymentID = "payment", "payment", p.ID, p.ID
 		e.publish("scan", ev)
