@@ -194,25 +194,40 @@ func (e *Engine) Payment(ctx context.Context, id string) (PaymentView, error) {
 func (e *Engine) Wait(ctx context.Context, id string, d time.Duration) (PaymentView, error) {
 	t := time.NewTimer(d)
 	defer t.Stop()
+	// Only the state is read while waiting; the full view (with refunds)
+	// once, at the end.
+	final := func() (bool, error) {
+		p, err := e.j.Get(id)
+		if err != nil {
+			return false, journalErr(err)
+		}
+		return p.State.Final(), nil
+	}
 	for {
-		v, err := e.Payment(ctx, id)
-		if err != nil || v.Final {
-			return v, err
+		if done, err := final(); err != nil || done {
+			return e.viewOrErr(ctx, id, err)
 		}
 		ch := e.watchCh(id)
 		// Read again: a change between the first read and the watch would
 		// otherwise be missed.
-		if v, err = e.Payment(ctx, id); err != nil || v.Final {
-			return v, err
+		if done, err := final(); err != nil || done {
+			return e.viewOrErr(ctx, id, err)
 		}
 		select {
 		case <-ch:
 		case <-t.C:
 			return e.Payment(ctx, id)
 		case <-ctx.Done():
-			return v, nil
+			return e.Payment(context.WithoutCancel(ctx), id)
 		}
 	}
+}
+
+func (e *Engine) viewOrErr(ctx context.Context, id string, err error) (PaymentView, error) {
+	if err != nil {
+		return PaymentView{}, err
+	}
+	return e.Payment(ctx, id)
 }
 
 func (e *Engine) watchCh(id string) <-chan struct{} {
