@@ -47,6 +47,6 @@ type DeviceStatus struct {
 	Lane      string    `json:"lane"`
 	Connected bool      `json:"connected"`
 	LastError string    `json:"last_error,omitempty"`
-	LastScan  time.Time `json:"last_scan,omitempty"`
+	LastScan  time.Time `json:"last_scan,omitzero"`
 	Since     time.Time `json:"since"`
 }
