@@ -23,6 +23,13 @@
 //     expires. Any other failure is unknown and is settled by the wallet's
 //     own Resolve, retried with capped backoff for as long as it takes.
 //     A payment found in_flight at start is settled, never resent.
+//   - A refund refused on its very first send failed: its amount is free
+//     again. A refund that may have gone through (an earlier send got no
+//     answer, or a restart caught it in flight) never fails on a refusal:
+//     the refusal may be about that very refund ("already being refunded")
+//     and proves nothing. It stays unknown, its amount held, resent at the
+//     longest backoff, with a Health problem asking the operator to check
+//     the wallet's merchant portal.
 //   - One worker at a time per payment (the scheduler keys work by id); the
 //     journal's compare-and-set decides every race with the POS.
 //   - Cancel: before a code is sent → cancelled. While a request is out or

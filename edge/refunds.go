@@ -104,7 +104,8 @@ func (e *Engine) waitRefund(ctx context.Context, rid string, d time.Duration) (R
 
 // stepRefund does the next thing owed on a refund: pending → in_flight
 // (write-ahead) → sent; in_flight after a crash → unknown; unknown → resent
-// with the same identifiers until definite.
+// with the same identifiers until definite (a refusal is definite only for
+// the very first send).
 func (e *Engine) stepRefund(id string) {
 	r, err := e.j.GetRefund(id)
 	if err != nil {
@@ -165,11 +166,36 @@ func (e *Engine) stepRefund(id string) {
 		e.setProblem("refund:"+id, "")
 		e.moveRefund(id, to, store.RefundSucceeded, "refunded by the wallet", refundAnswer(out))
 	case providers.Declined, providers.ConfigError:
-		e.moveRefund(id, to, store.RefundFailed, "refused by the wallet: "+out.Message, refundAnswer(out))
+		if from == store.RefundPending && r.Attempts == 1 {
+			// The very first send, refused: no money moved, the amount is
+			// free again.
+			e.moveRefund(id, to, store.RefundFailed, "refused by the wallet: "+out.Message, refundAnswer(out))
+			return
+		}
+		e.refusedAfterUnknown(r, p, to, out)
 	default:
 		if _, err := e.moveRefund(id, to, store.RefundUnknown, "no definite answer ("+out.Message+"); resending", nil); err == nil {
 			e.sched.at(refundKey(id), next, e.now())
 		}
+	}
+}
+
+// refusedAfterUnknown handles a refusal of a refund that may already have
+// gone through (an earlier send got no answer): the refusal may be about
+// that very refund (JKOPay's 812 "already being refunded") or about
+// scanpay's login, and proves nothing. Failing it would free its amount for
+// a second refund of money already given back, so it stays unknown, held,
+// resent at the longest backoff, and Health asks the operator to look.
+func (e *Engine) refusedAfterUnknown(r store.Refund, p store.Payment, to store.RefundState, out providers.Outcome) {
+	next := e.now().Add(e.cfg.Resolve.Max)
+	e.setProblem("refund:"+r.ID, fmt.Sprintf("refund %s of %d TWD (payment %s, order %s) may have gone through (an earlier send got no answer), but wallet %s now refuses it (%s %s): check in the wallet's merchant portal whether it was refunded; scanpay keeps the amount held and keeps asking",
+		r.ID, r.Amount, p.ID, p.OrderNumber, p.Wallet, out.Code, out.Message))
+	answer := refundAnswer(out)
+	if _, err := e.moveRefund(r.ID, to, store.RefundUnknown, "refused on a resend ("+out.Message+"); it may have gone through: held, asking again", func(q *store.Refund) error {
+		q.NextTry = next
+		return answer(q)
+	}); err == nil {
+		e.sched.at(refundKey(r.ID), next, e.now())
 	}
 }
 

@@ -1,0 +1,108 @@
+package edge
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scanpay/scanpay/providers/wallettest"
+	"github.com/scanpay/scanpay/store"
+)
+
+// refusalCodes is, per wallet, a refusal a resent refund may meet although
+// the first send went through: JKOPay's 812 "already being refunded", and
+// each wallet's generic refusal.
+var refusalCodes = map[string]string{"jkopay": "812", "ipass": "0001", "easywallet": "E0001"}
+
+// TestRefundRefusedAfterUnknownStaysUnknown: a refund whose first answer was
+// lost may have gone through. A refusal of a resend proves nothing, so the
+// refund must stay unknown (its amount held, the operator told in Health)
+// instead of failing and freeing the amount for a second refund.
+func TestRefundRefusedAfterUnknownStaysUnknown(t *testing.T) {
+	for _, w := range simNames {
+		t.Run(w, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, rigOpts{wallets: []string{w}, timeout: 300 * time.Millisecond})
+			ctx := context.Background()
+			v := r.wait(r.pay("L1", "RF-1", 100, w).ID)
+			decline := wallettest.Fault{Kind: wallettest.Decline, Code: refusalCodes[w]}
+			r.sims[w].Inject(wallettest.CallRefund, wallettest.Fault{Kind: wallettest.DropAfterCharge}, decline, decline, decline)
+			qctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+			rf, err := r.e.Refund(qctx, v.ID, 30)
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Wait until a resend was refused.
+			deadline := time.Now().Add(10 * time.Second)
+			var got store.Refund
+			for {
+				if got, err = r.j.GetRefund(rf.ID); err != nil {
+					t.Fatal(err)
+				}
+				if got.Answer.Code == refusalCodes[w] || got.State.Final() || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if got.State != store.RefundUnknown {
+				t.Fatalf("a refund that may have gone through was refused on a resend and became %s (answer %+v), want unknown", got.State, got.Answer)
+			}
+			if !hasProblem(r.e.Health(), rf.ID) {
+				t.Errorf("Health does not tell the operator to check refund %s: %v", rf.ID, r.e.Health().Problems)
+			}
+			// The 30 stays held: the POS cannot refund it again.
+			if _, err := r.e.Refund(ctx, v.ID, 71); ErrorCode(err) != ErrRefundRefused {
+				t.Errorf("a refund of 71 beside an unsettled refund of 30: %v, want %s", err, ErrRefundRefused)
+			}
+			// Once the wallet answers properly the refund settles as what
+			// truly happened: refunded once.
+			r.settle()
+			got, _ = r.j.GetRefund(rf.ID)
+			if got.State != store.RefundSucceeded {
+				t.Errorf("the refund ended %s, want succeeded (the wallet did refund it)", got.State)
+			}
+			if hasProblem(r.e.Health(), rf.ID) {
+				t.Errorf("the problem of refund %s stays in Health after it settled", rf.ID)
+			}
+			var given int64
+			for _, c := range r.sims[w].Ledger() {
+				given += c.Refunded
+			}
+			v, _ = r.e.Payment(ctx, v.ID)
+			if given != 30 || v.RefundedAmount != 30 {
+				t.Errorf("wallet gave back %d, journal says %d; want 30 both", given, v.RefundedAmount)
+			}
+			r.checkLedger()
+		})
+	}
+}
+
+// TestRefundRefusedOnFirstSendFails: a refusal of the very first send is a
+// true refusal: the refund fails and its amount is free again.
+func TestRefundRefusedOnFirstSendFails(t *testing.T) {
+	w := simNames[0]
+	r := newRig(t, rigOpts{wallets: []string{w}})
+	ctx := context.Background()
+	v := r.wait(r.pay("L1", "RF-2", 100, w).ID)
+	r.sims[w].Inject(wallettest.CallRefund, wallettest.Fault{Kind: wallettest.Decline, Code: refusalCodes[w]})
+	rf, err := r.e.Refund(ctx, v.ID, 30)
+	if err != nil || rf.State != store.RefundFailed {
+		t.Fatalf("refund refused on its first send = %s, %v; want failed", rf.State, err)
+	}
+	if rf, err = r.e.Refund(ctx, v.ID, 100); err != nil || rf.State != store.RefundSucceeded {
+		t.Fatalf("refund of the whole amount after a refused one = %s, %v; want succeeded", rf.State, err)
+	}
+	r.settle()
+	r.checkLedger()
+}
+
+func hasProblem(h Health, word string) bool {
+	for _, p := range h.Problems {
+		if strings.Contains(p, word) {
+			return true
+		}
+	}
+	return false
+}
