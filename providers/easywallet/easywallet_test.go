@@ -112,7 +112,10 @@ func TestPayDeclinedByMagicAmount(t *testing.T) {
 	}
 }
 
-func TestInjectedDeclineIsRepeatedOnResend(t *testing.T) {
+// The first send's decline is a decline; the same code answered to a
+// resend is not (the resend cannot tell a first send that charged from one
+// that did not), so it stays Unknown and says what the wallet answered.
+func TestADeclineCodeToAResendStaysUnknown(t *testing.T) {
 	f := newFixture(t)
 	f.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.Decline, Code: easywallettest.CodeLimit})
 	req := f.payment(t, 500)
@@ -120,11 +123,58 @@ func TestInjectedDeclineIsRepeatedOnResend(t *testing.T) {
 		t.Fatalf("pay %+v", out)
 	}
 	req.Attempt = 2
-	if out := f.wallet.Resolve(context.Background(), req); out.Kind != providers.Declined || out.Code != easywallettest.CodeLimit {
-		t.Fatalf("resolve %+v: a resend must repeat the first result", out)
+	if out := f.wallet.Resolve(context.Background(), req); out.Kind != providers.Unknown || out.Code != easywallettest.CodeLimit || !strings.Contains(out.Message, "超過交易限額") {
+		t.Fatalf("resolve %+v: want unknown, naming the wallet's answer", out)
 	}
 	if len(f.sim.Ledger()) != 0 {
 		t.Fatal("charged after a decline")
+	}
+}
+
+// "Unknown is never declined": whatever refusal code an identical resend
+// meets — the order number refused as repeated (the spec says it must
+// never repeat), the code expired or used meanwhile — the payment stays
+// Unknown, from Resolve and from Pay's own resends, because the first send
+// may have charged; the ledger shows what really happened.
+func TestARefusedResendIsNeverADecline(t *testing.T) {
+	tests := []struct {
+		name    string
+		fault   wallettest.Fault
+		refuse  bool          // the simulator refuses repeated order numbers
+		advance time.Duration // the code's lifetime passes before the resend
+		charged bool          // the first send charged
+		code    string        // what the resend is answered
+	}{
+		{"first send charged, resend refused as a repeated order", wallettest.Fault{Kind: wallettest.DropAfterCharge}, true, 0, true, easywallettest.CodeRepeatedOrder},
+		{"first send charged, answer garbled, resend refused as repeated", wallettest.Fault{Kind: wallettest.Malformed}, true, 0, true, easywallettest.CodeRepeatedOrder},
+		{"first send lost, code expired before the resend", wallettest.Fault{Kind: wallettest.DropBeforeCharge}, false, 2 * time.Minute, false, easywallettest.CodeExpired},
+	}
+	for _, tc := range tests {
+		for _, via := range []string{"resolve", "pay resend"} {
+			t.Run(tc.name+"/"+via, func(t *testing.T) {
+				f := newFixture(t)
+				f.sim.RefuseRepeatedOrders(tc.refuse)
+				req := f.payment(t, 260)
+				f.sim.Inject(wallettest.CallPay, tc.fault)
+				if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Unknown {
+					t.Fatalf("first send: %+v, want unknown", out)
+				}
+				f.clock.Advance(tc.advance)
+				req.Attempt = 2
+				var out providers.Outcome
+				if via == "resolve" {
+					out = f.wallet.Resolve(context.Background(), req)
+				} else {
+					out = f.wallet.Pay(context.Background(), req)
+				}
+				if out.Kind != providers.Unknown || out.Code != tc.code || !strings.Contains(out.Message, tc.code) {
+					t.Fatalf("resend: %+v, want unknown naming %s", out, tc.code)
+				}
+				if n := len(f.sim.Ledger()); (n == 1) != tc.charged {
+					t.Fatalf("ledger %+v, charged want %v", f.sim.Ledger(), tc.charged)
+				}
+			})
+		}
 	}
 }
 

@@ -80,7 +80,7 @@ func checkPay(req providers.PayRequest) error {
 }
 
 // Pay sends the order; a resend (Attempt > 1) is identical but for
-// retry_time and requestDateTime.
+// retry_time and requestDateTime, and its refusal is Unknown (ResendOutcome).
 func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Outcome {
 	return w.send(ctx, req, max(req.Attempt-1, 0), "pay")
 }
@@ -88,7 +88,10 @@ func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Ou
 // Resolve settles an unknown outcome by EasyWallet's rule: resend the
 // identical order with retry_time + 1. If the first send arrived, the
 // answer repeats its result with isDuplicatedPaymentRequest; if it did not,
-// this send is the payment.
+// this send is the payment. Only an answer that shows the order paid
+// (Approved) or in a definite negative state (CANCELLED) settles it: a
+// refusal code is no proof that the first send moved no money (see
+// ResendOutcome), so it stays Unknown.
 func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) providers.Outcome {
 	return w.send(ctx, req, max(req.Attempt-1, 1), "resolve")
 }
@@ -104,6 +107,9 @@ func (w *Wallet) send(ctx context.Context, req providers.PayRequest, retry int, 
 		out = gateway.Outcome(err)
 	} else {
 		out = PayOutcome(resp.Status, resp.Body, body.Order)
+	}
+	if retry > 0 {
+		out = ResendOutcome(out)
 	}
 	out.Message = w.scrub(out.Message, req.Code)
 	w.log.InfoContext(ctx, "easywallet "+op, "payment", req.PaymentID, "merchant_order_no", body.Order.MerchantOrderNo,
@@ -214,6 +220,25 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 		return providers.Outcome{Kind: providers.Declined, Code: st, Message: "EasyWallet cancelled the order", RetryScan: true, Duplicate: bool(d.IsDuplicatedPaymentRequest)}
 	}
 	return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the order is in state %q, not paid yet", gateway.Clip(st))}
+}
+
+// ResendOutcome reads the outcome of a resend (retry_time > 0: Resolve,
+// or Pay with Attempt > 1) of an order that may already have been sent.
+// The spec says merchantOrderNo "must be unique and never repeated", and
+// isDuplicatedPaymentRequest is only a guess from client code: a resend
+// may well be refused as a repeated order, or for a code that expired or
+// was used meanwhile, while the first send charged. So a refusal code
+// (anything but 00000) is Unknown here, never a decline; the message keeps
+// what the wallet said. Only a 00000 answer's CANCELLED order state is a
+// definite "no money moved", and stays Declined.
+func ResendOutcome(out providers.Outcome) providers.Outcome {
+	if out.Kind != providers.Declined || out.Code == StatusCancelled {
+		return out
+	}
+	return providers.Outcome{
+		Kind: providers.Unknown, Code: out.Code,
+		Message: fmt.Sprintf("EasyWallet answered %s (%s) to a resend of an order that may already have been charged: still unsettled; check the order with EasyWallet if it persists", out.Code, out.Message),
+	}
 }
 
 // NewRefundRef makes the refund's own order number: the payment's merchant

@@ -156,6 +156,41 @@ func TestPayOutcomeTable(t *testing.T) {
 	}
 }
 
+// A resend's refusal code is Unknown; its 00000 answers (paid,
+// CANCELLED, not yet paid) read as on a first send.
+func TestResendOutcome(t *testing.T) {
+	sent := Order{MerchantOrderNo: "ORD-1", OrderAmount: 110}
+	ok := func(status string) string {
+		return `{"returnCode":"00000","returnMsg":"SUCCESS","data":{"merchantOrderNo":"ORD-1","paymentNo":"P1","orderStatus":"` + status + `","orderAmount":110,"isDuplicatedPaymentRequest":true}}`
+	}
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		kind   providers.Kind
+		code   string
+	}{
+		{"refused as repeated", 200, `{"returnCode":"40901","returnMsg":"訂單編號重複"}`, providers.Unknown, "40901"},
+		{"decline code", 200, `{"returnCode":"10001","returnMsg":"餘額不足"}`, providers.Unknown, "10001"},
+		{"decline on 400", 400, `{"returnCode":"E0400","returnMsg":"bad barcode"}`, providers.Unknown, "E0400"},
+		{"paid", 200, ok(StatusPaymentReceived), providers.Approved, "00000"},
+		{"cancelled", 200, ok(StatusCancelled), providers.Declined, StatusCancelled},
+		{"preorder", 200, ok(StatusPreorder), providers.Unknown, "00000"},
+		{"403", 403, `{"message":"forbidden"}`, providers.ConfigError, "403"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := ResendOutcome(PayOutcome(tc.status, []byte(tc.body), sent))
+			if out.Kind != tc.kind || out.Code != tc.code || out.Message == "" {
+				t.Fatalf("got %+v", out)
+			}
+			if tc.kind == providers.Unknown && tc.code != "00000" && (!strings.Contains(out.Message, tc.code) || out.RetryScan) {
+				t.Fatalf("an unknown resend must name the wallet's code and not ask for a new scan: %+v", out)
+			}
+		})
+	}
+}
+
 func TestRefundOutcomeTable(t *testing.T) {
 	sent := RefundBody{MerchantOrderNo: "ORD-1", RefundOrderNo: "ORD-1R1", RefundAmount: 50}
 	tests := []struct {

@@ -7,6 +7,7 @@ const (
 	CodeOK            = "00000"
 	CodeBadRequest    = "40000" // a request a strict server refuses (HTTP 400)
 	CodeOrderConflict = "40900" // merchantOrderNo reused for a different order
+	CodeRepeatedOrder = "40901" // merchantOrderNo repeated (RefuseRepeatedOrders)
 	CodeInsufficient  = "10001"
 	CodeExpired       = "10002"
 	CodeInvalid       = "10003"

@@ -7,7 +7,8 @@
 // the login, required fields, JSON types, formats, times), keeps a ledger
 // that charges each merchantOrderNo at most once, answers a repeated
 // merchantOrderNo with the first result and isDuplicatedPaymentRequest
-// true, expires codes after their TTL, declines the magic amounts of
+// true (or, with RefuseRepeatedOrders, refuses it with a code of its own,
+// as a gateway that takes "never repeated" literally would), expires codes after their TTL, declines the magic amounts of
 // wallettest, and misbehaves on demand (wallettest.Faults, calls "login",
 // "pay", "refund").
 //

@@ -34,6 +34,9 @@ type Sim struct {
 
 	mu     sync.Mutex
 	orders map[string]*order // by merchantOrderNo
+	// refuseRepeats: answer any repeated merchantOrderNo with
+	// CodeRepeatedOrder instead of the first result.
+	refuseRepeats bool
 }
 
 // order is what the wallet remembers of a merchantOrderNo: enough to tell
@@ -105,6 +108,19 @@ func (s *Sim) Refunds(merchantOrderNo string) []wallettest.Refund {
 }
 func (s *Sim) Close() { s.kit.Close() }
 
+// RefuseRepeatedOrders makes the simulator answer every repeated
+// merchantOrderNo (an identical resend included) with CodeRepeatedOrder
+// and no data, whether or not the first send charged. The spec says
+// merchantOrderNo must be unique and never repeated, and
+// isDuplicatedPaymentRequest is only seen in client code, so a real
+// gateway may well do this; the client must then not read the refusal as a
+// decline.
+func (s *Sim) RefuseRepeatedOrders(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuseRepeats = on
+}
+
 // Faults gives access to SetAlways/Clear.
 func (s *Sim) Faults() *wallettest.Faults { return s.kit.Faults }
 
@@ -169,6 +185,12 @@ func (s *Sim) settle(o easywallet.Order, f wallettest.Fault) (int, reply) {
 	if prev, ok := s.orders[key]; ok {
 		if prev.code != o.PaymentBarCode || prev.amount != o.OrderAmount || prev.rebate != o.RebateNotApplicableAmount {
 			return http.StatusOK, reply{ReturnCode: CodeOrderConflict, ReturnMsg: "merchantOrderNo " + key + " was used for a different order"}
+		}
+		if s.refuseRepeats {
+			if prev.charged {
+				s.kit.Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount) // counts the request, charges nothing
+			}
+			return http.StatusOK, reply{ReturnCode: CodeRepeatedOrder, ReturnMsg: "商店訂單編號重複 (merchantOrderNo " + key + " already used)"}
 		}
 		if prev.decline != "" {
 			return http.StatusOK, reply{ReturnCode: prev.decline, ReturnMsg: declineMsgs[prev.decline], Data: map[string]any{"merchantOrderNo": key, "isDuplicatedPaymentRequest": true}}
