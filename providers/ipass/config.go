@@ -3,6 +3,7 @@ package ipass
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,9 +57,20 @@ type Config struct {
 	// VoidPath is a guess (see DefaultVoidPath).
 	VoidPath string `toml:"void_path"`
 	IsTest   bool   `toml:"is_test"`
-	// UncertainCodes are return codes after which money may have moved;
-	// they are Unknown and resolved by search. Every other code but 0000
-	// and 0006 is a decline. Default ["9999"].
+	// DeclineCodes are the pay return codes KNOWN to mean "iPass refused
+	// the payment, nothing was charged". Every other code but 0000 is
+	// Unknown and settled by search, then void, so a code nobody listed
+	// can never end a charged payment as declined. Default: none, because
+	// iPass publishes only 0000 (success), 0006 (order number repeated:
+	// an earlier send arrived) and 9999 (unexpected error: money may have
+	// moved), and none of them is a decline (WALLET-FACTS.md). Any code
+	// added here is a guess until iPass documents it; 0000, 0006 and 9999
+	// are refused.
+	DeclineCodes []string `toml:"decline_codes"`
+	// UncertainCodes are return codes after which money may have moved, in
+	// the answers of search, void and refund (a pay code not in
+	// DeclineCodes is uncertain anyway). Default ["9999"]. Kept from
+	// before decline_codes existed; a code may not be in both.
 	UncertainCodes []string `toml:"uncertain_codes"`
 
 	authKey, accKey, key string // resolved by Provision
@@ -126,8 +138,22 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("providers.ipass.void_path %q must start with /: e.g. %q", c.VoidPath, DefaultVoidPath)
 	}
 	for _, code := range c.UncertainCodes {
-		if code == "0000" {
+		if code == ReturnOK {
 			return errors.New("providers.ipass.uncertain_codes lists 0000, which is success: remove it")
+		}
+	}
+	for _, code := range c.DeclineCodes {
+		switch {
+		case code == ReturnOK:
+			return errors.New("providers.ipass.decline_codes lists 0000, which is success: remove it")
+		case code == ReturnRepeated:
+			return errors.New("providers.ipass.decline_codes lists 0006 (order number repeated), which means an earlier send arrived and may have charged: remove it")
+		case code == ReturnUnexpected:
+			return errors.New("providers.ipass.decline_codes lists 9999 (unexpected error), after which money may have moved: remove it")
+		case strings.TrimSpace(code) == "":
+			return errors.New("providers.ipass.decline_codes has an empty code: remove it")
+		case slices.Contains(c.UncertainCodes, code):
+			return fmt.Errorf("providers.ipass lists %s in both decline_codes and uncertain_codes: keep it in one (a decline only if iPass documents it as a refusal that charged nothing)", code)
 		}
 	}
 	return nil

@@ -13,10 +13,12 @@
 // return_code: 0000 success; 0006 (order number repeated) means an earlier
 // send arrived, so it is Unknown and resolved by search, never a decline;
 // 9999 (unexpected error) is Unknown because money may have moved. No fuller
-// list is published: every other code iPass answers is read as its refusal
-// of the payment (a decline), a guess kept in configuration
-// (uncertain_codes lists the codes to treat as Unknown instead; default
-// ["9999"]).
+// list is published, so a pay answer is a decline only when its code is in
+// decline_codes (default: none — every code there is a guess until iPass
+// documents it); every other code is Unknown and settled by search, then
+// void, which ends voided when nothing was charged. uncertain_codes
+// (default ["9999"]) lists the codes that are Unknown in search, void and
+// refund answers.
 //
 // It must not know about scanners, bbolt, the POS API or how the engine
 // schedules retries. The gateway login lives in ../gateway.

@@ -124,6 +124,49 @@ func TestPayDeclined(t *testing.T) {
 	}
 }
 
+// With the production default (no decline_codes: iPass publishes none), a
+// refusal code nobody listed is Unknown, never a decline; search and void
+// then settle it, and it ends voided with nothing charged.
+func TestAnUnlistedCodeIsUnknownAndSettledBySearchAndVoid(t *testing.T) {
+	tests := []struct {
+		name    string
+		fault   wallettest.Fault
+		amount  int64
+		want    providers.Kind
+		charged bool
+	}{
+		{"the simulator's insufficient balance", wallettest.Fault{}, 928, providers.Voided, false},
+		{"an injected unlisted code", wallettest.Fault{Kind: wallettest.Decline, Code: "0199"}, 300, providers.Voided, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, false)
+			cfg := f.sim.Config().(*ipass.Config)
+			cfg.DeclineCodes = nil // the production default
+			if err := cfg.Provision(providers.Env{}); err != nil {
+				t.Fatal(err)
+			}
+			w, err := cfg.Open(providers.Env{Now: f.clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := f.payment(t, tc.amount)
+			f.sim.Inject(wallettest.CallPay, tc.fault)
+			out := w.Pay(context.Background(), req)
+			if out.Kind != providers.Unknown || out.Code == "" || !strings.Contains(out.Message, "decline_codes") {
+				t.Fatalf("pay: %+v, want unknown naming decline_codes", out)
+			}
+			res := w.Resolve(context.Background(), req)
+			if res.Kind != tc.want {
+				t.Fatalf("resolve: %+v, want %v", res, tc.want)
+			}
+			if cs := f.charges(t, req); (len(cs) == 1 && !cs[0].Voided) != tc.charged {
+				t.Fatalf("ledger %+v, charged want %v", cs, tc.charged)
+			}
+		})
+	}
+}
+
 // Every way an answer can go missing or bad: Pay says Unknown, never
 // declined; Resolve (search, then void) ends in the ledger's truth.
 func TestUnknownOutcomesResolveToTheLedgersTruth(t *testing.T) {
@@ -420,6 +463,10 @@ func TestConfigFromTOML(t *testing.T) {
 		{"missing key file", base + "merchant_id = \"M1\"\nkey_file = \"nope.key\"\nstore_id = \"1\"", "key_file"},
 		{"bad void path", base + "omni_store_id = \"0\"\nstore_id = \"1\"\nvoid_path = \"void\"", "void_path"},
 		{"0000 as uncertain", base + "omni_store_id = \"0\"\nstore_id = \"1\"\nuncertain_codes = [\"0000\"]", "uncertain_codes"},
+		{"known declines", base + "omni_store_id = \"0\"\nstore_id = \"1\"\ndecline_codes = [\"0101\"]\nuncertain_codes = [\"9999\", \"0199\"]", ""},
+		{"0006 as a decline", base + "omni_store_id = \"0\"\nstore_id = \"1\"\ndecline_codes = [\"0006\"]", "decline_codes lists 0006"},
+		{"9999 as a decline", base + "omni_store_id = \"0\"\nstore_id = \"1\"\ndecline_codes = [\"9999\"]", "decline_codes lists 9999"},
+		{"a code in both lists", base + "omni_store_id = \"0\"\nstore_id = \"1\"\ndecline_codes = [\"0101\"]\nuncertain_codes = [\"0101\"]", "both decline_codes and uncertain_codes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

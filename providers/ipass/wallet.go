@@ -187,8 +187,17 @@ func (w *Wallet) PayOutcome(status int, body []byte, sent PayFields) providers.O
 	switch {
 	case code == ReturnRepeated:
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "iPass already has this order number (0006): an earlier send arrived; resolving by search"}
-	case code != ReturnOK:
+	case code != ReturnOK && slices.Contains(w.cfg.DeclineCodes, code):
 		return w.refusal(a, "iPass refused the payment")
+	case code != ReturnOK:
+		// Not a known decline: the payment may have gone through (iPass
+		// publishes no list of its refusals), so it is settled by search
+		// and void rather than guessed.
+		msg := string(a.ReturnMsg)
+		if msg == "" {
+			msg = string(a.Message)
+		}
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered %s (%s), which is not a known decline (providers.ipass.decline_codes): settling by search and void", code, gateway.Clip(msg))}
 	case a.OrderNumber != "" && string(a.OrderNumber) != sent.OrderNumber:
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", gateway.Clip(string(a.OrderNumber)), sent.OrderNumber)}
 	case a.Amount != nil && int64(*a.Amount) != sent.Amount:

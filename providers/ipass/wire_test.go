@@ -127,8 +127,8 @@ func TestPayOutcomeTable(t *testing.T) {
 		{"spec 0000", 200, string(readFile(t, "spec_pay_response_0000.json")), providers.Approved, "0000"},
 		{"spec 0006: an earlier send arrived", 200, string(readFile(t, "spec_pay_response_0006.json")), providers.Unknown, "0006"},
 		{"spec 9999: money may have moved", 200, string(readFile(t, "spec_pay_response_9999.json")), providers.Unknown, "9999"},
-		{"other iPass code is a decline", 200, `{"return_code":"0101","return_msg":"餘額不足","message_from":"IPASS"}`, providers.Declined, "0101"},
-		{"numeric code", 200, `{"return_code":101,"return_msg":"x"}`, providers.Declined, "101"},
+		{"a code nobody listed is not a decline", 200, `{"return_code":"0101","return_msg":"餘額不足","message_from":"IPASS"}`, providers.Unknown, "0101"},
+		{"numeric code", 200, `{"return_code":101,"return_msg":"x"}`, providers.Unknown, "101"},
 		{"0000 for another order", 200, `{"return_code":"0000","transaction_id":"e1","order_number":"OTHER","amount":2}`, providers.Unknown, "0000"},
 		{"0000 for another amount", 200, `{"return_code":"0000","transaction_id":"e1","order_number":"IXN20240827000003","amount":3}`, providers.Unknown, "0000"},
 		{"0000 without transaction_id", 200, `{"return_code":"0000"}`, providers.Unknown, "0000"},
@@ -158,10 +158,19 @@ func TestPayOutcomeTable(t *testing.T) {
 	}
 }
 
-func TestUncertainCodesAreConfigurable(t *testing.T) {
-	w := testWallet(t, func(c *Config) { c.UncertainCodes = []string{"9999", "0101"} })
-	if out := w.PayOutcome(200, []byte(`{"return_code":"0101"}`), PayFields{}); out.Kind != providers.Unknown {
-		t.Fatalf("%+v", out)
+// Only a listed code is a decline; with the default (none listed) every
+// code but 0000 is Unknown.
+func TestDeclineCodesAreConfigurable(t *testing.T) {
+	body := []byte(`{"return_code":"0101","return_msg":"餘額不足"}`)
+	if out := testWallet(t, nil).PayOutcome(200, body, PayFields{}); out.Kind != providers.Unknown || out.Code != "0101" || !strings.Contains(out.Message, "餘額不足") {
+		t.Fatalf("default: %+v, want unknown", out)
+	}
+	w := testWallet(t, func(c *Config) { c.DeclineCodes = []string{"0101"} })
+	if out := w.PayOutcome(200, body, PayFields{}); out.Kind != providers.Declined || !out.RetryScan {
+		t.Fatalf("listed: %+v, want declined", out)
+	}
+	if out := w.PayOutcome(200, []byte(`{"return_code":"0102"}`), PayFields{}); out.Kind != providers.Unknown {
+		t.Fatalf("unlisted: %+v, want unknown", out)
 	}
 }
 
@@ -220,7 +229,7 @@ func FuzzParseAnswer(f *testing.F) {
 	for _, n := range []string{"spec_pay_response_0000.json", "spec_pay_response_0006.json", "spec_pay_response_9999.json"} {
 		f.Add(readFile(f, n))
 	}
-	w := &Wallet{cfg: Config{UncertainCodes: []string{"9999"}}}
+	w := &Wallet{cfg: Config{UncertainCodes: []string{"9999"}, DeclineCodes: []string{"0101"}}}
 	sent := PayFields{OrderNumber: "IXN20240827000003", Amount: 2}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		a, err := ParseAnswer(body)
@@ -231,7 +240,7 @@ func FuzzParseAnswer(f *testing.F) {
 				t.Fatalf("approved on %q", body)
 			}
 		case providers.Declined:
-			if err != nil || a.ReturnCode == ReturnOK || a.ReturnCode == ReturnRepeated || a.ReturnCode == ReturnUnexpected || a.ReturnCode == "" {
+			if err != nil || a.ReturnCode != "0101" { // only a listed code declines
 				t.Fatalf("declined on %q", body)
 			}
 		}

@@ -60,3 +60,11 @@ func message(code string) string {
 	}
 	return "交易失敗"
 }
+
+// DeclineCodes are the simulator's own codes for a refused payment that
+// charged nothing. Config lists them as the wallet's decline_codes, so that
+// SANDBOX shows a decline as one; they are not iPass's (which publishes
+// none), and a production configuration does not have them by default.
+func DeclineCodes() []string {
+	return []string{CodeInsufficient, CodeExpired, CodeInvalid, CodeLimit, CodeSuspended, CodeCodeUsed}
+}

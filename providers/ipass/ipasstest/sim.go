@@ -121,7 +121,8 @@ func (s *Sim) Faults() *wallettest.Faults { return s.kit.Faults }
 func (s *Sim) Auth() *gatewaytest.Auth { return s.auth }
 
 // Config is a ready, provisioned configuration pointing at the simulator,
-// using the gateway-held credentials (omni_store_id).
+// using the gateway-held credentials (omni_store_id), with the simulator's
+// own decline codes as decline_codes (DeclineCodes).
 func (s *Sim) Config() providers.Config {
 	return s.config(&ipass.Config{OmniStoreID: OmniStoreID})
 }
@@ -134,6 +135,7 @@ func (s *Sim) MerchantConfig() providers.Config {
 
 func (s *Sim) config(c *ipass.Config) providers.Config {
 	c.BaseURL, c.AuthKey, c.AccKey, c.StoreID, c.CodeTTL, c.IsTest = s.URL(), AuthKey, AccKey, StoreID, s.kit.Opts.CodeTTL, true
+	c.DeclineCodes = DeclineCodes()
 	if err := c.Provision(providers.Env{}); err != nil {
 		panic("ipasstest: own config does not provision: " + err.Error())
 	}
