@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,6 +164,64 @@ func TestAnUnlistedCodeIsUnknownAndSettledBySearchAndVoid(t *testing.T) {
 			}
 			if cs := f.charges(t, req); (len(cs) == 1 && !cs[0].Voided) != tc.charged {
 				t.Fatalf("ledger %+v, charged want %v", cs, tc.charged)
+			}
+		})
+	}
+}
+
+// Search is read strictly in meaning: only pay_status says paid, and an
+// approval needs the transaction_id, this order number and this amount.
+// The payment here was never charged (its send was dropped); a search
+// answer that merely looks successful must not approve it.
+func TestOnlyAWholeSearchAnswerApproves(t *testing.T) {
+	tests := []struct {
+		name string
+		body string // %[1]s: the order number; %[2]d: the amount
+		want providers.Kind
+	}{
+		{"the API's own status, no pay_status", `{"return_code":"0000","return_msg":"成功","status":"success","order_number":%[1]q}`, providers.Voided},
+		{"a generic success word as pay_status", `{"return_code":"0000","pay_status":"success","transaction_id":"e1","order_number":%[1]q,"amount":%[2]d}`, providers.Voided},
+		{"paid without a transaction_id", `{"return_code":"0000","pay_status":"1","order_number":%[1]q,"amount":%[2]d}`, providers.Unknown},
+		{"paid without an order number", `{"return_code":"0000","pay_status":"1","transaction_id":"e1","amount":%[2]d}`, providers.Unknown},
+		{"paid without an amount", `{"return_code":"0000","pay_status":"1","transaction_id":"e1","order_number":%[1]q}`, providers.Unknown},
+		{"paid another amount", `{"return_code":"0000","pay_status":"1","transaction_id":"e1","order_number":%[1]q,"amount":%[2]d1}`, providers.Unknown},
+		// The control: the same server's whole answer is read as paid.
+		{"a whole paid answer", `{"return_code":"0000","pay_status":"1","transaction_id":"e1","order_number":%[1]q,"amount":%[2]d}`, providers.Approved},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, false)
+			req := f.payment(t, 300)
+			// The simulator serves everything but search, whose answer is
+			// this case's.
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == ipass.SearchPath {
+					w.Header().Set("Content-Type", "application/json")
+					fmt.Fprintf(w, tc.body, req.Ref[ipass.RefOrderNumber], req.Amount)
+					return
+				}
+				f.sim.Handler().ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			cfg := f.sim.Config().(*ipass.Config)
+			cfg.BaseURL = srv.URL
+			w, err := cfg.Open(providers.Env{Now: f.clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropBeforeCharge})
+			if out := w.Pay(context.Background(), req); out.Kind != providers.Unknown {
+				t.Fatalf("pay: %+v", out)
+			}
+			res := w.Resolve(context.Background(), req)
+			if res.Kind != tc.want {
+				t.Fatalf("resolve: %+v, want %v", res, tc.want)
+			}
+			if res.Kind == providers.Approved && res.TransactionID != "e1" {
+				t.Fatalf("approved without the search's transaction_id: %+v", res)
+			}
+			if len(f.sim.Ledger()) != 0 {
+				t.Fatal("charged")
 			}
 		})
 	}

@@ -269,11 +269,16 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, no strin
 		return out
 	}
 	if s.ReturnCode == ReturnOK && ReadPayStatus(s.PayStatus) == StatePaid {
+		// An approval needs the whole proof: iPass's transaction id, and
+		// the answer about this order for this amount. Short of it the
+		// payment stays Unknown (it says paid, so it is not voided blind).
 		switch {
-		case s.OrderNumber != "" && s.OrderNumber != no:
-			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search answered for order %q, not %q", gateway.Clip(s.OrderNumber), no)}
-		case s.HasAmount && s.Amount != req.Amount:
-			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search says order %s was paid %d, not %d: check it with iPass", no, s.Amount, req.Amount)}
+		case s.TransactionID == "":
+			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search says order %s is paid (%s) but gives no transaction_id: still unsettled", no, gateway.Clip(s.PayStatus))}
+		case s.OrderNumber != no:
+			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search answered paid for order %q, not %q: still unsettled", gateway.Clip(s.OrderNumber), no)}
+		case !s.HasAmount || s.Amount != req.Amount:
+			return providers.Outcome{Kind: providers.Unknown, Code: s.ReturnCode, Message: fmt.Sprintf("search says order %s is paid but not for the %d asked (amount %d, given %v): check it with iPass", no, req.Amount, s.Amount, s.HasAmount)}
 		}
 		return providers.Outcome{
 			Kind: providers.Approved, Code: s.ReturnCode, Message: "paid (found by search)",

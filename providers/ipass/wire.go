@@ -192,7 +192,9 @@ func ParseSearch(body []byte) (Search, error) {
 	text(&s.ReturnCode, "returncode")
 	text(&s.ReturnMsg, "returnmsg")
 	text(&s.Message, "message")
-	text(&s.PayStatus, "paystatus", "status")
+	// pay_status only: a generic "status" may be the API's own
+	// ("success": the search worked), which says nothing of the payment.
+	text(&s.PayStatus, "paystatus")
 	text(&s.PaymentType, "paymenttype")
 	text(&s.TransactionID, "transactionid")
 	text(&s.OrderNumber, "ordernumber")
@@ -228,12 +230,17 @@ const (
 	StateUnpaid
 )
 
-// ReadPayStatus reads pay_status. Its values are not published; these are
-// the spellings seen or plausible, matched without regard to case. The
-// simulator answers "1" paid, "0" unpaid, "2" voided, "3" refunded.
+// ReadPayStatus reads pay_status, lenient in shape (case, spaces) and
+// strict in meaning. Its values are not published: "1" (paid) and "3"
+// (refunded) are the simulator's GUESS; the words are those that can only
+// mean the payment itself was paid. Generic success words ("success",
+// "成功", "y", "true", "completed") are not read as paid: they may describe
+// the search call rather than the payment, and an approval needs
+// certainty. Unpaid and unclear lead to the same void, so the unpaid list
+// may be generous.
 func ReadPayStatus(s string) PayState {
 	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "3", "paid", "success", "succeeded", "successful", "captured", "completed", "refunded", "partial_refunded", "y", "true", "已付款", "付款成功", "成功", "已退款":
+	case "1", "3", "paid", "captured", "refunded", "partial_refunded", "partially_refunded", "已付款", "付款成功", "已退款":
 		return StatePaid
 	case "0", "2", "unpaid", "fail", "failed", "failure", "cancel", "cancelled", "canceled", "void", "voided", "n", "false", "未付款", "付款失敗", "失敗", "取消", "已取消":
 		return StateUnpaid

@@ -188,6 +188,8 @@ func TestParseSearchIsLenient(t *testing.T) {
 			Search{ReturnCode: "0000", TransactionID: "e9", PayStatus: "PAID"}},
 		{"top level wins", `{"return_code":"0000","pay_status":"0","data":{"pay_status":"1"}}`,
 			Search{ReturnCode: "0000", PayStatus: "0"}},
+		{"the API's status is not pay_status", `{"return_code":"0000","status":"success","order_number":"O1"}`,
+			Search{ReturnCode: "0000", OrderNumber: "O1"}},
 		{"not found", `{"return_code":"0002","return_msg":"查無訂單","message_from":"IPASS"}`,
 			Search{ReturnCode: "0002", ReturnMsg: "查無訂單"}},
 	}
@@ -207,7 +209,7 @@ func TestParseSearchIsLenient(t *testing.T) {
 }
 
 func TestReadPayStatus(t *testing.T) {
-	tests := map[string]PayState{"1": StatePaid, "PAID": StatePaid, " success ": StatePaid, "3": StatePaid, "已付款": StatePaid,
+	tests := map[string]PayState{"1": StatePaid, "PAID": StatePaid, " success ": StateUnclear, "成功": StateUnclear, "Y": StateUnclear, "true": StateUnclear, "completed": StateUnclear, "3": StatePaid, "已付款": StatePaid,
 		"0": StateUnpaid, "2": StateUnpaid, "Cancelled": StateUnpaid, "FAIL": StateUnpaid, "": StateUnclear, "7": StateUnclear, "pending": StateUnclear}
 	for in, want := range tests {
 		if got := ReadPayStatus(in); got != want {
@@ -260,6 +262,14 @@ func FuzzParseSearch(f *testing.F) {
 		}
 		if !json.Valid(body) {
 			t.Fatalf("accepted invalid JSON %q", body)
+		}
+		// Only a field spelled pay_status (any case or underscores) can
+		// say paid: never the API's own "status".
+		var v any
+		_ = json.Unmarshal(body, &v)
+		keys, _ := json.Marshal(v) // keys unescaped, as the parser saw them
+		if s.PayStatus != "" && !strings.Contains(strings.ToLower(strings.ReplaceAll(string(keys), "_", "")), "paystatus") {
+			t.Fatalf("%q: pay_status %q read from another field", body, s.PayStatus)
 		}
 		// Two spellings of one field must not make the result depend on
 		// map order.
