@@ -21,10 +21,10 @@ func schedState(s *scheduler, key string) (queued, active, again bool, queueLen 
 // before the next one starts: no sleeps, no timing.
 func TestSchedulerOneWorkerPerKey(t *testing.T) {
 	s := newScheduler()
-	started := make(chan string)   // a worker took a key
+	started := make(chan string) // a worker took a key
 	// release[key] lets the worker on key finish it (read-only map).
 	release := map[string]chan struct{}{"p:a": make(chan struct{}), "p:b": make(chan struct{}), "p:c": make(chan struct{})}
-	finished := make(chan string)  // that worker has called done
+	finished := make(chan string) // that worker has called done
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
