@@ -36,24 +36,9 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 		code = req.Barcode
 	}
 	// An approved payment for the same order is returned, never charged
-	// again: a POS that lost our answer and retries must not pay twice.
-	prior, err := e.j.FindOrder(req.TerminalID, req.OrderNumber)
-	if err != nil {
-		return PaymentView{}, false, journalErr(err)
-	}
-	for _, p := range prior { // newest first
-		if p.State != store.Approved && !takesMoney(p.State) {
-			continue
-		}
-		if !sameCheckout(p, req) {
-			return PaymentView{}, false, Errorf(ErrConflict, "order %s on lane %s already has payment %s (%s) for %d TWD: use a new order number for a different checkout", req.OrderNumber, req.TerminalID, p.ID, p.State, p.Amount)
-		}
-		if p.State == store.Approved {
-			return e.view(p, nil), false, nil
-		}
-		break
-	}
-
+	// again (a POS that lost our answer and retries must not pay twice):
+	// the journal decides that inside Create's transaction, since the
+	// order's earlier payment may be approved at any moment until then.
 	l := e.lanes.get(req.TerminalID)
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -93,7 +78,7 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 		}
 		return PaymentView{}, false, journalErr(err)
 	}
-	if !created {
+	if !created { // an unfinished, approved or reversing payment of the order
 		if held != nil {
 			l.held = held // the code was not used: keep it for the checkout it was meant for
 		}

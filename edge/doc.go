@@ -42,7 +42,9 @@
 //     money moved. A POS that merely stops waiting has not cancelled.
 //   - An approved order is never charged twice: a checkout repeating an
 //     approved (terminal_id, order_number) with the same amount returns that
-//     payment; with another amount it is a conflict.
+//     payment; with another amount it is a conflict. The journal decides
+//     it inside Create's transaction, so an earlier payment of the order
+//     that is approved while the retry is on its way is still seen.
 //   - Scans: a wallet code triggers the oldest payment awaiting a scan on its
 //     lane; with none it is held in memory only for ScanHold
 //     (scan-then-amount) and announced masked; while a payment on the lane

@@ -106,3 +106,53 @@ func hasProblem(h Health, word string) bool {
 	}
 	return false
 }
+
+// TestRetriedCheckoutBesideALateApproval: the POS retries a checkout (with
+// a fresh code) while the first payment is unknown; the first resolves
+// approved before the retry is journaled. The retry must answer that
+// approval, never queue a second charge of the order.
+func TestRetriedCheckoutBesideALateApproval(t *testing.T) {
+	w := simNames[0]
+	r := newRig(t, rigOpts{wallets: []string{w}, noRun: true})
+	ctx := context.Background()
+	req := CreateRequest{TerminalID: "L1", OrderNumber: "O-1", Amount: 100, Barcode: r.sims[w].IssueCode()}
+	p1, _, err := r.e.CreatePayment(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []store.State{store.InFlight, store.Unknown} {
+		if _, err := r.j.Transition(p1.ID, store.Transition{From: []store.State{store.Queued, store.InFlight}, To: to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Hold the lane (as a scan being handled would) so that the retry has
+	// made every check it makes before the journal write, then approve p1.
+	l := r.e.lanes.get("L1")
+	l.mu.Lock()
+	req.Barcode = r.sims[w].IssueCode()
+	type answer struct {
+		v       PaymentView
+		created bool
+		err     error
+	}
+	ch := make(chan answer)
+	go func() { v, c, err := r.e.CreatePayment(ctx, req); ch <- answer{v, c, err} }()
+	time.Sleep(50 * time.Millisecond)
+	if _, err := r.j.Transition(p1.ID, store.Transition{From: []store.State{store.Unknown}, To: store.Approved}); err != nil {
+		t.Fatal(err)
+	}
+	l.mu.Unlock()
+	got := <-ch
+	if got.err != nil || got.created || got.v.ID != p1.ID || got.v.State != store.Approved {
+		t.Fatalf("retried checkout = %s (%s), created %v, %v; want the approved %s, nothing created", got.v.ID, got.v.State, got.created, got.err, p1.ID)
+	}
+	// The same order with another amount is a conflict, not a new charge.
+	req.Amount = 90
+	if _, _, err := r.e.CreatePayment(ctx, req); ErrorCode(err) != ErrConflict {
+		t.Fatalf("another amount for the approved order: %v, want %s", err, ErrConflict)
+	}
+	ps, err := r.j.FindOrder("L1", "O-1")
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("order O-1 has %d payments (%v), want 1", len(ps), err)
+	}
+}

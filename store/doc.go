@@ -17,7 +17,9 @@
 //     The one exception is a payment being reversed: giving money back is
 //     never blocked, so it may sit beside a new open payment of its order;
 //     at most one payment per order may take money (awaiting_scan, queued,
-//     in_flight, unknown).
+//     in_flight, unknown), and none beside an approved one: Create returns
+//     the approved payment instead, in the same transaction that would
+//     have written the new one.
 //   - Records carry a version byte; older versions keep loading.
 //   - Pruning removes only final payments, and none with a refund in
 //     progress.

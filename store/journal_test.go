@@ -97,12 +97,68 @@ func TestCreateIsIdempotentPerOpenOrder(t *testing.T) {
 	// ...but an approved payment can always be reversed.
 	mustCreate(t, j, newPayment("p5", "lane-9", "Z", 100))
 	walk(t, j, "p5", Queued, InFlight, Approved)
-	mustCreate(t, j, newPayment("p6", "lane-9", "Z", 100))
 	walk(t, j, "p5", Reversing)
 	again, created, err = j.Create(newPayment("p7", "lane-9", "Z", 100))
-	if err != nil || created || again.ID != "p6" {
-		t.Fatalf("Create beside a reversal = %s, %v, %v; want the payment that takes money, p6", again.ID, created, err)
+	if err != nil || created || again.ID != "p5" {
+		t.Fatalf("Create beside a reversal = %s, %v, %v; want the reversal, p5", again.ID, created, err)
 	}
+	// Once given back, the order may be paid again.
+	walk(t, j, "p5", Reversed)
+	mustCreate(t, j, newPayment("p8", "lane-9", "Z", 100))
+}
+
+// TestCreateNeverChargesAnApprovedOrderAgain: the check that an approved
+// order is not charged twice runs in Create's own transaction, so it holds
+// whatever the caller read before (the earlier payment may have been
+// approved in between). An approved payment is returned, not paid again;
+// moving an old payment of the order back to taking money is refused too.
+func TestCreateNeverChargesAnApprovedOrderAgain(t *testing.T) {
+	c := newClock()
+	j := openTest(t, c)
+	mustCreate(t, j, newPayment("p1", "lane-1", "A-1", 100))
+	walk(t, j, "p1", Queued, InFlight, Unknown)
+	// The caller looked: p1 is unknown, so a retry returns it...
+	again, created, err := j.Create(newPayment("p2", "lane-1", "A-1", 100))
+	if err != nil || created || again.ID != "p1" {
+		t.Fatalf("Create beside an unknown payment = %s, %v, %v; want p1", again.ID, created, err)
+	}
+	// ...and it resolves approved before the next retry's Create.
+	walk(t, j, "p1", Approved)
+	c.Advance(time.Second)
+	again, created, err = j.Create(newPayment("p3", "lane-1", "A-1", 100))
+	if err != nil || created || again.ID != "p1" || again.State != Approved {
+		t.Fatalf("Create for an approved order = %s (%s), created %v, %v; want the approved p1, nothing created", again.ID, again.State, created, err)
+	}
+	if _, err := j.Get("p3"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("p3 was written beside an approved payment: %v", err)
+	}
+	// A partly refunded payment is still approved: still returned.
+	if _, err := j.CreateRefund(Refund{ID: "r1", PaymentID: "p1", Amount: 30}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := j.TransitionRefund("r1", RefundTransition{From: []RefundState{RefundPending}, To: RefundSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	if again, created, err = j.Create(newPayment("p4", "lane-1", "A-1", 70)); err != nil || created || again.ID != "p1" {
+		t.Fatalf("Create for a partly refunded order = %s, %v, %v; want p1", again.ID, created, err)
+	}
+	// An old payment of the order may not take money again either.
+	mustCreate(t, j, newPayment("q1", "lane-2", "B-1", 100))
+	walk(t, j, "q1", Cancelled)
+	c.Advance(time.Second)
+	mustCreate(t, j, newPayment("q2", "lane-2", "B-1", 100))
+	walk(t, j, "q2", Queued, InFlight, Approved)
+	if _, err := j.Transition("q1", Transition{From: []State{Cancelled}, To: Queued}); !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), "q2") {
+		t.Fatalf("reopening q1 beside the approved q2 = %v; want ErrExists naming q2", err)
+	}
+	// Refunded in full, the order may be paid again.
+	if _, err := j.CreateRefund(Refund{ID: "r2", PaymentID: "q2", Amount: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := j.TransitionRefund("r2", RefundTransition{From: []RefundState{RefundPending}, To: RefundSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, j, newPayment("q3", "lane-2", "B-1", 100))
 }
 
 func ids(ps []Payment) []string {

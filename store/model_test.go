@@ -65,20 +65,25 @@ func (m *model) inState(s State) []string {
 	return out
 }
 
-// openFor mirrors openForOrder: the payment that may take money, else the
-// oldest other open one.
+// openFor mirrors holderOfOrder: the payment that may take money, else the
+// oldest approved one, else the oldest other open one.
 func (m *model) openFor(lane, order, except string) *mPay {
-	var fallback *mPay
+	var approved, fallback *mPay
 	for _, p := range m.sorted() {
 		if p.lane != lane || p.order != order || p.id == except {
 			continue
 		}
-		if taking(p.state) {
+		switch {
+		case taking(p.state):
 			return p
-		}
-		if !p.state.Final() && fallback == nil {
+		case p.state == Approved && approved == nil:
+			approved = p
+		case !p.state.Final() && fallback == nil:
 			fallback = p
 		}
+	}
+	if approved != nil {
+		return approved
 	}
 	return fallback
 }

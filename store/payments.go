@@ -29,9 +29,11 @@ type Transition struct {
 // Create journals a new payment, or returns the payment already in
 // progress for the same lane and order.
 //
-// p.ID is set by the caller. If a non-final payment exists for
-// (TerminalID, OrderNumber) it is returned with false and nothing is
-// written. Otherwise p is stored (State must be AwaitingScan or Queued),
+// p.ID is set by the caller. If a non-final or an approved payment exists
+// for (TerminalID, OrderNumber) it is returned with false and nothing is
+// written (one that may still take money first, then an approved one, then
+// one being reversed): an approved order is never charged again, whatever
+// the caller read before this transaction. Otherwise p is stored (State must be AwaitingScan or Queued),
 // CreatedAt/UpdatedAt are stamped if zero, the first History entry is
 // appended, and the stored payment is returned with true.
 func (j *Journal) Create(p Payment) (Payment, bool, error) {
@@ -54,7 +56,7 @@ func (j *Journal) Create(p Payment) (Payment, bool, error) {
 	var created bool
 	err = j.write(func(tx *bolt.Tx) error {
 		out, created = Payment{}, false
-		open, found, err := openForOrder(tx, p.TerminalID, p.OrderNumber, "")
+		open, found, err := holderOfOrder(tx, p.TerminalID, p.OrderNumber, "")
 		if err != nil {
 			return refuse(err)
 		}
@@ -113,12 +115,13 @@ func taking(s State) bool {
 	return false
 }
 
-// openForOrder finds the non-final payment of (terminal, order) other than
-// except, if any, preferring one that may still take money over one being
-// reversed.
-func openForOrder(tx *bolt.Tx, terminalID, orderNumber, except string) (Payment, bool, error) {
+// holderOfOrder finds the payment of (terminal, order) other than except
+// that stops another one from taking the order's money, if any: one that
+// may still take money, else one approved, else one being reversed (the
+// oldest of its kind). Its lookups go through the order index only.
+func holderOfOrder(tx *bolt.Tx, terminalID, orderNumber, except string) (Payment, bool, error) {
 	var out Payment
-	var found bool
+	rank := 0 // of out: 3 taking, 2 approved, 1 another non-final
 	err := eachPrefix(tx.Bucket(ixOrder), orderPrefix(terminalID, orderNumber), func(k []byte) error {
 		id := keyID(k, layoutOrder)
 		if id == except {
@@ -128,15 +131,24 @@ func openForOrder(tx *bolt.Tx, terminalID, orderNumber, except string) (Payment,
 		if err != nil {
 			return err
 		}
-		if taking(p.State) {
-			out, found = p, true
-			return errStop
+		r := 0
+		switch {
+		case taking(p.State):
+			r = 3
+		case p.State == Approved:
+			r = 2
+		case !p.State.Final():
+			r = 1
 		}
-		if !p.State.Final() && !found {
-			out, found = p, true
+		if r > rank {
+			out, rank = p, r
+		}
+		if rank == 3 {
+			return errStop
 		}
 		return nil
 	})
+	found := rank > 0
 	if errors.Is(err, errStop) {
 		err = nil
 	}
@@ -167,13 +179,14 @@ func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 		}
 		if taking(t.To) && !taking(p.State) {
 			// Back into a money-taking state: only if the order has no
-			// other open payment, or the customer could pay twice.
-			other, found, err := openForOrder(tx, p.TerminalID, p.OrderNumber, id)
+			// other open or approved payment, or the customer could pay
+			// twice.
+			other, found, err := holderOfOrder(tx, p.TerminalID, p.OrderNumber, id)
 			if err != nil {
 				return refuse(err)
 			}
 			if found {
-				return refuse(fmt.Errorf("payment %s cannot go from %s to %s: %w: payment %s is open (%s) for lane %s order %s; finish that one first",
+				return refuse(fmt.Errorf("payment %s cannot go from %s to %s: %w: payment %s (%s) holds lane %s order %s; finish that one first",
 					id, p.State, t.To, ErrExists, other.ID, other.State, p.TerminalID, p.OrderNumber))
 			}
 		}
