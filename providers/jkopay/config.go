@@ -13,8 +13,9 @@ import (
 // Defaults: JKOPay's documented 15 s answer window; a code lifetime of 60 s
 // (JKOPay publishes none, WALLET-FACTS.md).
 const (
-	DefaultTimeout = 15 * time.Second
-	DefaultCodeTTL = 60 * time.Second
+	DefaultTimeout        = 15 * time.Second
+	DefaultCodeTTL        = 60 * time.Second
+	DefaultNotFoundWindow = 15 * time.Second
 )
 
 // Config is the [providers.jkopay] table.
@@ -28,6 +29,12 @@ type Config struct {
 	StoreName       string        `toml:"store_name"`
 	CodeTTL         time.Duration `toml:"code_ttl"`
 	Timeout         time.Duration `toml:"timeout"`
+	// NotFoundWindow is how long after a Payment reaches JKOPay it may
+	// still answer 916 (not found) for it: 15 s (WALLET-FACTS.md, doc, for
+	// Inquiry; Cancel is assumed to be the same). Not in the TOML: it is
+	// JKOPay's, not the store's; a simulator that records payments at once
+	// sets its own.
+	NotFoundWindow time.Duration `toml:"-"`
 
 	key string // resolved by Provision from one of the three sources
 }
@@ -44,6 +51,9 @@ func (c *Config) Provision(env providers.Env) error {
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
+	}
+	if c.NotFoundWindow <= 0 {
+		c.NotFoundWindow = DefaultNotFoundWindow
 	}
 	key, err := providers.ResolveSecret(env, "providers.jkopay.merchant_key", c.MerchantKey, c.MerchantKeyFile, c.MerchantKeyEnv)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,6 +37,19 @@ type Wallet struct {
 	client *http.Client
 	log    *slog.Logger
 	now    func() time.Time
+
+	// opened is when this wallet was made: every Payment an earlier
+	// process sent was over by then (its connection died with it).
+	opened time.Time
+	mu     sync.Mutex
+	pays   map[string]*payTrack // by MerchantTradeNo: this process's Payment requests
+}
+
+// payTrack is what the wallet remembers of its own Payment requests for
+// one MerchantTradeNo, to know when a 916 can be believed.
+type payTrack struct {
+	inFlight int       // requests still out
+	over     time.Time // when the last one ended (answered, failed or timed out)
 }
 
 var (
@@ -46,13 +60,72 @@ var (
 )
 
 func newWallet(cfg Config, env providers.Env) *Wallet {
+	if cfg.NotFoundWindow <= 0 {
+		cfg.NotFoundWindow = DefaultNotFoundWindow
+	}
+	now := env.Clock()
 	return &Wallet{
 		cfg:    cfg,
 		url:    strings.TrimRight(cfg.BaseURL, "/"),
 		client: env.Client(cfg.Timeout),
 		log:    env.Log().With("wallet", Name),
-		now:    env.Clock(),
+		now:    now,
+		opened: now(),
+		pays:   map[string]*payTrack{},
 	}
+}
+
+// payStarted and payEnded bracket one Payment request of mtn.
+func (w *Wallet) payStarted(mtn string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now := w.now()
+	// Forget requests long over: past the window, a 916 is believed
+	// anyway, and without a record the wallet falls back to opened,
+	// which is earlier still.
+	for k, t := range w.pays {
+		if t.inFlight == 0 && now.Sub(t.over) > w.cfg.NotFoundWindow+time.Minute {
+			delete(w.pays, k)
+		}
+	}
+	t := w.pays[mtn]
+	if t == nil {
+		t = &payTrack{}
+		w.pays[mtn] = t
+	}
+	t.inFlight++
+}
+
+func (w *Wallet) payEnded(mtn string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t := w.pays[mtn]; t != nil {
+		t.inFlight--
+		t.over = w.now()
+	}
+}
+
+// notFoundUntil is the time from which a 916 about mtn can be believed:
+// NotFoundWindow after the last Payment request of mtn was over. JKOPay
+// cannot receive a request after it ended (answered, failed or timed out
+// on this side), so this bounds the moment JKOPay got it from above; the
+// send time (PosTradeTime is fixed before the first send, and
+// PayRequest.CreatedAt is earlier still, before the scan) would not,
+// because a Payment can be resent later (after a not-sent retry) and take
+// up to the timeout to arrive. Without a record of its own (a restart),
+// every Payment was over by the time this wallet was opened. ok is false
+// while a Payment of mtn is still out.
+func (w *Wallet) notFoundUntil(mtn string) (until time.Time, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	over := w.opened
+	if t := w.pays[mtn]; t != nil {
+		if t.inFlight > 0 {
+			return time.Time{}, false
+		}
+		over = t.over
+	}
+	return over.Add(w.cfg.NotFoundWindow), true
 }
 
 // Name is "jkopay".
@@ -140,7 +213,10 @@ func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Ou
 	if err != nil {
 		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
 	}
+	mtn := req.Ref[RefMerchantTradeNo]
+	w.payStarted(mtn)
 	resp, err := w.send(ctx, CallPayment, p, req.Code)
+	w.payEnded(mtn)
 	if err != nil {
 		return w.failed(err)
 	}
@@ -176,11 +252,23 @@ func paymentMethod(t int64) string {
 }
 
 // Resolve settles an unknown payment JKOPay's way: Cancel with the
-// payment's own fields, until Cancel is answered. An answered Cancel, or
-// 916 (JKOPay never saw the payment), means no money moved: Voided. Any
-// other answer leaves it Unknown, and the engine sends Cancel again.
+// payment's own fields, until Cancel is answered. Cancel answered 000
+// means no money moved: Voided. 916 (not found) means the same only once
+// JKOPay has had NotFoundWindow (15 s) since the Payment reached it
+// (notFoundUntil): earlier, JKOPay may not have recorded a payment it is
+// charging. Any other answer leaves it Unknown, and the engine sends
+// Cancel again.
 func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) providers.Outcome {
 	out := w.cancel(ctx, req)
+	if out.Code == "916" {
+		until, ok := w.notFoundUntil(req.Ref[RefMerchantTradeNo])
+		if ok && !w.now().Before(until) {
+			return providers.Outcome{Kind: providers.Voided, Code: out.Code, Message: "JKOPay has no such payment, " + w.cfg.NotFoundWindow.String() + " or more after the Payment: no money moved"}
+		}
+		out := unknown("JKOPay answered 916 (not found) less than "+w.cfg.NotFoundWindow.String()+" after the Payment, when it may not have recorded it yet; cancelling again later", false)
+		out.Code = "916"
+		return out
+	}
 	if out.Kind != providers.Voided {
 		out.Kind = providers.Unknown
 		out.RetryScan = false
@@ -189,10 +277,35 @@ func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) provider
 }
 
 // Void takes an approved payment back with Cancel. Idempotent: a second
-// Cancel of the same MerchantTradeNo is answered the same way, and 916
-// means nothing is left to take back.
+// Cancel of the same MerchantTradeNo is answered the same way.
+//
+// 916 is never a success here: JKOPay approved this payment, so "not
+// found" is an error. Within NotFoundWindow of the Payment it is Unknown
+// (JKOPay may not show it yet: the engine cancels again); after, Declined,
+// and the engine refunds instead. A Cancel refused for its fields (804,
+// 905) is Declined too, so the engine refunds.
+//
+// Cancel carries "the same fields as the Payment" (WALLET-FACTS: code),
+// CardToken included; the engine erases the full code once a payment is
+// approved, so CardToken is sent empty, as JKOPay's rule for a field
+// without a value asks. Cancel is keyed by MerchantTradeNo; if JKOPay
+// insists on the code it answers 804, and the refund (keyed by TradeNo,
+// no code needed) gives the money back.
 func (w *Wallet) Void(ctx context.Context, req providers.PayRequest, _ providers.Outcome) providers.Outcome {
-	return w.cancel(ctx, req)
+	out := w.cancel(ctx, req)
+	switch out.Code {
+	case "916":
+		until, ok := w.notFoundUntil(req.Ref[RefMerchantTradeNo])
+		if !ok || w.now().Before(until) {
+			out := unknown("JKOPay answered 916 (not found) to the Cancel of a payment it approved less than "+w.cfg.NotFoundWindow.String()+" ago; cancelling again later", false)
+			out.Code = "916"
+			return out
+		}
+		return providers.Outcome{Kind: providers.Declined, Code: out.Code, Message: "JKOPay has no such payment to cancel (916), though it approved it: refunding instead"}
+	case "804", "905":
+		return providers.Outcome{Kind: providers.Declined, Code: out.Code, Message: "JKOPay refused the Cancel's fields (" + out.Code + "): refunding instead"}
+	}
+	return out
 }
 
 func (w *Wallet) cancel(ctx context.Context, req providers.PayRequest) providers.Outcome {
@@ -213,7 +326,8 @@ func (w *Wallet) cancel(ctx context.Context, req providers.PayRequest) providers
 	case "000":
 		return providers.Outcome{Kind: providers.Voided, Code: resp.StatusCode, Message: "JKOPay cancelled the payment: no money moved", TransactionID: resp.TradeNo, Duplicate: resp.IsRep}
 	case "916":
-		return providers.Outcome{Kind: providers.Voided, Code: resp.StatusCode, Message: "JKOPay has no such payment: no money moved"}
+		// Resolve and Void each decide what "not found" proves.
+		return providers.Outcome{Kind: providers.Unknown, Code: resp.StatusCode, Message: "JKOPay has no such payment (916)"}
 	}
 	st := StatusOf(resp.StatusCode)
 	kind := st.Kind

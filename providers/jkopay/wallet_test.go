@@ -449,3 +449,173 @@ func TestRegistered(t *testing.T) {
 		t.Fatal("NewConfig is not a *jkopay.Config")
 	}
 }
+
+// clockRig is a wallet and a simulator on one settable clock, the
+// simulator hiding each charge for JKOPay's documented 15 s.
+type clockRig struct {
+	sim *jkopaytest.Sim
+	w   *jkopay.Wallet
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClockRig(t *testing.T) *clockRig {
+	t.Helper()
+	r := &clockRig{now: time.Now()}
+	logger := slog.New(slog.DiscardHandler)
+	r.sim = jkopaytest.New(wallettest.Options{Now: r.clock, Logger: logger})
+	t.Cleanup(r.sim.Close)
+	r.sim.SetNotFoundWindow(15 * time.Second)
+	cfg := r.sim.JKOConfig()
+	if cfg.NotFoundWindow != 15*time.Second {
+		t.Fatalf("the simulator's config has window %s", cfg.NotFoundWindow)
+	}
+	cfg.Timeout = 300 * time.Millisecond
+	r.w = openWallet(t, cfg, providers.Env{Logger: logger, Now: r.clock})
+	return r
+}
+
+func (r *clockRig) clock() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return r.now }
+func (r *clockRig) advance(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.now = r.now.Add(d)
+}
+
+func (r *clockRig) payment(t *testing.T, amount int64) providers.PayRequest {
+	t.Helper()
+	req := providers.PayRequest{PaymentID: "p-1", TerminalID: "LANE01", OrderNumber: "ORD-2026-0002", Amount: amount, Code: r.sim.IssueCode(), Attempt: 1}
+	ref, err := r.w.NewRef(req, r.clock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Ref = ref
+	return req
+}
+
+// A 916 to the Cancel that settles an unknown payment is believed only
+// NotFoundWindow (15 s) after the Payment was over: sooner, JKOPay may not
+// show a payment it has charged, and calling that "no money moved" would
+// lose the money. The engine cancels again, and the truth comes out.
+func TestA916SoonAfterThePaymentDoesNotSettleIt(t *testing.T) {
+	tests := []struct {
+		name    string
+		fault   wallettest.Fault
+		charged bool
+		final   string // what the Cancel after the window answers
+	}{
+		{"the Payment charged, its answer lost", wallettest.Fault{Kind: wallettest.DropAfterCharge}, true, "000"},
+		{"the Payment never arrived", wallettest.Fault{Kind: wallettest.DropBeforeCharge}, false, "916"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newClockRig(t)
+			req := r.payment(t, 120)
+			key := req.Ref[jkopay.RefMerchantTradeNo]
+			r.sim.Inject(wallettest.CallPay, tt.fault)
+			if out := r.w.Pay(context.Background(), req); out.Kind != providers.Unknown {
+				t.Fatalf("pay = %+v", out)
+			}
+			r.advance(14 * time.Second)
+			res := r.w.Resolve(context.Background(), req)
+			if res.Kind != providers.Unknown || res.Code != "916" {
+				t.Fatalf("resolve 14 s after the Payment = %+v, want Unknown", res)
+			}
+			if cs := charges(t, r.sim, key); len(cs) != map[bool]int{true: 1, false: 0}[tt.charged] || (tt.charged && cs[0].Voided) {
+				t.Fatalf("ledger = %+v", cs)
+			}
+			r.advance(2 * time.Second)
+			res = r.w.Resolve(context.Background(), req)
+			if res.Kind != providers.Voided || res.Code != tt.final {
+				t.Fatalf("resolve 16 s after the Payment = %+v, want Voided by %s", res, tt.final)
+			}
+			for _, c := range charges(t, r.sim, key) {
+				if !c.Voided {
+					t.Fatalf("voided but the charge stands: %+v", c)
+				}
+			}
+		})
+	}
+}
+
+// The window runs from when the last Payment was over, not from
+// PosTradeTime: a Payment resent later (after a not-sent retry) restarts
+// it.
+func TestTheWindowRunsFromTheLastPayment(t *testing.T) {
+	r := newClockRig(t)
+	req := r.payment(t, 130)
+	r.advance(40 * time.Second) // e.g. queued behind not-sent retries
+	r.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropBeforeCharge})
+	if out := r.w.Pay(context.Background(), req); out.Kind != providers.Unknown {
+		t.Fatalf("pay = %+v", out)
+	}
+	r.advance(5 * time.Second)
+	if res := r.w.Resolve(context.Background(), req); res.Kind != providers.Unknown {
+		t.Fatalf("resolve 45 s after PosTradeTime but 5 s after the Payment = %+v, want Unknown", res)
+	}
+	r.advance(10 * time.Second)
+	if res := r.w.Resolve(context.Background(), req); res.Kind != providers.Voided {
+		t.Fatalf("resolve 15 s after the Payment = %+v, want Voided", res)
+	}
+}
+
+// Voiding an approved payment: 916 is never a success. Inside the window
+// it is Unknown (the engine cancels again); after it, Declined, so the
+// engine refunds. A Cancel refused for its fields is Declined too. The
+// full code is gone once approved: the Cancel goes out with an empty
+// CardToken and works.
+func TestVoidNeverTakes916AsDone(t *testing.T) {
+	r := newClockRig(t)
+	pay := r.payment(t, 90)
+	approval := r.w.Pay(context.Background(), pay)
+	if approval.Kind != providers.Approved {
+		t.Fatalf("pay = %+v", approval)
+	}
+	pay.Code = "" // erased by the engine once approved
+	if out := r.w.Void(context.Background(), pay, approval); out.Kind != providers.Unknown || out.Code != "916" {
+		t.Fatalf("void inside the window = %+v, want Unknown", out)
+	}
+	r.advance(16 * time.Second)
+	r.sim.Inject(wallettest.CallCancel, wallettest.Fault{Kind: wallettest.Decline, Code: "916"})
+	if out := r.w.Void(context.Background(), pay, approval); out.Kind != providers.Declined || out.Code != "916" {
+		t.Fatalf("void answered 916 after the window = %+v, want Declined (refund instead)", out)
+	}
+	r.sim.Inject(wallettest.CallCancel, wallettest.Fault{Kind: wallettest.Decline, Code: "804"})
+	if out := r.w.Void(context.Background(), pay, approval); out.Kind != providers.Declined || out.Code != "804" {
+		t.Fatalf("void refused for its fields = %+v, want Declined", out)
+	}
+	if c := charges(t, r.sim, pay.Ref[jkopay.RefMerchantTradeNo]); len(c) != 1 || c[0].Voided {
+		t.Fatalf("ledger = %+v, want the charge standing", c)
+	}
+	if out := r.w.Void(context.Background(), pay, approval); out.Kind != providers.Voided || out.Code != "000" {
+		t.Fatalf("void = %+v", out)
+	}
+	if c := charges(t, r.sim, pay.Ref[jkopay.RefMerchantTradeNo]); !c[0].Voided {
+		t.Fatalf("ledger = %+v", c)
+	}
+}
+
+// After a restart the wallet has no record of the Payment: it was over by
+// the time the new wallet was opened, so the window runs from then (not
+// from PosTradeTime, which can be long before a resend).
+func TestAfterARestartTheWindowRunsFromOpening(t *testing.T) {
+	r := newClockRig(t)
+	req := r.payment(t, 140)
+	r.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropBeforeCharge})
+	if out := r.w.Pay(context.Background(), req); out.Kind != providers.Unknown {
+		t.Fatalf("pay = %+v", out)
+	}
+	r.advance(5 * time.Second)
+	restarted := openWallet(t, r.sim.JKOConfig(), providers.Env{Logger: slog.New(slog.DiscardHandler), Now: r.clock})
+	r.advance(12 * time.Second) // 17 s after PosTradeTime, 12 s after opening
+	if res := restarted.Resolve(context.Background(), req); res.Kind != providers.Unknown || res.Code != "916" {
+		t.Fatalf("resolve = %+v, want Unknown inside the window", res)
+	}
+	r.advance(3 * time.Second)
+	if res := restarted.Resolve(context.Background(), req); res.Kind != providers.Voided || res.Code != "916" {
+		t.Fatalf("resolve = %+v, want Voided", res)
+	}
+	if len(r.sim.Ledger()) != 0 {
+		t.Fatal("charged")
+	}
+}

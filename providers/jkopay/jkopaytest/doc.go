@@ -4,7 +4,9 @@
 // lengths, time formats, the signature), charges each MerchantTradeNo at
 // most once (a repeated Payment answers the first result with IsRep = 1),
 // cancels, refunds up to the paid amount, expires codes, and acts out every
-// wallettest fault. Declines in SANDBOX follow wallettest's magic amounts,
+// wallettest fault (a Decline fault on Cancel answers its code). With
+// SetNotFoundWindow it hides a charge from Inquiry and Cancel (916) for a
+// while after it, as JKOPay is documented to. Declines in SANDBOX follow wallettest's magic amounts,
 // answered with the JKOPay status code of the same number.
 //
 // It must not know the engine, scanners or bbolt.

@@ -44,6 +44,25 @@ type Sim struct {
 	mu        sync.Mutex
 	answers   map[string]answer // first answer of each charged MerchantTradeNo (payments and refunds)
 	tombstone map[string]bool   // cancelled before any charge: a late Payment must not charge
+	notFound  time.Duration     // SetNotFoundWindow
+}
+
+// SetNotFoundWindow makes the simulator behave as JKOPay is documented to
+// (WALLET-FACTS.md: Inquiry may answer 916 in the first 15 s): for d after
+// a Payment charged, Inquiry and Cancel of its MerchantTradeNo answer 916
+// (not found) and Cancel cancels nothing. Zero (the default) records a
+// payment at once.
+func (s *Sim) SetNotFoundWindow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notFound = d
+}
+
+// hidden reports whether the charge of mtn is still inside the not-found
+// window. s.mu is held.
+func (s *Sim) hidden(mtn string) bool {
+	c, ok := s.kit.Ledger.Lookup(mtn)
+	return ok && s.kit.Now().Sub(c.At) < s.notFound
 }
 
 var _ wallettest.Simulator = (*Sim)(nil)
@@ -108,8 +127,13 @@ func (s *Sim) MerchantKey() string { return s.key }
 func (s *Sim) Config() providers.Config { return s.JKOConfig() }
 
 // JKOConfig is Config with its concrete type, for tests that adjust it.
+// Its NotFoundWindow is the simulator's (SetNotFoundWindow; 1 ns when it
+// records payments at once).
 func (s *Sim) JKOConfig() *jkopay.Config {
-	c := &jkopay.Config{BaseURL: s.URL(), MerchantID: MerchantID, MerchantKey: s.key, StoreID: StoreID, StoreName: StoreName, CodeTTL: s.kit.Opts.CodeTTL}
+	s.mu.Lock()
+	window := max(s.notFound, time.Nanosecond)
+	s.mu.Unlock()
+	c := &jkopay.Config{BaseURL: s.URL(), MerchantID: MerchantID, MerchantKey: s.key, StoreID: StoreID, StoreName: StoreName, CodeTTL: s.kit.Opts.CodeTTL, NotFoundWindow: window}
 	if err := c.Provision(providers.Env{}); err != nil {
 		panic("jkopaytest: provisioning an inline key cannot fail: " + err.Error())
 	}
@@ -397,6 +421,19 @@ func (s *Sim) cancel(w http.ResponseWriter, f wallettest.Fault, req request) {
 	mtn := req.str["MerchantTradeNo"]
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if f.Kind == wallettest.Decline {
+		code := f.Code
+		if code == "" {
+			code = "934"
+		}
+		s.reply(w, f, s.base(req, code))
+		return
+	}
+	if s.hidden(mtn) {
+		s.kit.Log().Info("jkopay sim: cancel inside the not-found window", "merchant_trade_no", mtn)
+		s.reply(w, f, s.base(req, "916"))
+		return
+	}
 	c, err := s.kit.Ledger.Void(mtn)
 	switch {
 	case errors.Is(err, wallettest.ErrNotFound):
@@ -462,7 +499,7 @@ func (s *Sim) inquiry(w http.ResponseWriter, f wallettest.Fault, req request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a, ok := s.answers[mtn]
-	if !ok {
+	if !ok || s.hidden(mtn) {
 		s.reply(w, f, s.base(req, "916"))
 		return
 	}
