@@ -18,7 +18,8 @@ type CleanOptions struct {
 	AIM      bool   // the scanner sends AIM symbology identifiers ("]Q1") first
 }
 
-// ErrEmpty means nothing was left of a frame after cleaning.
+// ErrEmpty means nothing was left of a frame after cleaning, or only
+// spaces: a scanner's keep-alive or a trigger pulled at nothing, never a code.
 var ErrEmpty = errors.New("empty frame")
 
 // RejectError reports a frame holding a byte no code may contain. Masked
@@ -54,7 +55,9 @@ func Clean(frame []byte, o CleanOptions) (code, symbology string, err error) {
 			frame = frame[len(id):]
 		}
 	}
-	if len(frame) == 0 {
+	if len(bytes.Trim(frame, " ")) == 0 {
+		// Spaces alone are printable, so the check below would pass them
+		// on as a "code" the engine can only refuse.
 		return "", symbology, ErrEmpty
 	}
 	for i := 0; i < len(frame); {

@@ -26,6 +26,11 @@ func TestClean(t *testing.T) {
 		{"e-invoice carrier", "/ABC+123", CleanOptions{}, "/ABC+123", "", nil},
 		{"UTF-8 text", "悠遊付123", CleanOptions{}, "悠遊付123", "", nil},
 		{"only an AIM id", "]Q1", CleanOptions{AIM: true}, "", "]Q1", ErrEmpty},
+		{"only spaces", "   ", CleanOptions{}, "", "", ErrEmpty},
+		{"one space", " ", CleanOptions{}, "", "", ErrEmpty},
+		{"AIM id then spaces", "]Q1  ", CleanOptions{AIM: true}, "", "]Q1", ErrEmpty},
+		{"spaces inside prefix and suffix", "#  $", CleanOptions{Prefix: "#", Suffix: "$"}, "", "", ErrEmpty},
+		{"a code with a space kept", "AB 12", CleanOptions{}, "AB 12", "", nil},
 	}
 	for _, tt := range tests {
 		code, sym, err := Clean([]byte(tt.frame), tt.opts)
@@ -77,8 +82,8 @@ func FuzzClean(f *testing.F) {
 			}
 			return
 		}
-		if code == "" {
-			t.Fatal("empty code without error")
+		if strings.Trim(code, " ") == "" {
+			t.Fatalf("empty or blank code %q without error", code)
 		}
 		for _, r := range code {
 			if r < 0x20 || r == 0x7f {
