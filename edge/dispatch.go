@@ -101,11 +101,19 @@ func (e *Engine) send(p store.Payment) {
 		e.sched.at(paymentKey(p.ID), p.NextTry, now)
 		return
 	}
+	queued := p
 	p, err := e.move(p.ID, []store.State{store.Queued}, store.InFlight, "sending to "+p.Wallet, func(q *store.Payment) error {
+		if q.ReverseReason != "" {
+			return errReverseWish // checked in the same CAS that permits the send
+		}
 		q.Attempts++
 		q.NextTry = now.Add(w.Limits.Timeout) // a restart after this settles it
 		return nil
 	})
+	if errors.Is(err, errReverseWish) {
+		e.move(queued.ID, []store.State{store.Queued}, store.Cancelled, "cancelled by the POS before the request left; nothing was sent", nil)
+		return
+	}
 	if err != nil {
 		return // lost the race to a Cancel, or the journal refused: nothing was sent
 	}
@@ -132,10 +140,19 @@ func (e *Engine) send(p store.Payment) {
 		if out.NotSent {
 			next := e.now().Add(e.cfg.Retry.Delay(p.Attempts))
 			if next.Before(p.CodeExpires) {
-				if _, err := e.move(p.ID, from, store.Queued, "not sent ("+out.Message+"); retrying", func(q *store.Payment) error {
+				_, err := e.move(p.ID, from, store.Queued, "not sent ("+out.Message+"); retrying", func(q *store.Payment) error {
+					if q.ReverseReason != "" {
+						// The POS cancelled while the request was out, and
+						// it never left: nothing to give back, nothing to send.
+						return errReverseWish
+					}
 					q.NextTry = next
 					return nil
-				}); err == nil {
+				})
+				switch {
+				case errors.Is(err, errReverseWish):
+					e.move(p.ID, from, store.Cancelled, "cancelled by the POS while the request was out; it never left ("+out.Message+"): nothing was sent", nil)
+				case err == nil:
 					e.sched.at(paymentKey(p.ID), next, e.now())
 				}
 				return

@@ -36,9 +36,11 @@
 //     unsettled → the wish is journaled (ReverseReason) and the answer is
 //     the true current state; an approval that arrives later goes straight
 //     to reversing in the same CAS (no approved receipt) and then to
-//     reversed. After approval → reversing → reversed, by the wallet's void
-//     when it has one, else (or when the void is refused) a full refund of
-//     what remains. "voided" is kept for settlements that ended with no
+//     reversed; a request that turns out never to have left (NotSent) ends
+//     cancelled, never resent, and a queued payment carrying the wish is
+//     cancelled in the CAS that would have sent it. After approval →
+//     reversing → reversed, by the wallet's void when it has one, else (or
+//     when the void is refused) a full refund of what remains. "voided" is kept for settlements that ended with no
 //     money moved. A POS that merely stops waiting has not cancelled.
 //   - An approved order is never charged twice: a checkout repeating an
 //     approved (terminal_id, order_number) with the same amount returns that

@@ -3,9 +3,11 @@ package edge
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/wallettest"
 	"github.com/scanpay/scanpay/store"
 )
@@ -154,5 +156,122 @@ func TestRetriedCheckoutBesideALateApproval(t *testing.T) {
 	ps, err := r.j.FindOrder("L1", "O-1")
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("order O-1 has %d payments (%v), want 1", len(ps), err)
+	}
+}
+
+// spyWallet is a real wallet (on its simulator) that counts voids and can
+// hold its first Pay: it answers that one "not sent" once released, as a
+// refused connection would, without reaching the wallet.
+type spyWallet struct {
+	providers.Wallet
+	entered, release chan struct{} // nil: Pay is not held
+
+	mu    sync.Mutex
+	pays  int
+	voids int
+}
+
+func spyOn(r *rig, name string) *spyWallet {
+	ws := r.e.cfg.Wallets[name]
+	s := &spyWallet{Wallet: ws.Wallet}
+	ws.Wallet = s
+	r.e.cfg.Wallets[name] = ws
+	return s
+}
+
+func (s *spyWallet) Pay(ctx context.Context, req providers.PayRequest) providers.Outcome {
+	s.mu.Lock()
+	s.pays++
+	first := s.pays == 1
+	s.mu.Unlock()
+	if first && s.entered != nil {
+		close(s.entered)
+		<-s.release
+		return providers.Outcome{Kind: providers.Unknown, NotSent: true, Message: "connection refused"}
+	}
+	return s.Wallet.Pay(ctx, req)
+}
+
+func (s *spyWallet) Void(ctx context.Context, req providers.PayRequest, approval providers.Outcome) providers.Outcome {
+	s.mu.Lock()
+	s.voids++
+	s.mu.Unlock()
+	return s.Wallet.(providers.Voider).Void(ctx, req, approval)
+}
+
+func (s *spyWallet) NewRefundRef(req providers.RefundRequest, now time.Time) (providers.Ref, error) {
+	return s.Wallet.(providers.Refunder).NewRefundRef(req, now)
+}
+
+func (s *spyWallet) Refund(ctx context.Context, req providers.RefundRequest) providers.Outcome {
+	return s.Wallet.(providers.Refunder).Refund(ctx, req)
+}
+
+func (s *spyWallet) PartialRefunds() bool { return s.Wallet.(providers.Refunder).PartialRefunds() }
+
+func (s *spyWallet) count() (pays, voids int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pays, s.voids
+}
+
+// TestCancelWhileSendingThenNotSent: the POS cancels while the first send
+// is out; that send provably never left. The payment is cancelled, never
+// sent again (which would charge the customer, then give it back).
+func TestCancelWhileSendingThenNotSent(t *testing.T) {
+	w := "jkopay"
+	r := newRig(t, rigOpts{wallets: []string{w}, noRun: true})
+	spy := spyOn(r, w)
+	spy.entered, spy.release = make(chan struct{}), make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.start(ctx)
+	v := r.pay("L1", "C-1", 100, w)
+	<-spy.entered
+	cv, err := r.e.Cancel(context.Background(), v.ID)
+	if err != nil || cv.State != store.InFlight {
+		t.Fatalf("Cancel while the send is out = %s, %v; want in_flight with the wish journaled", cv.State, err)
+	}
+	close(spy.release)
+	v = r.wait(v.ID)
+	if v.State != store.Cancelled {
+		t.Errorf("payment ended %s (history %v), want cancelled: nothing was ever sent", v.State, historyStates(v))
+	}
+	if pays, _ := spy.count(); pays != 1 {
+		t.Errorf("the payment was sent %d times after the POS cancelled, want only the one that never left", pays-1)
+	}
+	if l := r.sims[w].Ledger(); len(l) != 0 {
+		t.Errorf("the wallet charged %+v after the POS cancelled", l)
+	}
+	r.settle()
+	r.checkLedger()
+}
+
+// TestQueuedWithCancelWishIsNeverSent: a payment found queued with the
+// POS's cancel wish journaled (e.g. by an earlier version) is cancelled,
+// not sent.
+func TestQueuedWithCancelWishIsNeverSent(t *testing.T) {
+	w := "jkopay"
+	r := newRig(t, rigOpts{wallets: []string{w}, noRun: true})
+	ctx := context.Background()
+	v, _, err := r.e.CreatePayment(ctx, CreateRequest{TerminalID: "L1", OrderNumber: "C-2", Amount: 100, Barcode: r.sims[w].IssueCode()})
+	if err != nil || v.State != store.Queued {
+		t.Fatalf("checkout = %s, %v", v.State, err)
+	}
+	if _, err := r.j.Transition(v.ID, store.Transition{From: []store.State{store.Queued}, To: store.Queued, Mutate: func(p *store.Payment) error {
+		p.ReverseReason = "cancelled by the POS"
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.start(rctx)
+	v = r.wait(v.ID)
+	if v.State != store.Cancelled {
+		t.Errorf("payment ended %s (history %v), want cancelled", v.State, historyStates(v))
+	}
+	if l := r.sims[w].Ledger(); len(l) != 0 {
+		t.Errorf("the wallet charged %+v for a payment the POS had cancelled", l)
 	}
 }
