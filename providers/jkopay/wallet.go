@@ -391,6 +391,10 @@ func (w *Wallet) Health(ctx context.Context) error {
 		"SendTime":        SendTime(now),
 	}
 	resp, err := w.send(ctx, CallInquiry, p, "")
+	var he *HTTPError
+	if errors.As(err, &he) && he.Status == http.StatusNotFound {
+		return fmt.Errorf("jkopay health: %w: nothing at this address answers JKOPay's API: check providers.jkopay.base_url (https://pos.jkopay.com/SYSTEM-NAME)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("jkopay health: %w", err)
 	}
@@ -498,10 +502,18 @@ func (w *Wallet) failed(err error) providers.Outcome {
 		return providers.Outcome{Kind: providers.Declined, Message: fe.Error(), RetryScan: fe.Field == "CardToken"}
 	case errors.As(err, &te):
 		return unknown(te.Error(), te.NotSent)
-	case errors.As(err, &he) && he.Status == http.StatusNotFound:
-		// JKOPay itself answers 200; a 404 is a wrong base_url, and a
-		// request that reached no JKOPay endpoint moved no money.
-		return providers.Outcome{Kind: providers.ConfigError, Message: he.Error() + ": check providers.jkopay.base_url"}
+	case errors.As(err, &he):
+		// JKOPay answers 200. Any other status came from something on the
+		// way (a proxy, a load balancer, a wrong host), which may have
+		// passed the request on before answering: nothing proves it was
+		// not sent, so it is Unknown and settled by Cancel, never a
+		// decline. A 404 most likely means a wrong base_url; the message
+		// says so for the administrator, and Health reports it too.
+		msg := he.Error() + ": no usable JKOPay answer; it may have reached JKOPay, settling by Cancel"
+		if he.Status == http.StatusNotFound {
+			msg = he.Error() + ": nothing at this address answers JKOPay's API: check providers.jkopay.base_url; a 404 does not prove JKOPay never saw the request, so it is settled by Cancel"
+		}
+		return unknown(msg, false)
 	}
 	return unknown(err.Error(), false)
 }

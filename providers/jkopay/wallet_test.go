@@ -5,6 +5,9 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -617,5 +620,63 @@ func TestAfterARestartTheWindowRunsFromOpening(t *testing.T) {
 	}
 	if len(r.sim.Ledger()) != 0 {
 		t.Fatal("charged")
+	}
+}
+
+// An HTTP status other than 200 is never a decline or a config error that
+// ends the payment: whatever answered it (a proxy, a load balancer, a
+// wrong host) may have passed the Payment on to JKOPay first. It is
+// Unknown, settled by Cancel; a 404 says to check base_url.
+func TestHTTPErrorsOnPaymentAreUnknown(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		forward  bool // the proxy passes the Payment to JKOPay, then answers status
+		wantText string
+	}{
+		{"404 from a proxy that passed the Payment on", http.StatusNotFound, true, "base_url"},
+		{"404, nothing passed on", http.StatusNotFound, false, "base_url"},
+		{"400 from a proxy that passed the Payment on", http.StatusBadRequest, true, "HTTP 400"},
+		{"401 from a proxy", http.StatusUnauthorized, false, "HTTP 401"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, wallettest.Options{}, nil)
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				if path.Base(req.URL.Path) != jkopay.CallPayment {
+					r.sim.Handler().ServeHTTP(w, req)
+					return
+				}
+				if tt.forward {
+					r.sim.Handler().ServeHTTP(httptest.NewRecorder(), req)
+				}
+				http.Error(w, "<html>not here</html>", tt.status)
+			}))
+			t.Cleanup(proxy.Close)
+			cfg := r.sim.JKOConfig()
+			cfg.BaseURL = proxy.URL + "/" + jkopaytest.SystemName
+			w := openWallet(t, cfg, providers.Env{Logger: slog.New(slog.DiscardHandler)})
+			req := r.payment(t, r.sim.IssueCode(), 110)
+			out := w.Pay(context.Background(), req)
+			if out.Kind != providers.Unknown || out.NotSent || !strings.Contains(out.Message, tt.wantText) {
+				t.Fatalf("pay = %+v, want Unknown (may have been sent) naming %q", out, tt.wantText)
+			}
+			res := w.Resolve(context.Background(), req)
+			if res.Kind != providers.Voided {
+				t.Fatalf("resolve = %+v, want Voided", res)
+			}
+			for _, c := range charges(t, r.sim, req.Ref[jkopay.RefMerchantTradeNo]) {
+				if !c.Voided {
+					t.Fatalf("the charge behind the %d stands after the resolve: %+v", tt.status, c)
+				}
+			}
+		})
+	}
+}
+
+func TestHealthNamesBaseURLOn404(t *testing.T) {
+	r := newRig(t, wallettest.Options{}, func(c *jkopay.Config) { c.BaseURL += "-wrong" })
+	if err := r.w.Health(context.Background()); err == nil || !strings.Contains(err.Error(), "base_url") {
+		t.Fatalf("health = %v", err)
 	}
 }
