@@ -86,33 +86,60 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-var exampleEnv = map[string]string{
-	"SCANPAY_JKOPAY_KEY":       "example-jkopay-merchant-key",
-	"SCANPAY_GATEWAY_AUTH_KEY": "example-gateway-auth-key",
-	"SCANPAY_GATEWAY_ACC_KEY":  "example-gateway-acc-key",
+// exampleSecrets are the files packaging/scanpay.example.toml reads its
+// wallet keys from (relative to its folder).
+var exampleSecrets = map[string]string{
+	"secrets/jkopay.key":       "example-jkopay-merchant-key",
+	"secrets/gateway-auth.key": "example-gateway-auth-key",
+	"secrets/gateway-acc.key":  "example-gateway-acc-key",
+}
+
+// exampleConfig copies packaging/scanpay.example.toml into a folder with
+// its secret files, as an admin following its comments would.
+func exampleConfig(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "packaging", "scanpay.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "scanpay.toml")
+	if err := os.WriteFile(path, b, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range exampleSecrets {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(secret+"\n"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
 }
 
 // TestExampleConfigParsesAndValidates keeps packaging/scanpay.example.toml
 // honest against the real wallets' keys, and shows check-config's output.
 func TestExampleConfigParsesAndValidates(t *testing.T) {
-	path := filepath.Join("..", "..", "packaging", "scanpay.example.toml")
-	cfg, err := config.Load(path, config.Options{LookupEnv: func(k string) (string, bool) { v, ok := exampleEnv[k]; return v, ok }})
+	path := exampleConfig(t)
+	cfg, err := config.Load(path, config.Options{LookupEnv: func(string) (string, bool) { return "", false }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cfg.Wallets) != 3 || len(cfg.Scanners) != 1 || len(cfg.Hooks) != 1 || cfg.DataDir != "/var/lib/scanpay" {
 		t.Errorf("example decoded to %+v", cfg)
 	}
-	code, out, errOut := invoke(t, exampleEnv, "check-config", "--config", path)
+	code, out, errOut := invoke(t, nil, "check-config", "--config", path)
 	if code != exitOK {
 		t.Fatalf("check-config: %d %s", code, errOut)
 	}
-	for _, secret := range exampleEnv {
+	for _, secret := range exampleSecrets {
 		if strings.Contains(out, secret) {
 			t.Errorf("check-config printed a secret:\n%s", out)
 		}
 	}
-	for _, want := range []string{"[providers.jkopay]", `merchant_key_env = "SCANPAY_JKOPAY_KEY"`, `mode = "production"`} {
+	for _, want := range []string{"[providers.jkopay]", `merchant_key_file = `, "secrets/jkopay.key", `mode = "production"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check-config output lacks %s:\n%s", want, out)
 		}

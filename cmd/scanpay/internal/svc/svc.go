@@ -26,7 +26,7 @@ func Config(s Settings) *service.Config {
 		args = append(args, "--config", s.ConfigPath)
 	}
 	opts := service.KeyValue{
-		"SystemdScript": UnitTemplate(s.DataDir),
+		"SystemdScript": UnitTemplate(s),
 	}
 	platformOptions(opts)
 	return &service.Config{

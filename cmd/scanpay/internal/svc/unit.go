@@ -1,6 +1,7 @@
 package svc
 
 import (
+	"path/filepath"
 	"strings"
 )
 
@@ -9,10 +10,10 @@ import (
 const Name = "scanpay"
 
 // unitTemplate is our systemd unit in kardianos/service v1.3's template
-// language ({{Key}}, not {{.Key}}). @DATA_DIR@ is replaced before the
-// library sees it: ProtectSystem=strict leaves the whole file system
-// read-only except the data folder, where the journal, the token and the
-// logs live.
+// language ({{Key}}, not {{.Key}}). @DATA_DIR@ and @ENV_FILE@
+// are replaced before the library sees it: ProtectSystem=strict leaves the
+// whole file system read-only except the data folder, where the journal,
+// the token and the logs live (and /run/scanpay for api.socket).
 const unitTemplate = `[Unit]
 Description={{Description}}
 Documentation=https://github.com/scanpay/scanpay
@@ -26,6 +27,9 @@ StartLimitIntervalSec=0
 [Service]
 Type=simple
 ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
+# Wallet secrets given as *_env keys are read from here (optional file;
+# root-owned, mode 0640, group scanpay): SCANPAY_JKOPAY_KEY=...
+EnvironmentFile=-@ENV_FILE@
 {{if UserName}}User={{UserName}}
 # serial scanners (dialout) and USB HID scanners through libusb (plugdev)
 SupplementaryGroups=dialout plugdev
@@ -59,13 +63,32 @@ RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
 WantedBy=multi-user.target
 `
 
-// UnitTemplate returns the systemd unit template for a data folder.
-func UnitTemplate(dataDir string) string {
-	p := dataDir
+// DefaultEnvFile is the environment file of the packaged unit.
+const DefaultEnvFile = "/etc/scanpay/scanpay.env"
+
+// EnvFile is the environment file the unit reads: scanpay.env beside the
+// configuration file (DefaultEnvFile for the packaged one).
+func EnvFile(configPath string) string {
+	if configPath == "" {
+		return DefaultEnvFile
+	}
+	return filepath.Join(filepath.Dir(configPath), "scanpay.env")
+}
+
+// UnitTemplate returns the systemd unit template for a service.
+func UnitTemplate(s Settings) string {
+	return strings.NewReplacer(
+		"@DATA_DIR@", unitPath(s.DataDir),
+		// EnvironmentFile= takes the rest of the line as one path: no quotes.
+		"@ENV_FILE@", strings.ReplaceAll(EnvFile(s.ConfigPath), "{{", "{ {"),
+	).Replace(unitTemplate)
+}
+
+// unitPath quotes a path for a unit line and keeps it data to the template
+// engine, never an action.
+func unitPath(p string) string {
 	if strings.ContainsAny(p, " \t") {
 		p = `"` + p + `"`
 	}
-	// The path is data to the template engine, never an action.
-	p = strings.ReplaceAll(p, "{{", "{ {")
-	return strings.ReplaceAll(unitTemplate, "@DATA_DIR@", p)
+	return strings.ReplaceAll(p, "{{", "{ {")
 }

@@ -69,6 +69,7 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 		"\nPrivateTmp=yes\n",
 		"\nProtectHome=yes\n",
 		"\nUser=scanpay\n",
+		"\nEnvironmentFile=-/etc/scanpay/scanpay.env\n",
 		"\nSupplementaryGroups=dialout plugdev\n",
 		"\nWantedBy=multi-user.target\n",
 	} {
@@ -90,6 +91,9 @@ func TestUnitQuotesADataDirWithSpaces(t *testing.T) {
 	}
 	if !strings.Contains(unit, "\nExecStart=/opt/scan\\x20pay/scanpay \"run\"\n") {
 		t.Errorf("executable not escaped:\n%s", unit)
+	}
+	if !strings.Contains(unit, "\nEnvironmentFile=-/etc/scanpay/scanpay.env\n") {
+		t.Errorf("no config path: the env file is not the packaged default:\n%s", unit)
 	}
 	if strings.Contains(unit, "User=") {
 		t.Errorf("no user configured, yet the unit sets one:\n%s", unit)
