@@ -10,7 +10,7 @@ import (
 const Name = "scanpay"
 
 // unitTemplate is our systemd unit in kardianos/service v1.3's template
-// language ({{Key}}, not {{.Key}}). @DATA_DIR@ and @ENV_FILE@
+// language ({{Key}}, not {{.Key}}). @DATA_DIR@, @CONFIG@ and @ENV_FILE@
 // are replaced before the library sees it: ProtectSystem=strict leaves the
 // whole file system read-only except the data folder, where the journal,
 // the token and the logs live (and /run/scanpay for api.socket).
@@ -20,8 +20,11 @@ Documentation=https://github.com/scanpay/scanpay
 ConditionFileIsExecutable={{Path | cmdEscape}}
 After=network-online.target
 Wants=network-online.target
-# A payment service never gives up restarting.
+# A payment service never gives up restarting...
 StartLimitIntervalSec=0
+# ...but without its configuration it does not start at all (it would
+# refuse with exit code 2 every two seconds).
+ConditionPathExists=@CONFIG@
 {{range Dependencies}}{{.}}
 {{end}}
 [Service]
@@ -35,6 +38,11 @@ EnvironmentFile=-@ENV_FILE@
 SupplementaryGroups=dialout plugdev
 {{end}}Restart=always
 RestartSec=2
+# Exit 2 is a configuration or usage error: restarting cannot fix it; fix
+# the file (scanpay check-config), then systemctl restart scanpay. Exit 3
+# (another scanpay holds the journal) is restarted: it clears by itself
+# once the other one stops.
+RestartPreventExitStatus=2
 # SIGTERM lets requests in flight finish and the journal close cleanly.
 KillSignal=SIGTERM
 TimeoutStopSec=45
@@ -79,10 +87,24 @@ func EnvFile(configPath string) string {
 func UnitTemplate(s Settings) string {
 	return strings.NewReplacer(
 		"@DATA_DIR@", unitPath(s.DataDir),
-		// EnvironmentFile= takes the rest of the line as one path: no quotes.
-		"@ENV_FILE@", strings.ReplaceAll(EnvFile(s.ConfigPath), "{{", "{ {"),
+		// Condition…= and EnvironmentFile= take the rest of the line as
+		// one path: no quotes.
+		"@CONFIG@", rawPath(configPath(s.ConfigPath)),
+		"@ENV_FILE@", rawPath(EnvFile(s.ConfigPath)),
 	).Replace(unitTemplate)
 }
+
+// configPath is the file the service runs with: without --config,
+// `scanpay run` reads the OS's default file.
+func configPath(p string) string {
+	if p == "" {
+		return DefaultConfig
+	}
+	return p
+}
+
+// DefaultConfig is the configuration file of the packaged unit.
+const DefaultConfig = "/etc/scanpay/scanpay.toml"
 
 // unitPath quotes a path for a unit line and keeps it data to the template
 // engine, never an action.
@@ -90,5 +112,7 @@ func unitPath(p string) string {
 	if strings.ContainsAny(p, " \t") {
 		p = `"` + p + `"`
 	}
-	return strings.ReplaceAll(p, "{{", "{ {")
+	return rawPath(p)
 }
+
+func rawPath(p string) string { return strings.ReplaceAll(p, "{{", "{ {") }

@@ -70,6 +70,8 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 		"\nProtectHome=yes\n",
 		"\nUser=scanpay\n",
 		"\nEnvironmentFile=-/etc/scanpay/scanpay.env\n",
+		"\nConditionPathExists=/etc/scanpay/scanpay.toml\n",
+		"\nRestartPreventExitStatus=2\n",
 		"\nSupplementaryGroups=dialout plugdev\n",
 		"\nWantedBy=multi-user.target\n",
 	} {
@@ -77,7 +79,8 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 			t.Errorf("unit lacks %q:\n%s", strings.TrimSpace(want), unit)
 		}
 	}
-	for _, bad := range []string{"RestartSec=120", "{{", "@DATA_DIR@", "PrivateDevices"} {
+	// Exit 3 (journal held by another scanpay) clears by itself: restart it.
+	for _, bad := range []string{"RestartSec=120", "{{", "@DATA_DIR@", "@CONFIG@", "@ENV_FILE@", "PrivateDevices", "RestartPreventExitStatus=2 3"} {
 		if strings.Contains(unit, bad) {
 			t.Errorf("unit contains %q:\n%s", bad, unit)
 		}
@@ -85,15 +88,15 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 }
 
 func TestUnitQuotesADataDirWithSpaces(t *testing.T) {
-	unit := renderUnit(t, Settings{DataDir: "/srv/scan pay", Executable: "/opt/scan pay/scanpay"})
+	unit := renderUnit(t, Settings{DataDir: "/srv/scan pay", Executable: "/opt/scan pay/scanpay", ConfigPath: "/srv/scan pay/etc/scanpay.toml"})
 	if !strings.Contains(unit, "\nReadWritePaths=\"/srv/scan pay\"\n") {
 		t.Errorf("data dir not quoted:\n%s", unit)
 	}
-	if !strings.Contains(unit, "\nExecStart=/opt/scan\\x20pay/scanpay \"run\"\n") {
+	if !strings.Contains(unit, "\nExecStart=/opt/scan\\x20pay/scanpay \"run\" \"--config\" \"/srv/scan pay/etc/scanpay.toml\"\n") {
 		t.Errorf("executable not escaped:\n%s", unit)
 	}
-	if !strings.Contains(unit, "\nEnvironmentFile=-/etc/scanpay/scanpay.env\n") {
-		t.Errorf("no config path: the env file is not the packaged default:\n%s", unit)
+	if !strings.Contains(unit, "\nEnvironmentFile=-/srv/scan pay/etc/scanpay.env\n") || !strings.Contains(unit, "\nConditionPathExists=/srv/scan pay/etc/scanpay.toml\n") {
+		t.Errorf("the env file and the condition are not beside the configuration:\n%s", unit)
 	}
 	if strings.Contains(unit, "User=") {
 		t.Errorf("no user configured, yet the unit sets one:\n%s", unit)
