@@ -50,6 +50,9 @@ UMask=0077
 NoNewPrivileges=yes
 ProtectSystem=strict
 ReadWritePaths=@DATA_DIR@
+# /run/scanpay, for api.socket (the POS user joins group scanpay).
+RuntimeDirectory=scanpay
+RuntimeDirectoryMode=0750
 ProtectHome=yes
 PrivateTmp=yes
 ProtectKernelTunables=yes

@@ -72,6 +72,8 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 		"\nEnvironmentFile=-/etc/scanpay/scanpay.env\n",
 		"\nConditionPathExists=/etc/scanpay/scanpay.toml\n",
 		"\nRestartPreventExitStatus=2\n",
+		"\nRuntimeDirectory=scanpay\n",
+		"\nRuntimeDirectoryMode=0750\n",
 		"\nSupplementaryGroups=dialout plugdev\n",
 		"\nWantedBy=multi-user.target\n",
 	} {
