@@ -12,7 +12,12 @@ if [ -d /run/systemd/system ]; then
 	if [ -f /etc/scanpay/scanpay.toml ]; then
 		systemctl restart scanpay.service
 	else
-		echo "scanpay: copy /etc/scanpay/scanpay.example.toml to /etc/scanpay/scanpay.toml,"
-		echo "         fill it in, check it with 'scanpay check-config', then 'systemctl start scanpay'."
+		echo "scanpay: create the configuration, readable by the service user (group scanpay):"
+		echo "           install -m 640 -g scanpay /etc/scanpay/scanpay.example.toml /etc/scanpay/scanpay.toml"
+		echo "         fill it in; put the wallet keys in /etc/scanpay/secrets (see the file's"
+		echo "         comments: install -d -m 750 -g scanpay /etc/scanpay/secrets, each key file"
+		echo "         -m 640 -g scanpay) or as VAR=value lines in /etc/scanpay/scanpay.env (same mode);"
+		echo "         check it with 'scanpay check-config', then 'systemctl start scanpay'."
+		echo "         The POS's API token appears in /var/lib/scanpay/api-token at the first start."
 	fi
 fi

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -95,7 +96,7 @@ func Load(path string, o Options) (*Config, error) {
 		return nil, cfgErr(fmt.Errorf("%w: %s does not exist: create it from packaging/scanpay.example.toml, or leave out --config to try scanpay in SANDBOX mode", ErrNotFound, abs))
 	}
 	if err != nil {
-		return nil, cfgErr(fmt.Errorf("cannot read the configuration %s: %w", abs, err))
+		return nil, cfgErr(readError(abs, err))
 	}
 	c, err := Parse(data, filepath.Dir(abs), o)
 	if err != nil {
@@ -103,6 +104,19 @@ func Load(path string, o Options) (*Config, error) {
 	}
 	c.Path = abs
 	return c, nil
+}
+
+// readError explains a configuration file that exists but cannot be read.
+// The usual cause is a file only root may read while the service runs as
+// its own user.
+func readError(path string, err error) error {
+	if !errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("cannot read the configuration %s: %w", path, err)
+	}
+	if runtime.GOOS == "windows" {
+		return fmt.Errorf("cannot read the configuration %s: %w: give the account the scanpay service runs as (LocalSystem by default) read access to it", path, err)
+	}
+	return fmt.Errorf("cannot read the configuration %s: %w: make it readable by the service user: chgrp scanpay %s; chmod 640 %s", path, err, path, path)
 }
 
 // Parse decodes a configuration whose relative paths are taken from dir.

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -286,5 +288,23 @@ func TestWriteEffectiveRedactsSecrets(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("effective config lacks %s:\n%s", want, s)
 		}
+	}
+}
+
+// The tests run as root, where chmod 000 denies nothing, so the error
+// os.ReadFile gives a service user is built here.
+func TestUnreadableConfigSaysHowToFixIt(t *testing.T) {
+	path := "/etc/scanpay/scanpay.toml"
+	err := readError(path, &fs.PathError{Op: "open", Path: path, Err: syscall.EACCES})
+	want := "make it readable by the service user: chgrp scanpay " + path + "; chmod 640 " + path
+	if runtime.GOOS == "windows" {
+		want = "read access"
+	}
+	if !strings.Contains(err.Error(), want) || !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("permission denied: %v; want it to say %q", err, want)
+	}
+	other := readError(path, &fs.PathError{Op: "read", Path: path, Err: syscall.EIO})
+	if strings.Contains(other.Error(), "chmod") {
+		t.Errorf("an I/O error is not a permission problem: %v", other)
 	}
 }
