@@ -300,6 +300,8 @@ func (e *Engine) Cancel(ctx context.Context, id string) (PaymentView, error) {
 			if err := e.canReverse(p); err != nil {
 				return PaymentView{}, err
 			}
+			// The journal refuses the move while a refund of p is running,
+			// in the same transaction (ErrRefundInProgress).
 			_, err = e.move(id, []store.State{store.Approved}, store.Reversing, why+" after approval: giving it back", func(q *store.Payment) error {
 				q.ReverseReason = why
 				q.NextTry = time.Time{}
@@ -333,15 +335,6 @@ func (e *Engine) canReverse(p store.Payment) error {
 	if !v && !r {
 		return Errorf(ErrRefundRefused, "wallet %s can neither void nor refund: give payment %s back in the wallet's merchant portal", p.Wallet, p.ID)
 	}
-	refunds, err := e.j.Refunds(p.ID)
-	if err != nil {
-		return journalErr(err)
-	}
-	for _, r := range refunds {
-		if !r.State.Final() {
-			return Errorf(ErrConflict, "refund %s of payment %s is still running: wait for it to finish, then cancel", r.ID, p.ID)
-		}
-	}
 	return nil
 }
 
@@ -372,6 +365,8 @@ func journalErr(err error) error {
 		return nil
 	case errors.As(err, &ee):
 		return err
+	case errors.Is(err, store.ErrRefundInProgress):
+		return &Error{Code: ErrConflict, Message: "a refund of the payment is still running: wait for it to finish (see the payment's refunds), then try again", Err: err}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Code: ErrNotFound, Message: "no such payment: check the id", Err: err}
 	case errors.Is(err, store.ErrInvalid):

@@ -252,7 +252,11 @@ func (e *Engine) reverse(p store.Payment) {
 	now := e.now()
 	voider, canVoid := w.Wallet.(providers.Voider)
 	refunder, canRefund := w.Wallet.(providers.Refunder)
-	useRefund := !canVoid || p.WalletRef[reverseRefPrefix+"mode"] == "refund"
+	// A void takes back the whole charge: after a partial refund it would
+	// give back more than remains (or be refused), so only a refund of
+	// what remains will do. (No refund can be running here: the journal
+	// keeps a payment approved while one is, and refuses new ones now.)
+	useRefund := !canVoid || p.WalletRef[reverseRefPrefix+"mode"] == "refund" || p.RefundedAmount > 0
 	if useRefund && !canRefund {
 		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s (order %s) was approved after the POS cancelled, and wallet %s can neither void nor refund it: give it back by hand in the wallet's merchant portal", p.ID, p.OrderNumber, p.Wallet))
 		e.sched.at(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), now)
@@ -328,7 +332,7 @@ func (e *Engine) move(id string, from []store.State, to store.State, reason stri
 	p, err := e.j.Transition(id, store.Transition{From: from, To: to, Reason: reason, Mutate: mut, Hooks: e.hooksFor(to)})
 	if err != nil {
 		var se *store.StateError
-		if !errors.As(err, &se) && !errors.Is(err, errReverseWish) {
+		if !errors.As(err, &se) && !errors.Is(err, errReverseWish) && !errors.Is(err, store.ErrRefundInProgress) {
 			e.log.Error("journal refused a transition; will retry", "payment", id, "to", to, "err", err)
 			e.sched.at(paymentKey(id), e.now().Add(e.cfg.Resolve.Min), e.now())
 		}

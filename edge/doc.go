@@ -40,7 +40,10 @@
 //     cancelled, never resent, and a queued payment carrying the wish is
 //     cancelled in the CAS that would have sent it. After approval →
 //     reversing → reversed, by the wallet's void when it has one, else (or
-//     when the void is refused) a full refund of what remains. "voided" is kept for settlements that ended with no
+//     when the void is refused, or part was refunded already) a refund of
+//     what remains. While a refund of the payment is running the cancel is
+//     a conflict: the journal refuses the move in its own transaction, and
+//     refuses new refunds once the payment is reversing. "voided" is kept for settlements that ended with no
 //     money moved. A POS that merely stops waiting has not cancelled.
 //   - An approved order is never charged twice: a checkout repeating an
 //     approved (terminal_id, order_number) with the same amount returns that

@@ -275,3 +275,72 @@ func TestQueuedWithCancelWishIsNeverSent(t *testing.T) {
 		t.Errorf("the wallet charged %+v for a payment the POS had cancelled", l)
 	}
 }
+
+// TestCancelAfterPartialRefundRefundsTheRest: giving back a partly refunded
+// payment refunds what remains; a void (all of it, or a refusal) is never
+// tried, even where the wallet can void.
+func TestCancelAfterPartialRefundRefundsTheRest(t *testing.T) {
+	for _, w := range []string{"jkopay", "ipass"} { // the wallets that can void
+		t.Run(w, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, rigOpts{wallets: []string{w}})
+			spy := spyOn(r, w)
+			ctx := context.Background()
+			v := r.wait(r.pay("L1", "CR-1", 100, w).ID)
+			if rf, err := r.e.Refund(ctx, v.ID, 30); err != nil || rf.State != store.RefundSucceeded {
+				t.Fatalf("refund of 30 = %s, %v", rf.State, err)
+			}
+			if _, err := r.e.Cancel(ctx, v.ID); err != nil {
+				t.Fatal(err)
+			}
+			v = r.wait(v.ID)
+			if v.State != store.Reversed {
+				t.Fatalf("payment ended %s (history %v), want reversed", v.State, historyStates(v))
+			}
+			if _, voids := spy.count(); voids != 0 {
+				t.Errorf("a void was tried %d times on a partly refunded payment; want a refund of what remains", voids)
+			}
+			for _, c := range r.sims[w].Ledger() {
+				if c.Voided || c.Refunded != 100 {
+					t.Errorf("wallet: voided %v, refunded %d; want 30 + 70 refunded", c.Voided, c.Refunded)
+				}
+			}
+			r.settle()
+			r.checkLedger()
+		})
+	}
+}
+
+// TestCancelBesideARunningRefund: while a refund of a payment is unsettled
+// the POS cannot give the payment back (the two could give back more than
+// was paid); once it settled, it can, and what remains is given back.
+func TestCancelBesideARunningRefund(t *testing.T) {
+	w := "jkopay"
+	r := newRig(t, rigOpts{wallets: []string{w}, timeout: 300 * time.Millisecond})
+	ctx := context.Background()
+	v := r.wait(r.pay("L1", "CR-2", 100, w).ID)
+	decline := wallettest.Fault{Kind: wallettest.Decline, Code: refusalCodes[w]}
+	r.sims[w].Inject(wallettest.CallRefund, wallettest.Fault{Kind: wallettest.DropAfterCharge}, decline, decline)
+	qctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	rf, err := r.e.Refund(qctx, v.ID, 30)
+	cancel()
+	if err != nil || rf.State.Final() {
+		t.Fatalf("refund = %s, %v; want it still running", rf.State, err)
+	}
+	_, err = r.e.Cancel(ctx, v.ID)
+	if ErrorCode(err) != ErrConflict || !strings.Contains(err.Error(), rf.ID) {
+		t.Fatalf("Cancel beside running refund %s: %v; want %s naming it", rf.ID, err, ErrConflict)
+	}
+	if p, _ := r.j.Get(v.ID); p.State != store.Approved {
+		t.Fatalf("payment is %s after a refused cancel, want approved", p.State)
+	}
+	r.settle()
+	if _, err := r.e.Cancel(ctx, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v = r.wait(v.ID); v.State != store.Reversed {
+		t.Fatalf("payment ended %s, want reversed", v.State)
+	}
+	r.settle()
+	r.checkLedger()
+}

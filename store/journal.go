@@ -38,6 +38,9 @@ var (
 	ErrRefundExceeds = errors.New("refund exceeds what is left to refund")
 	ErrNotRefundable = errors.New("payment is not refundable")
 	ErrInvalid       = errors.New("invalid journal input")
+	// ErrRefundInProgress: a payment with a refund not yet final cannot
+	// leave approved (e.g. be reversed) until that refund is settled.
+	ErrRefundInProgress = errors.New("a refund of the payment is in progress")
 )
 
 // StateError is a refused compare-and-set: the payment (or refund) was not

@@ -758,3 +758,42 @@ func TestReturnedEqualsStored(t *testing.T) {
 		t.Fatalf("history entry changed on disk: %+v vs %+v", stored.History[0], created.History[0])
 	}
 }
+
+// TestApprovedStaysWhileARefundRuns: a payment with a refund still in
+// progress cannot leave approved (e.g. to reversing): the check is in the
+// transition's own transaction, so no refund can slip in between a caller's
+// look at the refunds and its move. Once the refund is final, it can.
+func TestApprovedStaysWhileARefundRuns(t *testing.T) {
+	j := openTest(t, newClock())
+	mustCreate(t, j, newPayment("p1", "lane-1", "A-1", 100))
+	walk(t, j, "p1", Queued, InFlight, Approved)
+	if _, err := j.CreateRefund(Refund{ID: "r1", PaymentID: "p1", Amount: 30}); err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range []RefundState{RefundPending, RefundInFlight, RefundUnknown} {
+		if rs != RefundPending {
+			if _, _, err := j.TransitionRefund("r1", RefundTransition{From: []RefundState{RefundPending, RefundInFlight}, To: rs}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := j.Transition("p1", Transition{From: []State{Approved}, To: Reversing, Reason: "cancelled"})
+		if !errors.Is(err, ErrRefundInProgress) || !strings.Contains(err.Error(), "r1") {
+			t.Fatalf("approved → reversing with refund r1 %s: %v; want ErrRefundInProgress naming r1", rs, err)
+		}
+	}
+	// A touch (approved → approved) is no move out of approved.
+	if _, err := j.Transition("p1", Transition{From: []State{Approved}, To: Approved}); err != nil {
+		t.Fatalf("touch of an approved payment with a refund running: %v", err)
+	}
+	if p, _ := j.Get("p1"); p.State != Approved {
+		t.Fatalf("payment is %s, want approved", p.State)
+	}
+	// And while it is reversing, no refund can start.
+	if _, _, err := j.TransitionRefund("r1", RefundTransition{From: []RefundState{RefundUnknown}, To: RefundSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	walk(t, j, "p1", Reversing)
+	if _, err := j.CreateRefund(Refund{ID: "r2", PaymentID: "p1", Amount: 10}); !errors.Is(err, ErrNotRefundable) {
+		t.Fatalf("refund of a payment being reversed: %v; want ErrNotRefundable", err)
+	}
+}

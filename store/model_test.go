@@ -88,6 +88,15 @@ func (m *model) openFor(lane, order, except string) *mPay {
 	return fallback
 }
 
+func (m *model) refundOpen(pid string) bool {
+	for _, r := range m.refs {
+		if r.pid == pid && !r.state.Final() {
+			return true
+		}
+	}
+	return false
+}
+
 func (m *model) held(pid string) int64 {
 	var n int64
 	for _, r := range m.refs {
@@ -199,6 +208,10 @@ func TestModel(t *testing.T) {
 			case !slices.Contains(from, mp.state):
 				if !errors.As(err, &se) || se.Got != mp.state {
 					fail("CAS miss %s from %v: %v", mp.state, from, err)
+				}
+			case mp.state == Approved && to != Approved && m.refundOpen(id):
+				if !errors.Is(err, ErrRefundInProgress) {
+					fail("leave approved beside an open refund: %v", err)
 				}
 			case taking(to) && !taking(mp.state) && m.openFor(mp.lane, mp.order, id) != nil:
 				if !errors.Is(err, ErrExists) {

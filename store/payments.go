@@ -160,7 +160,8 @@ var errStop = errors.New("stop")
 // Transition moves payment id from one of t.From to t.To in one
 // transaction: the record, its indexes, its history and its hook
 // deliveries change together. It returns *StateError if the payment was
-// not in t.From. From containing To with the payment already in To is a
+// not in t.From, and ErrRefundInProgress for a move out of Approved while a
+// refund of the payment is not final. From containing To with the payment already in To is a
 // "touch": Mutate runs, no history entry is added.
 func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 	if err := validateTransition(id, t); err != nil {
@@ -176,6 +177,18 @@ func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 		}
 		if !slices.Contains(t.From, p.State) {
 			return refuse(&StateError{ID: id, Want: slices.Clone(t.From), Got: p.State})
+		}
+		if p.State == Approved && t.To != Approved {
+			// A running refund may still give money back: reversing (or
+			// any other move) beside it could give back more than remains.
+			r, open, err := openRefund(tx, id)
+			if err != nil {
+				return refuse(err)
+			}
+			if open {
+				return refuse(fmt.Errorf("payment %s cannot go from %s to %s: %w: refund %s is %s; wait until it is settled, then try again",
+					id, p.State, t.To, ErrRefundInProgress, r.ID, r.State))
+			}
 		}
 		if taking(t.To) && !taking(p.State) {
 			// Back into a money-taking state: only if the order has no
@@ -470,6 +483,14 @@ func (j *Journal) Prune(olderThan time.Time) (int, error) {
 }
 
 func hasOpenRefund(tx *bolt.Tx, paymentID string) (bool, error) {
+	_, open, err := openRefund(tx, paymentID)
+	return open, err
+}
+
+// openRefund returns a refund of the payment that is not final, if any
+// (through the payment's refund index only).
+func openRefund(tx *bolt.Tx, paymentID string) (Refund, bool, error) {
+	var out Refund
 	open := false
 	err := eachPrefix(tx.Bucket(ixRefPay), seg(nil, paymentID), func(k []byte) error {
 		r, err := getRefund(tx, keyID(k, layoutRefPay))
@@ -477,7 +498,7 @@ func hasOpenRefund(tx *bolt.Tx, paymentID string) (bool, error) {
 			return err
 		}
 		if !r.State.Final() {
-			open = true
+			out, open = r, true
 			return errStop
 		}
 		return nil
@@ -485,7 +506,7 @@ func hasOpenRefund(tx *bolt.Tx, paymentID string) (bool, error) {
 	if errors.Is(err, errStop) {
 		err = nil
 	}
-	return open, err
+	return out, open, err
 }
 
 // deletePayment removes a payment, its indexes, refunds and deliveries.
