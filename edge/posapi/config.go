@@ -83,10 +83,29 @@ func checkLoopbackListen(listen string) error {
 	if _, err := net.LookupPort("tcp", port); err != nil || port == "" {
 		return fmt.Errorf("api.listen = %q has no valid port: set it to \"127.0.0.1:8727\"", listen)
 	}
-	if !isLoopbackHost(host) {
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil && host != "" {
+		// A name other than "localhost" is looked up in DNS by net.Listen:
+		// an answer with a LAN address would put the API on the network.
+		return fmt.Errorf("api.listen = %q names a host: scanpay listens only on a loopback IP, never on a name it would have to look up; set it to \"127.0.0.1:8727\" (or \"[::1]:8727\", or \"localhost:8727\")", listen)
+	}
+	if ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("api.listen = %q is not a loopback address: the POS API must be reachable from this PC only; set it to \"127.0.0.1:8727\" (or \"[::1]:8727\")", listen)
 	}
 	return nil
+}
+
+// listenAddr is what net.Listen is given: "localhost" is 127.0.0.1, not a
+// name resolved (by hosts file or DNS) at start.
+func listenAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || !strings.EqualFold(host, "localhost") {
+		return listen
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
 
 func checkOrigin(o string) error {
@@ -98,8 +117,10 @@ func checkOrigin(o string) error {
 	return nil
 }
 
-// isLoopbackHost reports whether host (no port, brackets allowed) names
-// this machine: "localhost", a name under ".localhost", or a loopback IP.
+// isLoopbackHost reports whether a Host header (no port, brackets
+// allowed) names this machine: "localhost", a name under ".localhost"
+// (browsers resolve those to loopback themselves), or a loopback IP. It is
+// for checking requests, never for choosing where to listen.
 func isLoopbackHost(host string) bool {
 	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
 	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {

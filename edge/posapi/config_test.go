@@ -1,9 +1,11 @@
 package posapi
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -22,6 +24,9 @@ func TestConfigValidate(t *testing.T) {
 		{"empty host", func(c *Config) { c.Listen = ":8727" }, []string{"api.listen", "loopback"}},
 		{"lan address", func(c *Config) { c.Listen = "192.168.1.5:8727" }, []string{"api.listen", "loopback"}},
 		{"no port", func(c *Config) { c.Listen = "127.0.0.1" }, []string{"api.listen", "host:port"}},
+		{"LOCALHOST", func(c *Config) { c.Listen = "LOCALHOST:9000" }, nil},
+		{"name under .localhost", func(c *Config) { c.Listen = "foo.localhost:18804" }, []string{"api.listen", "names a host", "127.0.0.1:8727"}},
+		{"any other name", func(c *Config) { c.Listen = "pos-pc:8727" }, []string{"api.listen", "names a host"}},
 		{"no token file", func(c *Config) { c.TokenFile = "" }, []string{"api.token_file", "set it"}},
 		{"negative body", func(c *Config) { c.MaxBody = -1 }, []string{"api.max_body", "positive"}},
 		{"tiny body", func(c *Config) { c.MaxBody = 10 }, []string{"api.max_body", "at least"}},
@@ -60,6 +65,34 @@ func TestNewRefusesNonLoopback(t *testing.T) {
 	}
 	if _, err := New(Config{Listen: "127.0.0.1:0"}, newFakeEngine(), nil, "", nil, false); err == nil {
 		t.Fatal("New without a token")
+	}
+}
+
+// TestListenNeverLooksUpANameAndBindsLoopback: "localhost" binds
+// 127.0.0.1 without a lookup; a port in use says so, other failures do not
+// blame another scanpay.
+func TestListenNeverLooksUpANameAndBindsLoopback(t *testing.T) {
+	if got := listenAddr("localhost:0"); got != "127.0.0.1:0" {
+		t.Errorf("listenAddr(localhost:0) = %q", got)
+	}
+	s, err := New(Config{Listen: "localhost:0"}, newFakeEngine(), nil, testToken, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.tcp.Close()
+	if !strings.HasPrefix(s.Addr(), "127.0.0.1:") {
+		t.Errorf("localhost bound %s", s.Addr())
+	}
+	if _, err := New(Config{Listen: "foo.localhost:0"}, newFakeEngine(), nil, testToken, nil, false); err == nil || !strings.Contains(err.Error(), "names a host") {
+		t.Errorf("a .localhost name: %v", err)
+	}
+	_, err = New(Config{Listen: s.Addr()}, newFakeEngine(), nil, testToken, nil, false)
+	if err == nil || !strings.Contains(err.Error(), "another scanpay") {
+		t.Errorf("port in use: %v", err)
+	}
+	other := listenError("127.0.0.1:80", &net.OpError{Op: "listen", Net: "tcp", Err: os.NewSyscallError("bind", syscall.EACCES)})
+	if strings.Contains(other.Error(), "another scanpay") || !strings.Contains(other.Error(), "127.0.0.1:8727") {
+		t.Errorf("permission denied blames another scanpay or names no fix: %v", other)
 	}
 }
 

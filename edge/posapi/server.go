@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -121,9 +122,14 @@ func (s *Server) Addr() string {
 }
 
 func (s *Server) listen() error {
-	ln, err := net.Listen("tcp", s.cfg.Listen)
+	ln, err := net.Listen("tcp", listenAddr(s.cfg.Listen))
 	if err != nil {
-		return fmt.Errorf("api.listen %s: %w; is another scanpay running? Stop it or choose another port", s.cfg.Listen, err)
+		return listenError(s.cfg.Listen, err)
+	}
+	// Checked again on what was bound, not on what was asked for.
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+		ln.Close()
+		return fmt.Errorf("api.listen %s bound %s, which is not a loopback address: refusing to serve the POS API to the network; set api.listen to \"127.0.0.1:8727\"", s.cfg.Listen, ln.Addr())
 	}
 	s.tcp = ln
 	if s.cfg.Socket != "" {
@@ -183,4 +189,22 @@ func (s *Server) Serve(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// listenError names the fix for a failed listen. Only a port in use hints
+// at another scanpay.
+func listenError(listen string, err error) error {
+	if addrInUse(err) {
+		return fmt.Errorf("api.listen %s: %w: the port is in use; is another scanpay running? Stop it or choose another port", listen, err)
+	}
+	return fmt.Errorf("api.listen %s: %w: check that this PC has that loopback address and that the port is allowed, or set api.listen to \"127.0.0.1:8727\"", listen, err)
+}
+
+// wsaeaddrinuse is Windows' "address in use" (WSAEADDRINUSE), which
+// syscall.EADDRINUSE does not match there.
+const wsaeaddrinuse = 10048
+
+func addrInUse(err error) bool {
+	var errno syscall.Errno
+	return errors.As(err, &errno) && (errno == syscall.EADDRINUSE || errno == wsaeaddrinuse)
 }
