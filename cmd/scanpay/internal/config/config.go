@@ -53,6 +53,8 @@ type Config struct {
 	Wallets []Wallet `toml:"-"`
 	// Notes tell the operator about migrations applied while loading.
 	Notes []string `toml:"-"`
+
+	lookupEnv func(string) (string, bool) // what *_env secrets were read with
 }
 
 // Wallet is one configured wallet.
@@ -159,6 +161,7 @@ func Parse(data []byte, dir string, o Options) (*Config, error) {
 	c.ConfigVersion = CurrentVersion
 	c.Notes = notes
 	c.Dir = dir
+	c.lookupEnv = o.LookupEnv
 
 	var errs []error
 	env := providers.Env{Dir: dir, LookupEnv: o.LookupEnv}

@@ -308,3 +308,33 @@ func TestUnreadableConfigSaysHowToFixIt(t *testing.T) {
 		t.Errorf("an I/O error is not a permission problem: %v", other)
 	}
 }
+
+// TestSecretValuesAreTheResolvedKeys: the log masker gets the secret itself
+// whichever source gave it, and never a file name or a variable name.
+func TestSecretValuesAreTheResolvedKeys(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "k"), []byte("file-secret-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := func(k string) (string, bool) {
+		if k == "SCANPAY_TEST_KEY" {
+			return " env-secret-2 ", true
+		}
+		return "", false
+	}
+	for _, tt := range []struct{ line, want string }{
+		{`merchant_key = "inline-secret-3"`, "inline-secret-3"},
+		{`merchant_key_file = "k"`, "file-secret-1"},
+		{`merchant_key_env = "SCANPAY_TEST_KEY"`, "env-secret-2"},
+	} {
+		body := strings.Replace(minimal, `merchant_key = "s3cr3t-merchant-key"`, tt.line, 1)
+		c, err := Parse([]byte(body), dir, Options{LookupEnv: env})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.line, err)
+		}
+		got := c.SecretValues()
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%s: secrets %q, want [%q]", tt.line, got, tt.want)
+		}
+	}
+}

@@ -101,11 +101,19 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 			if err := wc.Provision(env); err != nil {
 				return nil, fmt.Errorf("SANDBOX %s simulator: %w", name, err)
 			}
+			if o.Secrets != nil {
+				o.Secrets.Add(config.SecretsOf(wc, env)...)
+			}
 			if err := openWallet(name, wc, env, o.WalletDial, setups); err != nil {
 				return nil, err
 			}
 		}
 	} else {
+		// Before any wallet can log: a key logged under any attribute name,
+		// or inside a wallet's error text, is masked from the first line.
+		if o.Secrets != nil {
+			o.Secrets.Add(cfg.SecretValues()...)
+		}
 		for _, w := range cfg.Wallets {
 			if err := openWallet(w.Name, w.Config, env, o.WalletDial, setups); err != nil {
 				return nil, err

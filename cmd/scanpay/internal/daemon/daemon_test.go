@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/posclient"
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/providers/jkopay/jkopaytest"
@@ -140,5 +143,76 @@ func TestFailedStartReleasesTheJournal(t *testing.T) {
 	}
 	if err := d.Stop(); err != nil {
 		t.Error(err)
+	}
+}
+
+// lockedBuffer is a log sink several goroutines write to.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestWalletKeysNeverReachTheLog: a wallet key read from the environment
+// is handed to the log's masker at start, so it is replaced even when it
+// is logged under an innocent attribute name or inside a message. The key
+// is shaped so the code-like pattern alone would not catch it.
+func TestWalletKeysNeverReachTheLog(t *testing.T) {
+	const key = "jko-key-7f3a-9c2e-41"
+	sim := jkopaytest.New(wallettest.Options{})
+	defer sim.Close()
+	dir := t.TempDir()
+	body := fmt.Sprintf(`
+data_dir = "data"
+[api]
+listen = "127.0.0.1:0"
+[providers.jkopay]
+base_url = %q
+merchant_id = %q
+merchant_key_env = "SCANPAY_TEST_JKO_KEY"
+store_id = %q
+store_name = %q
+`, sim.URL(), jkopaytest.MerchantID, jkopaytest.StoreID, jkopaytest.StoreName)
+	path := filepath.Join(dir, "scanpay.toml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, config.Options{LookupEnv: func(k string) (string, bool) {
+		return key, k == "SCANPAY_TEST_JKO_KEY"
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out lockedBuffer
+	secrets := &logging.Secrets{}
+	log, closer, err := logging.New(logging.Options{Console: &out, Secrets: secrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	d, err := Start(context.Background(), cfg, Options{Logger: log, Secrets: secrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	log.Info("wallet answered", "note", key, "detail", "signed with "+key+" at noon")
+	log.Error("wallet refused: key " + key + " rejected")
+	got := out.String()
+	if strings.Contains(got, key) || strings.Contains(got, "7f3a-9c2e") {
+		t.Errorf("the wallet key reached the log:\n%s", got)
+	}
+	if strings.Count(got, "[redacted]") < 3 {
+		t.Errorf("the key was not replaced where it was logged:\n%s", got)
 	}
 }
