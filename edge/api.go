@@ -82,7 +82,7 @@ type Query struct {
 
 // ScanResult says what the engine did with a scan.
 type ScanResult struct {
-	Kind      string `json:"kind"`                 // "payment" (triggered one), "held" (scan-then-amount), "passthrough" (not a wallet's), "ignored" (a payment is already in flight on the lane)
+	Kind      string `json:"kind"`                 // "payment" (triggered one), "held" (scan-then-amount), "passthrough" (not a wallet's), "ignored" (a payment is already in flight on the lane), "ambiguous" (more than one checkout awaits a scan on the lane: nothing charged; cancel the stale one)
 	Class     string `json:"class"`                // the classification: a wallet name, "einvoice_carrier", "citizen_carrier", "product", "unknown"
 	PaymentID string `json:"payment_id,omitempty"` // for "payment"
 	Masked    string `json:"masked_code"`

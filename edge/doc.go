@@ -50,10 +50,17 @@
 //     payment; with another amount it is a conflict. The journal decides
 //     it inside Create's transaction, so an earlier payment of the order
 //     that is approved while the retry is on its way is still seen.
-//   - Scans: a wallet code triggers the oldest payment awaiting a scan on its
-//     lane; with none it is held in memory only for ScanHold
-//     (scan-then-amount) and announced masked; while a payment on the lane
-//     is queued/in flight/unknown a further code is "ignored". Product
+//   - Scans: a lane serves one customer at a time. A wallet code triggers
+//     the one payment awaiting a scan on its lane; with none it is held in
+//     memory only for ScanHold (scan-then-amount) and announced masked;
+//     while a payment on the lane is queued/in flight/unknown a further
+//     code is "ignored". With more than one checkout awaiting a scan (one
+//     abandoned beside the new one) the scan is "ambiguous": nothing is
+//     charged or held, and the scan event names the checkouts so that the
+//     POS cancels the stale one. Guessing (say, the oldest) would charge
+//     this customer another order's amount; cancelling older checkouts on
+//     a new one would cancel, behind the POS's back, checkouts it may
+//     still be waiting on. Product
 //     EANs, e-invoice and citizen carriers are passed to the POS whole (they
 //     are no credentials and the POS needs them); every other code is
 //     masked everywhere.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -125,7 +126,8 @@ func (e *Engine) checkLane(id string) error {
 
 // Scan handles one scanned code on a lane: it triggers the payment waiting
 // there, is held for a checkout to come (scan-then-amount), or is passed to
-// the POS as an event when it is not a wallet's.
+// the POS as an event when it is not a wallet's. With more than one
+// checkout waiting on the lane it is "ambiguous" and not used.
 func (e *Engine) Scan(ctx context.Context, s scanner.Scan) (ScanResult, error) {
 	if err := e.checkLane(s.Lane); err != nil {
 		return ScanResult{}, err
@@ -164,13 +166,33 @@ func (e *Engine) Scan(ctx context.Context, s scanner.Scan) (ScanResult, error) {
 		e.publish("scan", ev)
 		return res, nil
 	}
-	for _, id := range awaiting {
+	waiting, err := e.stillAwaiting(awaiting)
+	if err != nil {
+		return ScanResult{}, journalErr(err)
+	}
+	if len(waiting) > 1 {
+		// A lane serves one customer at a time: with an abandoned checkout
+		// beside the new one, any pick could charge this customer another
+		// order's amount. The POS must cancel the stale one.
+		ev.Kind, res.Kind = "ambiguous", "ambiguous"
+		ev.Message = ambiguousMessage(s.Lane, waiting)
+		e.publish("scan", ev)
+		e.log.Warn("scan not used: more than one checkout awaits a scan on the lane", "lane", s.Lane, "checkouts", len(waiting), "code", masked)
+		return res, nil
+	}
+	if len(waiting) == 1 {
+		id := waiting[0].ID
 		p, err := e.attachCode(id, s.Code, cls, w)
 		var se *store.StateError
 		switch {
 		case err == nil:
+			ev.Kind, res.Kind, ev.PaymentID, res.PaymentID = "payment", "payment", p.ID, p.ID
+			e.publish("scan", ev)
+			e.sched.kick(paymentKey(p.ID))
+			return res, nil
 		case ErrorCode(err) == ErrConflict, errors.As(err, &se):
-			continue // cancelled or timed out meanwhile: try the next
+			// Cancelled or timed out meanwhile: hold the code as if
+			// nothing waited.
 		case ErrorCode(err) == ErrInvalidRequest:
 			// The wallet cannot take this checkout: say so, do not hold the code.
 			ev.Kind, res.Kind, ev.PaymentID, res.PaymentID = "passthrough", "passthrough", id, id
@@ -180,10 +202,6 @@ func (e *Engine) Scan(ctx context.Context, s scanner.Scan) (ScanResult, error) {
 		default:
 			return ScanResult{}, journalErr(err)
 		}
-		ev.Kind, res.Kind, ev.PaymentID, res.PaymentID = "payment", "payment", p.ID, p.ID
-		e.publish("scan", ev)
-		e.sched.kick(paymentKey(p.ID))
-		return res, nil
 	}
 	until := e.now().Add(e.cfg.ScanHold)
 	l.held = &heldCode{code: s.Code, class: cls, device: s.Device, until: until}
@@ -191,6 +209,40 @@ func (e *Engine) Scan(ctx context.Context, s scanner.Scan) (ScanResult, error) {
 	ev.HeldUntil = until.UTC().Format(time.RFC3339)
 	e.publish("scan", ev)
 	return res, nil
+}
+
+// stillAwaiting reads the lane's payments awaiting a scan (ids oldest
+// first) from the journal: those that truly still wait, and in time. One
+// whose scan time is over is cancelled on the way, as attachCode would.
+func (e *Engine) stillAwaiting(ids []string) ([]store.Payment, error) {
+	var out []store.Payment
+	now := e.now()
+	for _, id := range ids {
+		p, err := e.j.Get(id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		case p.State != store.AwaitingScan:
+			continue
+		case !now.Before(p.ScanBy):
+			e.move(p.ID, []store.State{store.AwaitingScan}, store.Cancelled,
+				fmt.Sprintf("no payment code was scanned within %s", e.cfg.ScanTimeout), nil)
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func ambiguousMessage(lane string, waiting []store.Payment) string {
+	list := make([]string, len(waiting))
+	for i, p := range waiting {
+		list[i] = fmt.Sprintf("payment %s (order %s, %d TWD)", p.ID, p.OrderNumber, p.Amount)
+	}
+	return fmt.Sprintf("%d checkouts are waiting for a scan on lane %s: %s; a lane serves one customer at a time, so the scan was not used and nothing was charged: cancel the stale checkout, then scan again",
+		len(waiting), lane, strings.Join(list, ", "))
 }
 
 // attachCode moves an awaiting payment to queued with its code, its code

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/wallettest"
+	"github.com/scanpay/scanpay/scanner"
 	"github.com/scanpay/scanpay/store"
 )
 
@@ -341,6 +342,70 @@ func TestCancelBesideARunningRefund(t *testing.T) {
 	if v = r.wait(v.ID); v.State != store.Reversed {
 		t.Fatalf("payment ended %s, want reversed", v.State)
 	}
+	r.settle()
+	r.checkLedger()
+}
+
+// TestScanWithTwoCheckoutsWaitingIsAmbiguous: a lane serves one customer at
+// a time. With an abandoned checkout still waiting beside the new one, a
+// scan must not guess (the oldest would charge the next customer the old
+// order's amount): it is answered "ambiguous", nothing is charged or held,
+// and the scan event tells the POS which checkouts wait. Once the stale
+// one is cancelled, the next scan pays the one left.
+func TestScanWithTwoCheckoutsWaitingIsAmbiguous(t *testing.T) {
+	w := simNames[0]
+	r := newRig(t, rigOpts{wallets: []string{w}})
+	ctx := context.Background()
+	stale, _, err := r.e.CreatePayment(ctx, CreateRequest{TerminalID: "L1", OrderNumber: "OLD-1", Amount: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Millisecond) // a later creation time
+	fresh, _, err := r.e.CreatePayment(ctx, CreateRequest{TerminalID: "L1", OrderNumber: "NEW-1", Amount: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := r.sims[w].IssueCode()
+	res, err := r.e.Scan(ctx, scanner.Scan{Lane: "L1", Code: code})
+	if err != nil || res.Kind != "ambiguous" || res.PaymentID != "" {
+		t.Fatalf("scan beside two waiting checkouts = %+v, %v; want kind ambiguous, no payment", res, err)
+	}
+	for _, id := range []string{stale.ID, fresh.ID} {
+		if p, _ := r.j.Get(id); p.State != store.AwaitingScan || p.FullCode != "" {
+			t.Errorf("checkout %s is %s after an ambiguous scan, want still awaiting_scan without a code", id, p.State)
+		}
+	}
+	var ev *ScanEvent
+	for deadline := time.Now().Add(5 * time.Second); ev == nil && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, e := range r.eventsOf("scan") { // the rig collects events in the background
+			if se := e.Data.(ScanEvent); se.Kind == "ambiguous" {
+				ev = &se
+			}
+		}
+	}
+	if ev == nil || !strings.Contains(ev.Message, stale.ID) || !strings.Contains(ev.Message, fresh.ID) || !strings.Contains(ev.Message, "cancel") {
+		t.Fatalf("ambiguous scan event = %+v; want a message naming both checkouts and asking to cancel the stale one", ev)
+	}
+	// Nothing was held for a later checkout either.
+	third, _, err := r.e.CreatePayment(ctx, CreateRequest{TerminalID: "L1", OrderNumber: "THIRD-1", Amount: 10})
+	if err != nil || third.State != store.AwaitingScan {
+		t.Fatalf("checkout after an ambiguous scan = %s, %v; want awaiting_scan (the code must not be held)", third.State, err)
+	}
+	for _, id := range []string{stale.ID, third.ID} {
+		if _, err := r.e.Cancel(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err = r.e.Scan(ctx, scanner.Scan{Lane: "L1", Code: r.sims[w].IssueCode()})
+	if err != nil || res.Kind != "payment" || res.PaymentID != fresh.ID {
+		t.Fatalf("scan after the stale checkout was cancelled = %+v, %v; want it to pay %s", res, err, fresh.ID)
+	}
+	if v := r.wait(fresh.ID); v.State != store.Approved || v.Amount != 80 {
+		t.Fatalf("fresh checkout ended %s for %d", v.State, v.Amount)
+	}
+	r.mu.Lock()
+	r.codes = append(r.codes, code)
+	r.mu.Unlock()
 	r.settle()
 	r.checkLedger()
 }
