@@ -1,6 +1,7 @@
 package posapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
@@ -112,6 +113,7 @@ func (s *Server) serveGuarded(w http.ResponseWriter, r *http.Request, next *http
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+	r = r.WithContext(context.WithValue(r.Context(), readTimeoutKey{}, s.t.read))
 	if pattern == "" {
 		// The mux would answer in plain text; keep its status and Allow.
 		probe := &probeWriter{h: http.Header{}}
@@ -191,3 +193,12 @@ func (p *probeWriter) WriteHeader(code int) {
 	}
 }
 func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// readTimeoutKey carries the server's read timeout to decodeBody, so a
+// body that stops arriving is refused with the limit named.
+type readTimeoutKey struct{}
+
+func readTimeout(r *http.Request) time.Duration {
+	d, _ := r.Context().Value(readTimeoutKey{}).(time.Duration)
+	return d
+}

@@ -1,11 +1,13 @@
 package posapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -301,24 +303,34 @@ func (s *Server) engineError(w http.ResponseWriter, r *http.Request, err error) 
 	writeError(w, ErrInternal, "scanpay failed to answer: see its log for request "+w.Header().Get(headerRequestID)+"; the payment's state is safe in the journal, ask again with GET /v1/payments/{id}")
 }
 
-// decodeBody decodes a JSON body strictly: unknown fields, trailing data,
-// wrong types and an oversized body are refused. With emptyOK an empty body
-// is accepted (cancel).
+// decodeBody decodes a JSON body strictly: a body that is not one JSON
+// object, unknown fields, a field given twice or in the wrong case,
+// trailing data, wrong types, an oversized body and one that stops
+// arriving are refused, all as invalid_request (too_large for size). With
+// emptyOK an empty body is accepted (cancel).
 func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	body, err := io.ReadAll(r.Body)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		writeError(w, edge.ErrInvalidRequest, fmt.Sprintf("the request body stopped arriving: the POS API reads a whole request within %s (its read timeout); send the body in full right after the headers", readTimeout(r)))
+		return false
+	}
 	if err == nil {
-		if extra := dec.Decode(&json.RawMessage{}); extra != io.EOF {
-			err = errTrailing
-			var mbe *http.MaxBytesError
-			if errors.As(extra, &mbe) {
-				err = extra
-			}
-		}
+		err = checkObject(body)
+	}
+	if err == nil && json.Valid(body) {
+		err = checkNames(body, reflect.TypeOf(v))
+	}
+	if err == nil {
+		err = decodeStrict(body, v)
 	}
 	if err == nil || (emptyOK && err == io.EOF) {
 		return true
+	}
+	var nameErr *nameError
+	if errors.As(err, &nameErr) {
+		writeError(w, edge.ErrInvalidRequest, nameErr.msg)
+		return false
 	}
 	var mbe *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
@@ -330,6 +342,8 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) boo
 		writeError(w, edge.ErrInvalidRequest, "the request body is empty: send a JSON object (see GET /openapi.json)")
 	case err == errTrailing:
 		writeError(w, edge.ErrInvalidRequest, "the request body has data after its JSON object: send exactly one JSON object")
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		writeError(w, edge.ErrInvalidRequest, fmt.Sprintf("the body must be a JSON object, not %s: send {\"field\": value, …} (see GET /openapi.json)", typeErr.Value))
 	case errors.As(err, &typeErr):
 		writeError(w, edge.ErrInvalidRequest, fmt.Sprintf("field %q must be %s, not %s", typeErr.Field, jsonKind(typeErr.Type.Kind()), typeErr.Value))
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
@@ -340,6 +354,19 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) boo
 		writeError(w, edge.ErrInvalidRequest, "the request body is not the expected JSON object: see GET /openapi.json")
 	}
 	return false
+}
+
+// decodeStrict decodes exactly one JSON value with no unknown fields.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.Decode(&json.RawMessage{}) != io.EOF {
+		return errTrailing
+	}
+	return nil
 }
 
 func jsonKind(k reflect.Kind) string {

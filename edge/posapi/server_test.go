@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -54,6 +56,11 @@ func TestRefusals(t *testing.T) {
 		{"scan without code", "POST", "/v1/scans", `{"terminal_id":"AB123456"}`, nil, 400, edge.ErrInvalidRequest},
 		{"events bad type", "GET", "/v1/events?types=everything", "", nil, 400, edge.ErrInvalidRequest},
 		{"cancel with junk body", "POST", "/v1/payments/pay-1/cancel", `{"why":"x"}`, nil, 400, edge.ErrInvalidRequest},
+		{"duplicate amount", "POST", "/v1/payments", `{"terminal_id":"AB123456","order_number":"42","amount":1,"amount":100}`, nil, 400, edge.ErrInvalidRequest},
+		{"amount in another case", "POST", "/v1/payments", `{"terminal_id":"AB123456","order_number":"42","amount":1,"Amount":100}`, nil, 400, edge.ErrInvalidRequest},
+		{"array body", "POST", "/v1/payments", `[]`, nil, 400, edge.ErrInvalidRequest},
+		{"null body", "POST", "/v1/payments", `null`, nil, 400, edge.ErrInvalidRequest},
+		{"array cancel body", "POST", "/v1/payments/pay-1/cancel", `[]`, nil, 400, edge.ErrInvalidRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -407,5 +414,52 @@ func TestShutdownEndsLongPolls(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the long-poll outlived the shutdown")
+	}
+}
+
+// TestStrictJSONNamesTheProblem: encoding/json would take the last of two
+// equal names and match names in any case; the API refuses both, and a
+// body that is not an object, with a message that says what to fix.
+func TestStrictJSONNamesTheProblem(t *testing.T) {
+	ts := startServer(t, newFakeEngine("AB123456"))
+	for _, tt := range []struct{ name, path, body, want string }{
+		{"duplicate", "/v1/payments", `{"terminal_id":"AB123456","order_number":"42","amount":1,"amount":100}`, `field "amount" is given twice`},
+		{"case", "/v1/payments", `{"terminal_id":"AB123456","order_number":"42","AMOUNT":100}`, `field "AMOUNT": write it as "amount"`},
+		{"nested case", "/v1/payments", `{"terminal_id":"AB123456","order_number":"42","amount":100,"items":[{"Name":"tea"}]}`, `items[0].Name": write it as "items[0].name"`},
+		{"nested duplicate", "/v1/payments", `{"terminal_id":"AB123456","order_number":"42","amount":100,"items":[{"name":"a","name":"b"}]}`, `"items[0].name" is given twice`},
+		{"array", "/v1/payments", `[]`, "the body must be a JSON object, not an array"},
+		{"string", "/v1/scans", `"22123"`, "the body must be a JSON object, not a string"},
+		{"array then object", "/v1/payments", `[]{}`, "the body must be a JSON object"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := call(t, "POST", ts.url+tt.path, tt.body, nil)
+			var e ErrorBody
+			a.decode(t, &e)
+			if a.status != 400 || e.Error.Code != edge.ErrInvalidRequest || !strings.Contains(e.Error.Message, tt.want) {
+				t.Errorf("%d %s; want 400 invalid_request saying %q", a.status, a.body, tt.want)
+			}
+		})
+	}
+}
+
+// TestStalledBodyNamesTheTimeout: a POS that sends the headers and then
+// stops gets invalid_request naming the read timeout, not "not JSON".
+func TestStalledBodyNamesTheTimeout(t *testing.T) {
+	ts := startServer(t, newFakeEngine("AB123456"), func(c *Config, tm *timeouts, _ *bool) { tm.read = 300 * time.Millisecond })
+	conn, err := net.Dial("tcp", ts.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/payments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"terminal_id\":", testToken)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 400 || !strings.Contains(string(b), edge.ErrInvalidRequest) || !strings.Contains(string(b), "300ms") || !strings.Contains(string(b), "read timeout") {
+		t.Errorf("stalled body: %d %s", res.StatusCode, b)
 	}
 }
