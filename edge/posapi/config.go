@@ -108,7 +108,15 @@ func listenAddr(listen string) string {
 	return net.JoinHostPort("127.0.0.1", port)
 }
 
+// nullOriginFix is said wherever Origin: null comes up. "null" is the
+// origin of every file:// page, sandboxed frame and data: URL: allowing it
+// would let any HTML file on the PC (an e-mail attachment) take payments.
+const nullOriginFix = `"null" is the origin of file:// pages, sandboxed frames and data: URLs, which any local file can claim, so it can never be allowed: serve the POS page over http(s) (for example http://localhost:3000) and list that origin`
+
 func checkOrigin(o string) error {
+	if strings.EqualFold(strings.TrimSpace(o), "null") {
+		return errors.New("is not allowed: " + nullOriginFix)
+	}
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {

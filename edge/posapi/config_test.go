@@ -33,6 +33,7 @@ func TestConfigValidate(t *testing.T) {
 		{"negative wait", func(c *Config) { c.MaxWait = -time.Second }, []string{"api.max_wait", "60s"}},
 		{"wildcard origin", func(c *Config) { c.AllowedOrigins = []string{"*"} }, []string{"api.allowed_origins[0]", "scheme://host"}},
 		{"origin with path", func(c *Config) { c.AllowedOrigins = []string{"http://pos.local/app"} }, []string{"api.allowed_origins[0]"}},
+		{"null origin", func(c *Config) { c.AllowedOrigins = []string{"null"} }, []string{"api.allowed_origins[0]", "file://", "can never be allowed", "http://localhost:3000"}},
 		{"good origin", func(c *Config) { c.AllowedOrigins = []string{"http://localhost:3000", "https://pos.example"} }, nil},
 	}
 	for _, tt := range tests {
@@ -135,5 +136,20 @@ func TestLoadOrCreateToken(t *testing.T) {
 	}
 	if _, err := LoadOrCreateToken(short); err == nil || !strings.Contains(err.Error(), "delete the file") {
 		t.Errorf("short token accepted: %v", err)
+	}
+}
+
+// TestNullOriginSaysItCannotBeAllowed: the 403 for Origin: null must not
+// tell the admin to add what the configuration refuses.
+func TestNullOriginSaysItCannotBeAllowed(t *testing.T) {
+	ts := startServer(t, newFakeEngine("AB123456"))
+	a := call(t, "GET", ts.url+"/v1/devices", "", map[string]string{"Origin": "null"})
+	var e ErrorBody
+	a.decode(t, &e)
+	if a.status != 403 || e.Error.Code != ErrForbiddenOrigin || !strings.Contains(e.Error.Message, "can never be allowed") || strings.Contains(e.Error.Message, "add it to") {
+		t.Errorf("Origin: null: %d %+v", a.status, e.Error)
+	}
+	if err := (Config{TokenFile: "t", AllowedOrigins: []string{"null"}}).Validate(); err == nil {
+		t.Error(`api.allowed_origins = ["null"] accepted`)
 	}
 }

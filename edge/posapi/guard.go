@@ -78,6 +78,10 @@ func (s *Server) serveGuarded(w http.ResponseWriter, r *http.Request, next *http
 		return
 	}
 	if origin := r.Header.Get("Origin"); origin != "" {
+		if origin == "null" {
+			writeError(w, ErrForbiddenOrigin, "browser origin \"null\" may not call the POS API: "+nullOriginFix+" in api.allowed_origins")
+			return
+		}
 		if !s.originAllowed(origin) {
 			writeError(w, ErrForbiddenOrigin, fmt.Sprintf("browser origin %q may not call the POS API: add it to api.allowed_origins in the scanpay config if it is your POS", truncate(origin, 100)))
 			return
