@@ -31,8 +31,8 @@ type Config struct {
 	ScanTimeout time.Duration `toml:"scan_timeout"` // a checkout nobody scans for is cancelled after this (5m)
 	Retention   time.Duration `toml:"retention"`    // final payments older than this are pruned (90 days)
 	Workers     int           `toml:"workers"`      // payments sent at the same time (8)
-	// Lanes, when set, are the only terminal_ids the POS may use (plus
-	// every scanner's); empty accepts any.
+	// Lanes are terminal_ids the POS may use besides every scanner's
+	// (AcceptedLanes): lanes whose POS reads the code itself.
 	Lanes []string `toml:"lanes"`
 
 	API       posapi.Config             `toml:"api"`
@@ -231,6 +231,31 @@ func (c *Config) resolvePaths() {
 	c.API.TokenFile = resolve(c.Dir, c.API.TokenFile)
 	c.API.Socket = resolve(c.Dir, c.API.Socket)
 	c.Log.File = resolve(c.Dir, c.Log.File)
+}
+
+// AcceptedLanes are the terminal_ids the POS may pay on: every
+// [[scanners]] terminal_id plus lanes. Empty (no scanners, no lanes)
+// accepts any. With scanners configured, a terminal_id that is neither is
+// refused at once (422 unknown_terminal): a mistyped lane would otherwise
+// wait scan_timeout for a scan no scanner can send. A lane whose POS reads
+// the code itself (barcode in the create, POST /v1/scans) must then be
+// listed in lanes.
+func (c *Config) AcceptedLanes() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range c.Scanners {
+		if id := s.TerminalID; id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, id := range c.Lanes {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // JournalPath is the bbolt file.

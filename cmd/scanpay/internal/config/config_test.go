@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/scanner"
 )
 
 // testWallet is a wallet driver of this test's own: the config package is
@@ -335,6 +336,37 @@ func TestSecretValuesAreTheResolvedKeys(t *testing.T) {
 		got := c.SecretValues()
 		if len(got) != 1 || got[0] != tt.want {
 			t.Errorf("%s: secrets %q, want [%q]", tt.line, got, tt.want)
+		}
+	}
+}
+
+// TestAcceptedLanes: with scanners configured, only their lanes and the
+// listed ones may pay (a mistyped terminal_id is refused at once instead
+// of waiting for a scan no scanner can send); with neither, any lane.
+func TestAcceptedLanes(t *testing.T) {
+	sc := func(ids ...string) []scanner.Config {
+		var out []scanner.Config
+		for _, id := range ids {
+			out = append(out, scanner.Config{TerminalID: id})
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name     string
+		scanners []scanner.Config
+		lanes    []string
+		want     []string
+	}{
+		{"nothing configured: any lane", nil, nil, nil},
+		{"POS-owned lanes only", nil, []string{"POS1", "POS2"}, []string{"POS1", "POS2"}},
+		{"scanners only: their lanes", sc("AB123456", "AB123457"), nil, []string{"AB123456", "AB123457"}},
+		{"scanners and a POS-owned lane", sc("AB123456"), []string{"POS1", "AB123456"}, []string{"AB123456", "POS1"}},
+		{"two scanners on one lane", sc("AB123456", "AB123456"), nil, []string{"AB123456"}},
+	} {
+		c := &Config{Scanners: tt.scanners, Lanes: tt.lanes}
+		got := c.AcceptedLanes()
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

@@ -43,7 +43,7 @@ type effective struct {
 func (c *Config) WriteEffective(w io.Writer) error {
 	e := effective{
 		ConfigVersion: c.ConfigVersion, Mode: "production", DataDir: c.DataDir,
-		ScanHold: c.ScanHold, ScanTimeout: c.ScanTimeout, Retention: c.Retention, Workers: c.Workers, Lanes: c.Lanes,
+		ScanHold: c.ScanHold, ScanTimeout: c.ScanTimeout, Retention: c.Retention, Workers: c.Workers, Lanes: c.AcceptedLanes(),
 		API: c.API, Scanners: c.Scanners, Hooks: c.Hooks, Classify: c.Rules(), Log: c.Log,
 		Providers: map[string]providers.Config{},
 	}

@@ -144,13 +144,11 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 		}
 		hks = append(hks, h)
 	}
-	// lanes empty = any terminal_id; with lanes set, the scanners' own
-	// lanes are accepted too.
-	lanes := append([]string(nil), cfg.Lanes...)
-	if len(lanes) > 0 {
-		for _, s := range cfg.Scanners {
-			lanes = append(lanes, s.TerminalID)
-		}
+	lanes := cfg.AcceptedLanes()
+	if len(lanes) == 0 && !cfg.Sandbox {
+		log.Warn("no [[scanners]] and no lanes configured: the POS may pay on any terminal_id; list them in lanes to refuse a mistyped one")
+	} else if len(lanes) > 0 {
+		log.Info("lanes accepted", "terminal_ids", lanes)
 	}
 	ec := o.Engine
 	ec.Journal, ec.Wallets, ec.Classifier, ec.Lanes, ec.Hooks = j, setups, classifier, lanes, hks

@@ -216,3 +216,52 @@ store_name = %q
 		t.Errorf("the key was not replaced where it was logged:\n%s", got)
 	}
 }
+
+// TestScannerLanesAreTheOnlyLanesByDefault: with a scanner configured and
+// no lanes list, a terminal_id that no scanner serves is refused at once
+// (422 unknown_terminal) instead of waiting scan_timeout for a scan that
+// cannot come; the scanner's lane is accepted.
+func TestScannerLanesAreTheOnlyLanesByDefault(t *testing.T) {
+	sim := jkopaytest.New(wallettest.Options{})
+	defer sim.Close()
+	dir := t.TempDir()
+	body := fmt.Sprintf(`
+data_dir = "data"
+[api]
+listen = "127.0.0.1:0"
+[[scanners]]
+kind = "serial"
+name = "lane-1"
+port = %q
+terminal_id = "AB123456"
+[providers.jkopay]
+base_url = %q
+merchant_id = %q
+merchant_key = %q
+store_id = %q
+store_name = %q
+`, filepath.Join(dir, "no-such-tty"), sim.URL(), jkopaytest.MerchantID, sim.MerchantKey(), jkopaytest.StoreID, jkopaytest.StoreName)
+	path := filepath.Join(dir, "scanpay.toml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path, config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := Start(ctx, cfg, Options{Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	cl := posclient.New(d.Addr(), d.Token())
+	if _, _, err := cl.CreatePayment(ctx, edge.CreateRequest{TerminalID: "AB12345", OrderNumber: "1", Amount: 5}, 0); err == nil || !strings.Contains(err.Error(), edge.ErrUnknownTerminal) {
+		t.Errorf("a terminal_id no scanner serves was accepted: %v", err)
+	}
+	v, _, err := cl.CreatePayment(ctx, edge.CreateRequest{TerminalID: "AB123456", OrderNumber: "2", Amount: 5}, 0)
+	if err != nil || v.State != store.AwaitingScan {
+		t.Errorf("the scanner's lane: %+v %v", v, err)
+	}
+}
