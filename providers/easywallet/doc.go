@@ -8,14 +8,18 @@
 // outcome: resend the identical order with retry_time + 1; the answer then
 // says isDuplicatedPaymentRequest and tells the truth.
 //
-// Unknown is never declined: isDuplicatedPaymentRequest is a guess from
-// client code, and the spec says merchantOrderNo must never repeat, so a
-// resend (Resolve, or Pay with Attempt > 1) may be refused — as a repeated
-// order, or for a code that expired or was used meanwhile — while the first
-// send charged. Every refusal code answered to a resend is therefore
-// Unknown (its message names the code); only a 00000 answer settles it:
-// paid → approved, CANCELLED → declined. A payment whose resends keep being
-// refused stays unknown until someone checks the order with EasyWallet.
+// Unknown is never declined on a guess: the spec says merchantOrderNo must
+// never repeat, so a resend (Resolve, or Pay with Attempt > 1) may be
+// refused — as a repeated order, or for a code that expired or was used
+// meanwhile — while the first send charged. A refusal code answered to a
+// resend is therefore a decline only when the answer states
+// data.isDuplicatedPaymentRequest: true replays the order's original
+// decline, false says the earlier send never arrived and this one is
+// declined. A refusal without the flag stays Unknown (its message names
+// the code), as does anything else but a 00000 answer (paid → approved,
+// CANCELLED → declined). A payment whose resends keep being refused
+// without the flag stays unknown until someone checks the order with
+// EasyWallet.
 //
 // retry_time counts the earlier sends of the same order: PayRequest.Attempt
 // is 1 on the first send, which omits retry_time (the spec marks it

@@ -112,66 +112,118 @@ func TestPayDeclinedByMagicAmount(t *testing.T) {
 	}
 }
 
-// The first send's decline is a decline; the same code answered to a
-// resend is not (the resend cannot tell a first send that charged from one
-// that did not), so it stays Unknown and says what the wallet answered.
-func TestADeclineCodeToAResendStaysUnknown(t *testing.T) {
-	f := newFixture(t)
-	f.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.Decline, Code: easywallettest.CodeLimit})
-	req := f.payment(t, 500)
-	if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Declined || out.Code != easywallettest.CodeLimit {
-		t.Fatalf("pay %+v", out)
-	}
-	req.Attempt = 2
-	if out := f.wallet.Resolve(context.Background(), req); out.Kind != providers.Unknown || out.Code != easywallettest.CodeLimit || !strings.Contains(out.Message, "超過交易限額") {
-		t.Fatalf("resolve %+v: want unknown, naming the wallet's answer", out)
-	}
-	if len(f.sim.Ledger()) != 0 {
-		t.Fatal("charged after a decline")
-	}
-}
-
-// "Unknown is never declined": whatever refusal code an identical resend
-// meets — the order number refused as repeated (the spec says it must
-// never repeat), the code expired or used meanwhile — the payment stays
-// Unknown, from Resolve and from Pay's own resends, because the first send
-// may have charged; the ledger shows what really happened.
-func TestARefusedResendIsNeverADecline(t *testing.T) {
+// A resend settles a payment whose first answer was lost, as the wallet
+// designed resends: its answer states isDuplicatedPaymentRequest, so a
+// replayed decline (true) is the original decline, a decline of an order
+// the wallet sees first (false) is this send's decline, and a replayed
+// approval is approved and marked duplicate. Resolve and Pay's own resends
+// agree; the ledger shows what really happened.
+func TestAResendWithTheFlagSettlesALostAnswer(t *testing.T) {
 	tests := []struct {
-		name    string
-		fault   wallettest.Fault
-		refuse  bool          // the simulator refuses repeated order numbers
-		advance time.Duration // the code's lifetime passes before the resend
-		charged bool          // the first send charged
-		code    string        // what the resend is answered
+		name      string
+		amount    int64
+		fault     wallettest.Fault
+		first     providers.Kind // what the first send reads as
+		advance   time.Duration  // the code's lifetime passes before the resend
+		kind      providers.Kind
+		code      string
+		duplicate bool
+		charged   bool
 	}{
-		{"first send charged, resend refused as a repeated order", wallettest.Fault{Kind: wallettest.DropAfterCharge}, true, 0, true, easywallettest.CodeRepeatedOrder},
-		{"first send charged, answer garbled, resend refused as repeated", wallettest.Fault{Kind: wallettest.Malformed}, true, 0, true, easywallettest.CodeRepeatedOrder},
-		{"first send lost, code expired before the resend", wallettest.Fault{Kind: wallettest.DropBeforeCharge}, false, 2 * time.Minute, false, easywallettest.CodeExpired},
+		{"decline answered, resent anyway", 500, wallettest.Fault{Kind: wallettest.Decline, Code: easywallettest.CodeLimit},
+			providers.Declined, 0, providers.Declined, easywallettest.CodeLimit, true, false},
+		{"decline answer lost", 928, wallettest.Fault{Kind: wallettest.DropAfterCharge},
+			providers.Unknown, 0, providers.Declined, easywallettest.CodeInsufficient, true, false},
+		{"decline answer garbled", 931, wallettest.Fault{Kind: wallettest.Malformed},
+			providers.Unknown, 0, providers.Declined, easywallettest.CodeLimit, true, false},
+		{"first send lost, code expired before the resend", 260, wallettest.Fault{Kind: wallettest.DropBeforeCharge},
+			providers.Unknown, 2 * time.Minute, providers.Declined, easywallettest.CodeExpired, false, false},
+		{"approval answer lost", 260, wallettest.Fault{Kind: wallettest.DropAfterCharge},
+			providers.Unknown, 0, providers.Approved, easywallettest.CodeOK, true, true},
 	}
 	for _, tc := range tests {
 		for _, via := range []string{"resolve", "pay resend"} {
 			t.Run(tc.name+"/"+via, func(t *testing.T) {
 				f := newFixture(t)
-				f.sim.RefuseRepeatedOrders(tc.refuse)
-				req := f.payment(t, 260)
+				req := f.payment(t, tc.amount)
+				f.sim.Inject(wallettest.CallPay, tc.fault)
+				if out := f.wallet.Pay(context.Background(), req); out.Kind != tc.first {
+					t.Fatalf("first send: %+v, want %v", out, tc.first)
+				}
+				f.clock.Advance(tc.advance)
+				req.Attempt = 2
+				out := f.resend(via, req)
+				if out.Kind != tc.kind || out.Code != tc.code || out.Duplicate != tc.duplicate || out.Message == "" {
+					t.Fatalf("resend: %+v, want %v %s duplicate=%v", out, tc.kind, tc.code, tc.duplicate)
+				}
+				if out.Kind == providers.Declined && !out.RetryScan {
+					t.Fatalf("a decline asks for a new scan: %+v", out)
+				}
+				if tc.charged {
+					if c := f.onlyCharge(t, req); c.TransactionID != out.TransactionID {
+						t.Fatalf("resend says %s, ledger %s", out.TransactionID, c.TransactionID)
+					}
+				} else if n := len(f.sim.Ledger()); n != 0 {
+					t.Fatalf("a declined payment charged: %+v", f.sim.Ledger())
+				}
+			})
+		}
+	}
+}
+
+func (f *fixture) resend(via string, req providers.PayRequest) providers.Outcome {
+	if via == "resolve" {
+		return f.wallet.Resolve(context.Background(), req)
+	}
+	return f.wallet.Pay(context.Background(), req)
+}
+
+// A refusal without isDuplicatedPaymentRequest — the order number refused
+// as repeated (the spec says it must never repeat) — says nothing about
+// the first send, which may have charged: the payment stays Unknown, from
+// Resolve and from Pay's own resends, naming the wallet's code, whether the
+// first send charged, was declined, or never arrived.
+func TestAFlaglessRefusalOfAResendStaysUnknown(t *testing.T) {
+	tests := []struct {
+		name    string
+		amount  int64
+		fault   wallettest.Fault
+		charged bool // the first send charged
+	}{
+		{"first send charged, answer lost", 260, wallettest.Fault{Kind: wallettest.DropAfterCharge}, true},
+		{"first send charged, answer garbled", 260, wallettest.Fault{Kind: wallettest.Malformed}, true},
+		{"first send declined, answer lost", 928, wallettest.Fault{Kind: wallettest.DropAfterCharge}, false},
+		{"first send lost", 260, wallettest.Fault{Kind: wallettest.DropBeforeCharge}, false},
+	}
+	for _, tc := range tests {
+		for _, via := range []string{"resolve", "pay resend"} {
+			t.Run(tc.name+"/"+via, func(t *testing.T) {
+				f := newFixture(t)
+				f.sim.RefuseRepeatedOrders(true)
+				req := f.payment(t, tc.amount)
 				f.sim.Inject(wallettest.CallPay, tc.fault)
 				if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Unknown {
 					t.Fatalf("first send: %+v, want unknown", out)
 				}
-				f.clock.Advance(tc.advance)
 				req.Attempt = 2
-				var out providers.Outcome
-				if via == "resolve" {
-					out = f.wallet.Resolve(context.Background(), req)
-				} else {
-					out = f.wallet.Pay(context.Background(), req)
+				out := f.resend(via, req)
+				code := easywallettest.CodeRepeatedOrder
+				if tc.fault.Kind == wallettest.DropBeforeCharge {
+					// The first send never reached the wallet: the resend is
+					// its first sight of the order, and charges.
+					if out.Kind != providers.Approved || out.Duplicate {
+						t.Fatalf("resend: %+v, want approved", out)
+					}
+					f.onlyCharge(t, req)
+					// A further resend is refused without the flag.
+					req.Attempt = 3
+					out = f.resend(via, req)
 				}
-				if out.Kind != providers.Unknown || out.Code != tc.code || !strings.Contains(out.Message, tc.code) {
-					t.Fatalf("resend: %+v, want unknown naming %s", out, tc.code)
+				if out.Kind != providers.Unknown || out.Code != code || !strings.Contains(out.Message, code) || out.RetryScan {
+					t.Fatalf("resend: %+v, want unknown naming %s", out, code)
 				}
-				if n := len(f.sim.Ledger()); (n == 1) != tc.charged {
-					t.Fatalf("ledger %+v, charged want %v", f.sim.Ledger(), tc.charged)
+				if n := len(f.sim.Ledger()); (n == 1) != (tc.charged || tc.fault.Kind == wallettest.DropBeforeCharge) {
+					t.Fatalf("ledger %+v", f.sim.Ledger())
 				}
 			})
 		}

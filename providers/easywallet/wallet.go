@@ -80,7 +80,8 @@ func checkPay(req providers.PayRequest) error {
 }
 
 // Pay sends the order; a resend (Attempt > 1) is identical but for
-// retry_time and requestDateTime, and its refusal is Unknown (ResendOutcome).
+// retry_time and requestDateTime, and its refusal is a decline only when
+// the answer says whether the wallet had seen the order (ResendOutcome).
 func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Outcome {
 	return w.send(ctx, req, max(req.Attempt-1, 0), "pay")
 }
@@ -88,10 +89,10 @@ func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Ou
 // Resolve settles an unknown outcome by EasyWallet's rule: resend the
 // identical order with retry_time + 1. If the first send arrived, the
 // answer repeats its result with isDuplicatedPaymentRequest; if it did not,
-// this send is the payment. Only an answer that shows the order paid
-// (Approved) or in a definite negative state (CANCELLED) settles it: a
-// refusal code is no proof that the first send moved no money (see
-// ResendOutcome), so it stays Unknown.
+// this send is the payment. A refusal code settles it as declined only
+// when the answer states isDuplicatedPaymentRequest; a bare refusal is no
+// proof that the first send moved no money, so it stays Unknown (see
+// ResendOutcome).
 func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) providers.Outcome {
 	return w.send(ctx, req, max(req.Attempt-1, 1), "resolve")
 }
@@ -103,13 +104,13 @@ func (w *Wallet) send(ctx context.Context, req providers.PayRequest, retry int, 
 	}
 	resp, err := w.gw.Post(ctx, PayPath, body)
 	var out providers.Outcome
-	if err != nil {
-		out = gateway.Outcome(err)
-	} else {
+	switch {
+	case err != nil:
+		out = gateway.Outcome(err) // never a decline
+	case retry > 0:
+		out = ResendOutcome(resp.Status, resp.Body, body.Order)
+	default:
 		out = PayOutcome(resp.Status, resp.Body, body.Order)
-	}
-	if retry > 0 {
-		out = ResendOutcome(out)
 	}
 	out.Message = w.scrub(out.Message, req.Code)
 	w.log.InfoContext(ctx, "easywallet "+op, "payment", req.PaymentID, "merchant_order_no", body.Order.MerchantOrderNo,
@@ -181,7 +182,11 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 		if msg == "" {
 			msg = "EasyWallet refused the payment"
 		}
-		return providers.Outcome{Kind: providers.Declined, Code: code, Message: gateway.Clip(msg), RetryScan: true}
+		out := providers.Outcome{Kind: providers.Declined, Code: code, Message: gateway.Clip(msg), RetryScan: true}
+		if a.Data != nil {
+			out.Duplicate = a.Data.IsDuplicatedPaymentRequest.Value
+		}
+		return out
 	}
 	d := a.Data
 	if d == nil {
@@ -201,7 +206,7 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 		out := providers.Outcome{
 			Kind: providers.Approved, Code: code, Message: "paid",
 			TransactionID: string(d.PaymentNo), PaymentMethod: string(d.PaymentMethod),
-			AmountPaid: sent.OrderAmount, Duplicate: bool(d.IsDuplicatedPaymentRequest),
+			AmountPaid: sent.OrderAmount, Duplicate: d.IsDuplicatedPaymentRequest.Value,
 		}
 		if out.TransactionID == "" {
 			out.TransactionID = string(d.OrderNo)
@@ -217,27 +222,43 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 		}
 		return out
 	case StatusCancelled:
-		return providers.Outcome{Kind: providers.Declined, Code: st, Message: "EasyWallet cancelled the order", RetryScan: true, Duplicate: bool(d.IsDuplicatedPaymentRequest)}
+		return providers.Outcome{Kind: providers.Declined, Code: st, Message: "EasyWallet cancelled the order", RetryScan: true, Duplicate: d.IsDuplicatedPaymentRequest.Value}
 	}
 	return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the order is in state %q, not paid yet", gateway.Clip(st))}
 }
 
-// ResendOutcome reads the outcome of a resend (retry_time > 0: Resolve,
-// or Pay with Attempt > 1) of an order that may already have been sent.
-// The spec says merchantOrderNo "must be unique and never repeated", and
-// isDuplicatedPaymentRequest is only a guess from client code: a resend
-// may well be refused as a repeated order, or for a code that expired or
-// was used meanwhile, while the first send charged. So a refusal code
-// (anything but 00000) is Unknown here, never a decline; the message keeps
-// what the wallet said. Only a 00000 answer's CANCELLED order state is a
-// definite "no money moved", and stays Declined.
-func ResendOutcome(out providers.Outcome) providers.Outcome {
+// ResendOutcome classifies the answer to a resend (retry_time > 0:
+// Resolve, or Pay with Attempt > 1) of an order that may already have been
+// sent. A 00000 answer reads as on a first send (paid → Approved,
+// CANCELLED → Declined). A refusal code is a decline only when the answer
+// says, in data.isDuplicatedPaymentRequest, whether the wallet had seen
+// this order before (WALLET-FACTS: a resend keeps merchantOrderNo, bumps
+// retry_time, and the answer carries that flag):
+//   - true: the wallet replays the order's first result, so the first send
+//     was declined and no money moved;
+//   - false: this is the first the wallet saw of the order, so the earlier
+//     send never arrived, and this one is declined.
+//
+// Without the flag (a bare "order number repeated" refusal, no data, or
+// data for another order) the refusal says nothing about the first send,
+// which may have charged: Unknown, naming the wallet's code.
+func ResendOutcome(status int, body []byte, sent Order) providers.Outcome {
+	out := PayOutcome(status, body, sent)
 	if out.Kind != providers.Declined || out.Code == StatusCancelled {
+		return out
+	}
+	// A refusal code: PayOutcome parsed the answer, so this cannot fail.
+	a, _ := ParseAnswer(body)
+	if d := a.Data; d != nil && d.IsDuplicatedPaymentRequest.Stated &&
+		(d.MerchantOrderNo == "" || string(d.MerchantOrderNo) == sent.MerchantOrderNo) {
+		if d.IsDuplicatedPaymentRequest.Value {
+			out.Message = "EasyWallet declined this order when it was first sent: " + out.Message
+		}
 		return out
 	}
 	return providers.Outcome{
 		Kind: providers.Unknown, Code: out.Code,
-		Message: fmt.Sprintf("EasyWallet answered %s (%s) to a resend of an order that may already have been charged: still unsettled; check the order with EasyWallet if it persists", out.Code, out.Message),
+		Message: fmt.Sprintf("EasyWallet answered %s (%s) to a resend of an order that may already have been charged, without saying whether it had seen the order (isDuplicatedPaymentRequest): still unsettled; check the order with EasyWallet if it persists", out.Code, out.Message),
 	}
 }
 
@@ -322,7 +343,7 @@ func RefundOutcome(status int, body []byte, sent RefundBody) providers.Outcome {
 		if d.RefundAmount != nil && int64(*d.RefundAmount) != sent.RefundAmount {
 			return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer refunds %d, not the %d asked: check the order with EasyWallet", *d.RefundAmount, sent.RefundAmount)}
 		}
-		out.Duplicate = bool(d.IsDuplicatedPaymentRequest)
+		out.Duplicate = d.IsDuplicatedPaymentRequest.Value
 	}
 	return out
 }

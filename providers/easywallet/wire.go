@@ -77,21 +77,23 @@ type Answer struct {
 
 // PayData is the answer's data object.
 type PayData struct {
-	SellerMemberUID            lenient.Text     `json:"sellerMemberUid"`
-	MerchantOrderNo            lenient.Text     `json:"merchantOrderNo"`
-	OrderNo                    lenient.Text     `json:"orderNo"`
-	PaymentNo                  lenient.Text     `json:"paymentNo"`
-	OrderStatus                lenient.Text     `json:"orderStatus"`
-	OrderCreateDateTime        lenient.Text     `json:"orderCreateDateTime"`
-	PaymentMethod              lenient.Text     `json:"paymentMethod"`
-	Currency                   lenient.Text     `json:"currency"`
-	OrderAmount                *lenient.Amount  `json:"orderAmount"`
-	Point                      *lenient.Amount  `json:"point"`
-	PaymentAmount              *lenient.Amount  `json:"paymentAmount"`
-	EventCode                  lenient.Text     `json:"eventCode"`
-	RebateNotApplicableAmount  *lenient.Amount  `json:"rebateNotApplicableAmount"`
-	IsDuplicatedPaymentRequest lenient.Flag     `json:"isDuplicatedPaymentRequest"`
-	EInvoiceCarrier            *EInvoiceCarrier `json:"einvoiceCarrier"`
+	SellerMemberUID           lenient.Text    `json:"sellerMemberUid"`
+	MerchantOrderNo           lenient.Text    `json:"merchantOrderNo"`
+	OrderNo                   lenient.Text    `json:"orderNo"`
+	PaymentNo                 lenient.Text    `json:"paymentNo"`
+	OrderStatus               lenient.Text    `json:"orderStatus"`
+	OrderCreateDateTime       lenient.Text    `json:"orderCreateDateTime"`
+	PaymentMethod             lenient.Text    `json:"paymentMethod"`
+	Currency                  lenient.Text    `json:"currency"`
+	OrderAmount               *lenient.Amount `json:"orderAmount"`
+	Point                     *lenient.Amount `json:"point"`
+	PaymentAmount             *lenient.Amount `json:"paymentAmount"`
+	EventCode                 lenient.Text    `json:"eventCode"`
+	RebateNotApplicableAmount *lenient.Amount `json:"rebateNotApplicableAmount"`
+	// IsDuplicatedPaymentRequest keeps whether it was stated: only a
+	// stated flag makes a resend's refusal a decline (ResendOutcome).
+	IsDuplicatedPaymentRequest lenient.StatedFlag `json:"isDuplicatedPaymentRequest"`
+	EInvoiceCarrier            *EInvoiceCarrier   `json:"einvoiceCarrier"`
 	// Refund answers (a guess, like the refund call): the refund's number
 	// and amount.
 	RefundOrderNo lenient.Text    `json:"refundOrderNo"`

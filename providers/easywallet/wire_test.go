@@ -128,6 +128,8 @@ func TestPayOutcomeTable(t *testing.T) {
 		{"decline code", 200, `{"returnCode":"10001","returnMsg":"餘額不足"}`, providers.Declined, "10001", false, true},
 		{"decline code as number", 200, `{"returnCode":20003,"returnMsg":"條碼逾期"}`, providers.Declined, "20003", false, true},
 		{"decline on 400", 400, `{"returnCode":"E0400","returnMsg":"bad barcode"}`, providers.Declined, "E0400", false, true},
+		{"decline, first seen", 200, `{"returnCode":"10001","returnMsg":"餘額不足","data":{"merchantOrderNo":"ORD-1","isDuplicatedPaymentRequest":false}}`, providers.Declined, "10001", false, true},
+		{"decline without the flag", 200, `{"returnCode":"10001","returnMsg":"餘額不足","data":{"merchantOrderNo":"ORD-1"}}`, providers.Declined, "10001", false, true},
 		{"success without data", 200, `{"returnCode":"00000","returnMsg":"SUCCESS"}`, providers.Unknown, "00000", false, false},
 		{"another order", 200, strings.Replace(ok(StatusCompleted, ""), "ORD-1", "ORD-2", 1), providers.Unknown, "00000", false, false},
 		{"another amount", 200, strings.Replace(ok(StatusCompleted, ""), `"orderAmount":110`, `"orderAmount":111`, 1), providers.Unknown, "00000", false, false},
@@ -156,36 +158,53 @@ func TestPayOutcomeTable(t *testing.T) {
 	}
 }
 
-// A resend's refusal code is Unknown; its 00000 answers (paid,
-// CANCELLED, not yet paid) read as on a first send.
+// A resend's refusal code is a decline only when the answer states
+// isDuplicatedPaymentRequest for this order; without it, Unknown. Its
+// 00000 answers (paid, CANCELLED, not yet paid) read as on a first send.
 func TestResendOutcome(t *testing.T) {
 	sent := Order{MerchantOrderNo: "ORD-1", OrderAmount: 110}
 	ok := func(status string) string {
 		return `{"returnCode":"00000","returnMsg":"SUCCESS","data":{"merchantOrderNo":"ORD-1","paymentNo":"P1","orderStatus":"` + status + `","orderAmount":110,"isDuplicatedPaymentRequest":true}}`
 	}
+	refused := func(data string) string {
+		return `{"returnCode":"10001","returnMsg":"餘額不足","data":` + data + `}`
+	}
 	tests := []struct {
-		name   string
-		status int
-		body   string
-		kind   providers.Kind
-		code   string
+		name      string
+		status    int
+		body      string
+		kind      providers.Kind
+		code      string
+		duplicate bool
 	}{
-		{"refused as repeated", 200, `{"returnCode":"40901","returnMsg":"訂單編號重複"}`, providers.Unknown, "40901"},
-		{"decline code", 200, `{"returnCode":"10001","returnMsg":"餘額不足"}`, providers.Unknown, "10001"},
-		{"decline on 400", 400, `{"returnCode":"E0400","returnMsg":"bad barcode"}`, providers.Unknown, "E0400"},
-		{"paid", 200, ok(StatusPaymentReceived), providers.Approved, "00000"},
-		{"cancelled", 200, ok(StatusCancelled), providers.Declined, StatusCancelled},
-		{"preorder", 200, ok(StatusPreorder), providers.Unknown, "00000"},
-		{"403", 403, `{"message":"forbidden"}`, providers.ConfigError, "403"},
+		{"original decline replayed", 200, refused(`{"merchantOrderNo":"ORD-1","isDuplicatedPaymentRequest":true}`), providers.Declined, "10001", true},
+		{"replayed, flag as string", 400, refused(`{"merchantOrderNo":"ORD-1","isDuplicatedPaymentRequest":"Y"}`), providers.Declined, "10001", true},
+		{"first seen, declined", 200, refused(`{"merchantOrderNo":"ORD-1","isDuplicatedPaymentRequest":false}`), providers.Declined, "10001", false},
+		{"flag without the order number", 200, refused(`{"isDuplicatedPaymentRequest":false}`), providers.Declined, "10001", false},
+		{"flag for another order", 200, refused(`{"merchantOrderNo":"ORD-2","isDuplicatedPaymentRequest":true}`), providers.Unknown, "10001", false},
+		{"flag null", 200, refused(`{"merchantOrderNo":"ORD-1","isDuplicatedPaymentRequest":null}`), providers.Unknown, "10001", false},
+		{"flag empty", 200, refused(`{"merchantOrderNo":"ORD-1","isDuplicatedPaymentRequest":""}`), providers.Unknown, "10001", false},
+		{"data without the flag", 200, refused(`{"merchantOrderNo":"ORD-1"}`), providers.Unknown, "10001", false},
+		{"refused as repeated, no data", 200, `{"returnCode":"40901","returnMsg":"訂單編號重複"}`, providers.Unknown, "40901", false},
+		{"decline code, no data", 200, `{"returnCode":"10001","returnMsg":"餘額不足"}`, providers.Unknown, "10001", false},
+		{"decline on 400, no data", 400, `{"returnCode":"E0400","returnMsg":"bad barcode"}`, providers.Unknown, "E0400", false},
+		{"paid", 200, ok(StatusPaymentReceived), providers.Approved, "00000", true},
+		{"cancelled", 200, ok(StatusCancelled), providers.Declined, StatusCancelled, true},
+		{"preorder", 200, ok(StatusPreorder), providers.Unknown, "00000", false},
+		{"403", 403, `{"message":"forbidden"}`, providers.ConfigError, "403", false},
+		{"5xx with a stated flag", 502, refused(`{"merchantOrderNo":"ORD-1","isDuplicatedPaymentRequest":true}`), providers.Unknown, "502", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := ResendOutcome(PayOutcome(tc.status, []byte(tc.body), sent))
-			if out.Kind != tc.kind || out.Code != tc.code || out.Message == "" {
+			out := ResendOutcome(tc.status, []byte(tc.body), sent)
+			if out.Kind != tc.kind || out.Code != tc.code || out.Duplicate != tc.duplicate || out.Message == "" {
 				t.Fatalf("got %+v", out)
 			}
 			if tc.kind == providers.Unknown && tc.code != "00000" && (!strings.Contains(out.Message, tc.code) || out.RetryScan) {
 				t.Fatalf("an unknown resend must name the wallet's code and not ask for a new scan: %+v", out)
+			}
+			if tc.kind == providers.Declined && !out.RetryScan {
+				t.Fatalf("a decline asks for a new scan: %+v", out)
 			}
 		})
 	}
@@ -253,6 +272,11 @@ func FuzzParseAnswer(f *testing.F) {
 		}
 		if out.Kind == providers.Declined && !json.Valid(bytes.TrimSpace(body)) {
 			t.Fatalf("declined on invalid JSON %q", body)
+		}
+		// A resend's refusal code declines only with a stated flag.
+		if res := ResendOutcome(200, body, sent); res.Kind == providers.Declined && res.Code != StatusCancelled &&
+			(a.Data == nil || !a.Data.IsDuplicatedPaymentRequest.Stated) {
+			t.Fatalf("resend declined without isDuplicatedPaymentRequest: %q", body)
 		}
 	})
 }

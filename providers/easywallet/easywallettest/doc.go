@@ -6,11 +6,14 @@
 // It validates every request as a strict server would (bearer token from
 // the login, required fields, JSON types, formats, times), keeps a ledger
 // that charges each merchantOrderNo at most once, answers a repeated
-// merchantOrderNo with the first result and isDuplicatedPaymentRequest
-// true (or, with RefuseRepeatedOrders, refuses it with a code of its own,
-// as a gateway that takes "never repeated" literally would), expires codes after their TTL, declines the magic amounts of
-// wallettest, and misbehaves on demand (wallettest.Faults, calls "login",
-// "pay", "refund").
+// merchantOrderNo with the first result (a charge or a decline code) and
+// data.isDuplicatedPaymentRequest true (or, with RefuseRepeatedOrders,
+// refuses it with a code of its own and no data, as a gateway that takes
+// "never repeated" literally would), answers a decline of an order it sees
+// for the first time with data.isDuplicatedPaymentRequest false, expires
+// codes after their TTL, declines the magic amounts of wallettest, and
+// misbehaves on demand (wallettest.Faults, calls "login", "pay",
+// "refund").
 //
 // EasyWallet publishes no codes but 00000; the simulator's own decline
 // codes are listed in codes.go and are not EasyWallet's.

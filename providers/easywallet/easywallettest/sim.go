@@ -110,11 +110,11 @@ func (s *Sim) Close() { s.kit.Close() }
 
 // RefuseRepeatedOrders makes the simulator answer every repeated
 // merchantOrderNo (an identical resend included) with CodeRepeatedOrder
-// and no data, whether or not the first send charged. The spec says
-// merchantOrderNo must be unique and never repeated, and
-// isDuplicatedPaymentRequest is only seen in client code, so a real
-// gateway may well do this; the client must then not read the refusal as a
-// decline.
+// and no data (so no isDuplicatedPaymentRequest), whether or not the first
+// send charged. The spec says merchantOrderNo must be unique and never
+// repeated, and isDuplicatedPaymentRequest is only seen in client code, so
+// a real gateway may well do this; the client must then not read the
+// flag-less refusal as a decline.
 func (s *Sim) RefuseRepeatedOrders(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -193,7 +193,8 @@ func (s *Sim) settle(o easywallet.Order, f wallettest.Fault) (int, reply) {
 			return http.StatusOK, reply{ReturnCode: CodeRepeatedOrder, ReturnMsg: "商店訂單編號重複 (merchantOrderNo " + key + " already used)"}
 		}
 		if prev.decline != "" {
-			return http.StatusOK, reply{ReturnCode: prev.decline, ReturnMsg: declineMsgs[prev.decline], Data: map[string]any{"merchantOrderNo": key, "isDuplicatedPaymentRequest": true}}
+			// The original decline, replayed and marked as a repeat.
+			return http.StatusOK, reply{ReturnCode: prev.decline, ReturnMsg: declineMsg(prev.decline), Data: declineData(key, true)}
 		}
 		ch, _ := s.kit.Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount) // counts the request, charges nothing
 		return http.StatusOK, s.paid(o, ch, true)
@@ -220,15 +221,28 @@ func (s *Sim) settle(o easywallet.Order, f wallettest.Fault) (int, reply) {
 	rec := &order{code: o.PaymentBarCode, amount: o.OrderAmount, rebate: o.RebateNotApplicableAmount, decline: decline}
 	s.orders[key] = rec
 	if decline != "" {
-		msg := declineMsgs[decline]
-		if msg == "" {
-			msg = "declined"
-		}
-		return http.StatusOK, reply{ReturnCode: decline, ReturnMsg: msg}
+		msg := declineMsg(decline)
+		// isDuplicatedPaymentRequest false: the wallet says it saw this
+		// order for the first time, which makes the refusal of a resend
+		// whose earlier send never arrived a trustworthy decline.
+		return http.StatusOK, reply{ReturnCode: decline, ReturnMsg: msg, Data: declineData(key, false)}
 	}
 	ch, _ := s.kit.Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount)
 	rec.charged = true
 	return http.StatusOK, s.paid(o, ch, false)
+}
+
+func declineMsg(code string) string {
+	if msg := declineMsgs[code]; msg != "" {
+		return msg
+	}
+	return "declined"
+}
+
+// declineData is a decline's data: which order, and whether the wallet had
+// seen it before.
+func declineData(merchantOrderNo string, repeat bool) map[string]any {
+	return map[string]any{"merchantOrderNo": merchantOrderNo, "isDuplicatedPaymentRequest": repeat}
 }
 
 func (s *Sim) paid(o easywallet.Order, ch wallettest.Charge, dup bool) reply {

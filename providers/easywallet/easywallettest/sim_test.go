@@ -2,6 +2,7 @@ package easywallettest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -163,5 +164,37 @@ func TestHandlerOnOwnListener(t *testing.T) {
 	status, a := post(t, "http://"+ln.Addr().String(), easywallet.PayPath, "login", payBody(t, sim.IssueCode(), "O-own", nil))
 	if status != 200 || a["returnCode"] != "00000" {
 		t.Fatalf("%d %v", status, a)
+	}
+}
+
+// A decline states whether the wallet had seen the order: false on its
+// first sight, true (with the original code) on a repeat; with
+// RefuseRepeatedOrders a repeat is refused with no data, so no flag.
+func TestADeclineStatesWhetherTheOrderWasSeen(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		t.Run(fmt.Sprint("refuse repeats ", refuse), func(t *testing.T) {
+			sim := easywallettest.New(wallettest.Options{})
+			defer sim.Close()
+			sim.RefuseRepeatedOrders(refuse)
+			body := payBody(t, sim.IssueCode(), "O-declined", func(b map[string]any) {
+				order(b)["orderAmount"] = 928 // the magic insufficient-balance amount
+			})
+			_, a := post(t, sim.URL(), easywallet.PayPath, "login", body)
+			data, _ := a["data"].(map[string]any)
+			if a["returnCode"] != easywallettest.CodeInsufficient || data["isDuplicatedPaymentRequest"] != false || data["merchantOrderNo"] != "O-declined" {
+				t.Fatalf("first send: %v", a)
+			}
+			_, a = post(t, sim.URL(), easywallet.PayPath, "login", body)
+			data, hasData := a["data"].(map[string]any)
+			switch {
+			case refuse && (a["returnCode"] != easywallettest.CodeRepeatedOrder || hasData):
+				t.Fatalf("refused repeat: %v, want %s without data", a, easywallettest.CodeRepeatedOrder)
+			case !refuse && (a["returnCode"] != easywallettest.CodeInsufficient || data["isDuplicatedPaymentRequest"] != true):
+				t.Fatalf("repeat: %v, want the original decline marked duplicate", a)
+			}
+			if len(sim.Ledger()) != 0 {
+				t.Fatal("a decline charged")
+			}
+		})
 	}
 }

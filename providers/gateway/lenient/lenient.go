@@ -80,3 +80,28 @@ func (f *Flag) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
+
+// StatedFlag is a Flag that also records whether the answer stated it at
+// all: absent, null and "" leave Stated false. Callers that trust an
+// answer only when it says something explicitly (a resend's refusal is a
+// decline only if the wallet says whether it had seen the order) need the
+// difference, which a plain Flag loses.
+type StatedFlag struct {
+	Value  bool
+	Stated bool
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *StatedFlag) UnmarshalJSON(b []byte) error {
+	switch strings.Trim(string(bytes.TrimSpace(b)), `"`) {
+	case "", "null":
+		*f = StatedFlag{}
+		return nil
+	}
+	var v Flag
+	if err := v.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*f = StatedFlag{Value: bool(v), Stated: true}
+	return nil
+}

@@ -39,6 +39,34 @@ func TestScalars(t *testing.T) {
 	}
 }
 
+func TestStatedFlag(t *testing.T) {
+	type v struct {
+		F lenient.StatedFlag `json:"f"`
+	}
+	tests := []struct {
+		in   string
+		want lenient.StatedFlag
+		ok   bool
+	}{
+		{`{}`, lenient.StatedFlag{}, true},
+		{`{"f":null}`, lenient.StatedFlag{}, true},
+		{`{"f":""}`, lenient.StatedFlag{}, true},
+		{`{"f":true}`, lenient.StatedFlag{Value: true, Stated: true}, true},
+		{`{"f":false}`, lenient.StatedFlag{Value: false, Stated: true}, true},
+		{`{"f":"N"}`, lenient.StatedFlag{Value: false, Stated: true}, true},
+		{`{"f":1}`, lenient.StatedFlag{Value: true, Stated: true}, true},
+		{`{"f":"maybe"}`, lenient.StatedFlag{}, false},
+		{`{"f":{}}`, lenient.StatedFlag{}, false},
+	}
+	for _, tc := range tests {
+		var got v
+		err := json.Unmarshal([]byte(tc.in), &got)
+		if (err == nil) != tc.ok || (tc.ok && got.F != tc.want) {
+			t.Errorf("%s: got %+v, %v", tc.in, got, err)
+		}
+	}
+}
+
 func FuzzAmount(f *testing.F) {
 	f.Add([]byte(`110`))
 	f.Fuzz(func(t *testing.T, b []byte) {
