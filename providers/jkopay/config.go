@@ -16,6 +16,10 @@ const (
 	DefaultTimeout        = 15 * time.Second
 	DefaultCodeTTL        = 60 * time.Second
 	DefaultNotFoundWindow = 15 * time.Second
+	// MaxNotFoundWindow bounds not_found_window: an unknown payment is
+	// settled no sooner than this after its Payment, and the customer waits
+	// at the till.
+	MaxNotFoundWindow = 5 * time.Minute
 )
 
 // Config is the [providers.jkopay] table.
@@ -29,12 +33,15 @@ type Config struct {
 	StoreName       string        `toml:"store_name"`
 	CodeTTL         time.Duration `toml:"code_ttl"`
 	Timeout         time.Duration `toml:"timeout"`
-	// NotFoundWindow is how long after a Payment reaches JKOPay it may
-	// still answer 916 (not found) for it: 15 s (WALLET-FACTS.md, doc, for
-	// Inquiry; Cancel is assumed to be the same). Not in the TOML: it is
-	// JKOPay's, not the store's; a simulator that records payments at once
-	// sets its own.
-	NotFoundWindow time.Duration `toml:"-"`
+	// NotFoundWindow (not_found_window) is how long after a Payment
+	// reaches JKOPay it may still answer 916 (not found) for it, so that a
+	// 916 within it settles nothing: 15 s (WALLET-FACTS.md, doc, for
+	// Inquiry; Cancel is assumed to be the same). It is JKOPay's, not the
+	// store's, so leave it unset in production; it is a key so that a
+	// simulator that records payments at once (and a test harness that
+	// hands a child process its config as TOML) can carry its own.
+	// Between 1ns and MaxNotFoundWindow.
+	NotFoundWindow time.Duration `toml:"not_found_window"`
 
 	key string // resolved by Provision from one of the three sources
 }
@@ -52,7 +59,7 @@ func (c *Config) Provision(env providers.Env) error {
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
-	if c.NotFoundWindow <= 0 {
+	if c.NotFoundWindow == 0 {
 		c.NotFoundWindow = DefaultNotFoundWindow
 	}
 	key, err := providers.ResolveSecret(env, "providers.jkopay.merchant_key", c.MerchantKey, c.MerchantKeyFile, c.MerchantKeyEnv)
@@ -89,6 +96,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("providers.jkopay.code_ttl is %s: set it above zero, e.g. \"60s\"", c.CodeTTL)
 	case c.Timeout <= 0:
 		return fmt.Errorf("providers.jkopay.timeout is %s: set it above zero; JKOPay documents \"15s\"", c.Timeout)
+	case c.NotFoundWindow <= 0 || c.NotFoundWindow > MaxNotFoundWindow:
+		return fmt.Errorf("providers.jkopay.not_found_window is %s: set it above zero and at most %s, or leave it out for JKOPay's documented %s", c.NotFoundWindow, MaxNotFoundWindow, DefaultNotFoundWindow)
 	}
 	return nil
 }

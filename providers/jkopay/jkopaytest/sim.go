@@ -128,7 +128,8 @@ func (s *Sim) Config() providers.Config { return s.JKOConfig() }
 
 // JKOConfig is Config with its concrete type, for tests that adjust it.
 // Its NotFoundWindow is the simulator's (SetNotFoundWindow; 1 ns when it
-// records payments at once).
+// records payments at once), and TOML-encoding it writes not_found_window,
+// so a process handed this config as TOML waits the simulator's window.
 func (s *Sim) JKOConfig() *jkopay.Config {
 	s.mu.Lock()
 	window := max(s.notFound, time.Nanosecond)
