@@ -15,10 +15,15 @@ func (c *cli) cmdInstall(_ context.Context, args []string) int {
 a failure: a systemd unit on Linux (Restart=always, RestartSec=2, hardened,
 writing only to data_dir), a Windows service with restart-on-failure
 recovery actions, delayed auto-start and an event-log source. The
-configuration is validated first. Needs root / an administrator.`,
-		"sudo scanpay install --config /etc/scanpay/scanpay.toml --user scanpay")
+configuration is validated first. Needs root / an administrator.
+
+On Linux the service runs as the user "scanpay" (the .deb/.rpm create it;
+otherwise: useradd --system --home /var/lib/scanpay --shell /usr/sbin/nologin
+scanpay), with the groups dialout and plugdev for scanners where they
+exist; data_dir is created owned by it. --user root runs it as root.`,
+		"sudo scanpay install --config /etc/scanpay/scanpay.toml")
 	path := fs.String("config", "", "configuration file the service runs with (default "+config.DefaultPath()+")")
-	user := fs.String("user", "", "Linux: run the service as this user (needs access to data_dir and the scanners)")
+	user := fs.String("user", defaultServiceUser, "Linux: run the service as this user (needs to read the configuration and own data_dir); \"root\" runs it as root")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -27,9 +32,15 @@ configuration is validated first. Needs root / an administrator.`,
 		return c.fail(err)
 	}
 	s := serviceSettings(cfg)
-	s.User = *user
+	warnings, err := prepareServiceUser(&s, *user, cfg)
+	if err != nil {
+		return c.fail(err)
+	}
 	if err := svc.Control(s, "install"); err != nil {
 		return c.fail(err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(c.stderr, "warning: %s\n", w)
 	}
 	fmt.Fprintf(c.stdout, "installed the %s service for %s; start it with `scanpay start`\n", svc.Name, cfg.Path)
 	return exitOK

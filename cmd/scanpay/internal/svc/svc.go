@@ -17,7 +17,18 @@ type Settings struct {
 	DataDir    string // the only folder the service may write
 	Executable string // "" = this program
 	User       string // run as this user (Linux); "" = root / LocalSystem
+	// Groups are the user's extra groups for scanners (dialout, plugdev):
+	// only ones that exist on this machine. The packaged unit lists none;
+	// its postinstall adds the user to those that exist.
+	Groups []string
 }
+
+// DefaultUser is the Linux service user the packages create.
+const DefaultUser = "scanpay"
+
+// ScannerGroups are the groups a service user needs for scanners: serial
+// ports (dialout) and USB HID through libusb (plugdev, see the udev rule).
+var ScannerGroups = []string{"dialout", "plugdev"}
 
 // Config is the kardianos/service definition of scanpay.
 func Config(s Settings) *service.Config {

@@ -34,9 +34,7 @@ ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
 # root-owned, mode 0640, group scanpay): SCANPAY_JKOPAY_KEY=...
 EnvironmentFile=-@ENV_FILE@
 {{if UserName}}User={{UserName}}
-# serial scanners (dialout) and USB HID scanners through libusb (plugdev)
-SupplementaryGroups=dialout plugdev
-{{end}}Restart=always
+{{end}}@GROUPS@Restart=always
 RestartSec=2
 # Exit 2 is a configuration or usage error: restarting cannot fix it; fix
 # the file (scanpay check-config), then systemctl restart scanpay. Exit 3
@@ -94,6 +92,7 @@ func UnitTemplate(s Settings) string {
 		// one path: no quotes.
 		"@CONFIG@", rawPath(configPath(s.ConfigPath)),
 		"@ENV_FILE@", rawPath(EnvFile(s.ConfigPath)),
+		"@GROUPS@", groupsLine(s),
 	).Replace(unitTemplate)
 }
 
@@ -116,6 +115,16 @@ func unitPath(p string) string {
 		p = `"` + p + `"`
 	}
 	return rawPath(p)
+}
+
+// groupsLine gives a service user the scanner groups. systemd refuses to
+// start a unit naming a group this machine lacks (plugdev is missing on
+// Fedora), so only groups that exist are listed; root needs none.
+func groupsLine(s Settings) string {
+	if s.User == "" || len(s.Groups) == 0 {
+		return ""
+	}
+	return "# serial scanners (dialout) and USB HID scanners through libusb (plugdev)\nSupplementaryGroups=" + strings.Join(s.Groups, " ") + "\n"
 }
 
 func rawPath(p string) string { return strings.ReplaceAll(p, "{{", "{ {") }

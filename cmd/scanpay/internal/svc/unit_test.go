@@ -74,7 +74,6 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 		"\nRestartPreventExitStatus=2\n",
 		"\nRuntimeDirectory=scanpay\n",
 		"\nRuntimeDirectoryMode=0750\n",
-		"\nSupplementaryGroups=dialout plugdev\n",
 		"\nWantedBy=multi-user.target\n",
 	} {
 		if !strings.Contains(unit, want) {
@@ -86,6 +85,24 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 		if strings.Contains(unit, bad) {
 			t.Errorf("unit contains %q:\n%s", bad, unit)
 		}
+	}
+}
+
+// TestUnitListsOnlyGroupsGiven: systemd fails a unit naming a group the
+// machine lacks, so the groups line holds exactly what install found; the
+// packaged unit has none (postinstall adds the user to the groups).
+func TestUnitListsOnlyGroupsGiven(t *testing.T) {
+	s := packagedSettings()
+	if unit := renderUnit(t, s); strings.Contains(unit, "SupplementaryGroups") {
+		t.Errorf("packaged unit names groups:\n%s", unit)
+	}
+	s.Groups = []string{"dialout"}
+	if unit := renderUnit(t, s); !strings.Contains(unit, "\nSupplementaryGroups=dialout\n") {
+		t.Errorf("groups line missing:\n%s", unit)
+	}
+	s.User = ""
+	if unit := renderUnit(t, s); strings.Contains(unit, "SupplementaryGroups") {
+		t.Errorf("root with groups:\n%s", unit)
 	}
 }
 
