@@ -3,10 +3,13 @@ package providers
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -140,7 +143,8 @@ var ErrSecret = errors.New("secret")
 
 // ResolveSecret picks a secret from exactly one of its three sources: the
 // inline value, a file (path relative to env.Dir, surrounding whitespace
-// trimmed) or an environment variable. key is the full config key
+// trimmed, not readable by every user: see readSecretFile) or an
+// environment variable. key is the full config key
 // ("providers.jkopay.merchant_key"), used in errors. The secret itself never
 // appears in an error.
 func ResolveSecret(env Env, key, value, file, envVar string) (string, error) {
@@ -160,20 +164,7 @@ func ResolveSecret(env Env, key, value, file, envVar string) (string, error) {
 	}
 	switch {
 	case file != "":
-		path := file
-		if !filepath.IsAbs(path) && env.Dir != "" {
-			path = filepath.Join(env.Dir, path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			// The *PathError names only the path, never the content.
-			return "", fmt.Errorf("%w: %s_file: %w: make the file readable by the service, or set %s_env instead", ErrSecret, key, err, key)
-		}
-		s := strings.TrimSpace(string(b))
-		if s == "" {
-			return "", fmt.Errorf("%w: %s_file %q is empty: write the secret into it", ErrSecret, key, path)
-		}
-		return s, nil
+		return readSecretFile(env, key, file)
 	case envVar != "":
 		s, ok := env.lookupEnv(envVar)
 		if !ok {
@@ -186,4 +177,43 @@ func ResolveSecret(env Env, key, value, file, envVar string) (string, error) {
 		return s, nil
 	}
 	return value, nil
+}
+
+// readSecretFile reads a secret file. On Unix it refuses a file that every
+// user may read or write (mode & 0o007): the service runs as user scanpay
+// and the package installs /etc/scanpay/secrets as root:scanpay 0640, so
+// the owner and the service's group may read it (0600 or 0640), nobody
+// else. On Windows the mode bits say nothing (access is by ACL, which Go's
+// os.FileMode does not show), so there is no mode check there.
+func readSecretFile(env Env, key, file string) (string, error) {
+	path := file
+	if !filepath.IsAbs(path) && env.Dir != "" {
+		path = filepath.Join(env.Dir, path)
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%w: %s_file %q does not exist: create it holding only the secret (owner-only: chmod 600 %s), or set %s_env instead", ErrSecret, key, path, path, key)
+	}
+	if err != nil {
+		// The *PathError names only the path, never the content.
+		return "", fmt.Errorf("%w: %s_file: %w: make the file readable by the service (chmod 600 as its user, or 640 owned by its group), or set %s_env instead", ErrSecret, key, err, key)
+	}
+	defer f.Close()
+	// Stat the opened file, not the path: it is the file that is read.
+	st, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("%w: %s_file: %w", ErrSecret, key, err)
+	}
+	if runtime.GOOS != "windows" && st.Mode().Perm()&0o007 != 0 {
+		return "", fmt.Errorf("%w: %s_file %q is open to every user (mode %04o): run chmod 600 %s (or chmod 640 if the service reads it through its group)", ErrSecret, key, path, st.Mode().Perm(), path)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s_file: %w", ErrSecret, key, err)
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", fmt.Errorf("%w: %s_file %q is empty: write the secret into it", ErrSecret, key, path)
+	}
+	return s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -59,12 +60,30 @@ func TestRegisterPanics(t *testing.T) {
 }
 
 func TestResolveSecret(t *testing.T) {
+	const key = "providers.x.merchant_key"
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "key.txt"), []byte("  s3cret-from-file\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "empty.txt"), []byte("\n"), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	// Modes set by Chmod: WriteFile's are cut by the umask.
+	for name, mode := range map[string]os.FileMode{"group.txt": 0o640, "world.txt": 0o644, "world-only.txt": 0o604, "world-write.txt": 0o602} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("s3cret-from-file\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Windows has no mode bits to check (ACLs): an open mode is accepted there.
+	openMode := func(file string) string {
+		if runtime.GOOS == "windows" {
+			return ""
+		}
+		return key + "_file \"" + filepath.Join(dir, file) + "\" is open to every user"
 	}
 	env := providers.Env{Dir: dir, LookupEnv: func(name string) (string, bool) {
 		switch name {
@@ -75,7 +94,6 @@ func TestResolveSecret(t *testing.T) {
 		}
 		return "", false
 	}}
-	const key = "providers.x.merchant_key"
 	tests := []struct {
 		name, value, file, envVar string
 		want                      string
@@ -87,7 +105,11 @@ func TestResolveSecret(t *testing.T) {
 		{name: "env", envVar: "KEY", want: "s3cret-from-env"},
 		{name: "none", wantErr: key + " is not set"},
 		{name: "two sources", value: "s3cret-inline", envVar: "KEY", wantErr: "more than once"},
-		{name: "missing file", file: "nope.txt", wantErr: key + "_file"},
+		{name: "owner and group may read", file: "group.txt", want: "s3cret-from-file"},
+		{name: "missing file", file: "nope.txt", wantErr: key + "_file \"" + filepath.Join(dir, "nope.txt") + "\" does not exist: create it holding only the secret (owner-only: chmod 600"},
+		{name: "world-readable file", file: "world.txt", want: "s3cret-from-file", wantErr: openMode("world.txt") + " (mode 0644): run chmod 600 " + filepath.Join(dir, "world.txt")},
+		{name: "readable by others only", file: "world-only.txt", want: "s3cret-from-file", wantErr: openMode("world-only.txt")},
+		{name: "writable by others", file: "world-write.txt", want: "s3cret-from-file", wantErr: openMode("world-write.txt")},
 		{name: "empty file", file: "empty.txt", wantErr: "is empty"},
 		{name: "unset env", envVar: "NOPE", wantErr: "not set: export it"},
 		{name: "blank env", envVar: "BLANK", wantErr: "which is empty"},
