@@ -170,6 +170,12 @@ func LoadOrCreateToken(path string) (string, error) {
 		tmp.Close()
 		return "", fmt.Errorf("api.token_file %s: %w", path, err)
 	}
+	// Before the token is written: on Windows the new file inherited the
+	// folder's access list, which may let every user read it.
+	if err := RestrictToOwner(tmp.Name()); err != nil {
+		tmp.Close()
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
+	}
 	if _, err := tmp.WriteString(tok + "\n"); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("api.token_file %s: %w", path, err)
@@ -197,6 +203,11 @@ func readToken(path string) (string, error) {
 	}
 	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
 		return "", fmt.Errorf("api.token_file %s is readable by other users (mode %v): run chmod 600 %s", path, info.Mode().Perm(), path)
+	}
+	// Windows has no mode to check: the access list is set again at each
+	// start, so a token file copied in or loosened by hand is owner-only.
+	if err := RestrictToOwner(path); err != nil {
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

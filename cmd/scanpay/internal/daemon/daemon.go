@@ -76,6 +76,11 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data_dir %s cannot be created: %w (create it, writable by the service user, or choose another data_dir)", cfg.DataDir, err)
 	}
+	// Windows: the journal and the token must not be readable by every
+	// user through C:\ProgramData's inherited access list.
+	if err := posapi.RestrictToOwner(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
 	j, err := store.Open(cfg.JournalPath(), store.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
