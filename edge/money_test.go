@@ -172,7 +172,12 @@ type spyWallet struct {
 	voids int
 }
 
+// spyOn puts a spy in front of a wallet of a rig made with noRun (the
+// engine reads its wallets while it runs).
 func spyOn(r *rig, name string) *spyWallet {
+	if r.started {
+		r.t.Fatalf("spyOn a running engine: make the rig with noRun, then start it")
+	}
 	ws := r.e.cfg.Wallets[name]
 	s := &spyWallet{Wallet: ws.Wallet}
 	ws.Wallet = s
@@ -284,9 +289,11 @@ func TestCancelAfterPartialRefundRefundsTheRest(t *testing.T) {
 	for _, w := range []string{"jkopay", "ipass"} { // the wallets that can void
 		t.Run(w, func(t *testing.T) {
 			t.Parallel()
-			r := newRig(t, rigOpts{wallets: []string{w}})
+			r := newRig(t, rigOpts{wallets: []string{w}, noRun: true})
 			spy := spyOn(r, w)
-			ctx := context.Background()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			r.start(ctx)
 			v := r.wait(r.pay("L1", "CR-1", 100, w).ID)
 			if rf, err := r.e.Refund(ctx, v.ID, 30); err != nil || rf.State != store.RefundSucceeded {
 				t.Fatalf("refund of 30 = %s, %v", rf.State, err)
