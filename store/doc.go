@@ -20,6 +20,9 @@
 //     in_flight, unknown), and none beside an approved one: Create returns
 //     the approved payment instead, in the same transaction that would
 //     have written the new one.
+//   - A payment with a refund not yet final stays approved: Transition
+//     refuses to move it on (ErrRefundInProgress), and CreateRefund takes
+//     only approved payments, so a reversal and a refund never overlap.
 //   - Records carry a version byte; older versions keep loading.
 //   - Pruning removes only final payments, and none with a refund in
 //     progress.
