@@ -170,6 +170,7 @@ func Parse(data []byte, dir string, o Options) (*Config, error) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	redecode := map[string]func() providers.Config{}
 	for _, name := range names {
 		drv, ok := providers.Lookup(name)
 		if !ok {
@@ -182,6 +183,12 @@ func Parse(data []byte, dir string, o Options) (*Config, error) {
 			continue
 		}
 		c.Wallets = append(c.Wallets, Wallet{Name: name, Config: wc})
+		prim := c.Providers[name]
+		redecode[name] = func() providers.Config {
+			fresh := drv.NewConfig()
+			_ = md.PrimitiveDecode(prim, fresh) // decoded once above without error
+			return fresh
+		}
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		for _, k := range und {
@@ -196,7 +203,9 @@ func Parse(data []byte, dir string, o Options) (*Config, error) {
 	unprovisioned := map[string]bool{}
 	for _, w := range c.Wallets {
 		if err := w.Config.Provision(env); err != nil {
-			errs = append(errs, fmt.Errorf("[providers.%s]: %w", w.Name, err))
+			for _, err := range secretErrors(err, redecode[w.Name], env) {
+				errs = append(errs, fmt.Errorf("[providers.%s]: %w", w.Name, err))
+			}
 			unprovisioned[w.Name] = true
 		}
 	}

@@ -108,7 +108,7 @@ func TestValidationErrorsNameKeyAndFix(t *testing.T) {
 		{"bad classify rule", minimal + "[[classify]]\nname = \"x\"\nclass = \"x\"\nprefix = \"x\"\ncharset = \"emoji\"\nmin_len = 3\nmax_len = 3\n", "classify", ""},
 		{"secret twice", strings.Replace(minimal, "base_url", "merchant_key_env = \"K\"\nbase_url", 1), "providers.testwallet.merchant_key", "keep exactly one"},
 		{"secret env unset", strings.Replace(minimal, "merchant_key = \"s3cr3t-merchant-key\"", "merchant_key_env = \"NOPE\"", 1), "merchant_key_env", "export it"},
-		{"secret file missing", strings.Replace(minimal, "merchant_key = \"s3cr3t-merchant-key\"", "merchant_key_file = \"nope.key\"", 1), "merchant_key_file", "make the file readable"},
+		{"secret file missing", strings.Replace(minimal, "merchant_key = \"s3cr3t-merchant-key\"", "merchant_key_file = \"nope.key\"", 1), "merchant_key_file", "create it"},
 		{"wallet validation", strings.Replace(minimal, "base_url = \"http://127.0.0.1:1\"", "", 1), "providers.testwallet.base_url", "set it to"},
 		{"no wallets", "data_dir = \"d\"\n", "[providers.", "configure at least one"},
 		{"bad log level", minimal + "[log]\nlevel = \"loud\"\n", "log.level", "set it to"},
@@ -368,5 +368,65 @@ func TestAcceptedLanes(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// twoKeyWallet stops at its first secret problem, like the real wallets.
+type twoKeyWallet struct {
+	BaseURL     string `toml:"base_url"`
+	AuthKey     string `toml:"auth_key"`
+	AuthKeyFile string `toml:"auth_key_file"`
+	AuthKeyEnv  string `toml:"auth_key_env"`
+	AccKey      string `toml:"acc_key"`
+	AccKeyFile  string `toml:"acc_key_file"`
+	AccKeyEnv   string `toml:"acc_key_env"`
+	auth, acc   string
+}
+
+func (c *twoKeyWallet) Provision(env providers.Env) (err error) {
+	if c.auth, err = providers.ResolveSecret(env, "providers.twokeys.auth_key", c.AuthKey, c.AuthKeyFile, c.AuthKeyEnv); err != nil {
+		return err
+	}
+	c.acc, err = providers.ResolveSecret(env, "providers.twokeys.acc_key", c.AccKey, c.AccKeyFile, c.AccKeyEnv)
+	return err
+}
+func (c *twoKeyWallet) Validate() error          { return nil }
+func (c *twoKeyWallet) Limits() providers.Limits { return providers.Limits{} }
+func (c *twoKeyWallet) Open(providers.Env) (providers.Wallet, error) {
+	return nil, errors.New("the test wallet cannot be opened")
+}
+
+func init() {
+	providers.Register(providers.Driver{Name: "twokeys", NewConfig: func() providers.Config { return &twoKeyWallet{} }})
+}
+
+// TestEverySecretProblemIsReported: a wallet stops at its first missing
+// key, but check-config names each one, so the admin fixes them in one go.
+func TestEverySecretProblemIsReported(t *testing.T) {
+	body := `
+data_dir = "data"
+[providers.twokeys]
+base_url = "http://127.0.0.1:1"
+auth_key_env = "SCANPAY_NOT_SET"
+acc_key_file = "missing.key"
+`
+	_, err := Parse([]byte(body), t.TempDir(), Options{LookupEnv: noEnv})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{"providers.twokeys.auth_key_env", "SCANPAY_NOT_SET", "providers.twokeys.acc_key_file", "missing.key"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, placeholder) {
+		t.Errorf("the placeholder leaked:\n%s", msg)
+	}
+	// One problem only: reported once.
+	body = strings.Replace(body, `acc_key_file = "missing.key"`, `acc_key = "fine"`, 1)
+	_, err = Parse([]byte(body), t.TempDir(), Options{LookupEnv: noEnv})
+	if err == nil || strings.Count(err.Error(), "[providers.twokeys]") != 1 {
+		t.Errorf("one missing key: %v", err)
 	}
 }

@@ -2,7 +2,10 @@ package config
 
 import (
 	"bytes"
+	"errors"
+	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 
@@ -82,4 +85,108 @@ func collectSecrets(v any, env providers.Env, set map[string]bool) {
 			collectSecrets(m, env, set)
 		}
 	}
+}
+
+// placeholder stands in for a secret already reported as missing, in a
+// throwaway copy of a wallet's configuration, so Provision goes on to the
+// next one. It never reaches a wallet: that copy is discarded.
+const placeholder = "scanpay-check-config-placeholder"
+
+// secretErrors turns a wallet's first Provision error into all of them.
+// Wallets stop at their first secret problem; an admin fixing the file
+// one restart at a time learns of the second key only after fixing the
+// first. Each secret problem's key is filled with a placeholder in a fresh
+// copy and Provision runs again, until it passes or fails otherwise.
+func secretErrors(first error, fresh func() providers.Config, env providers.Env) []error {
+	errs := []error{first}
+	if fresh == nil {
+		return errs
+	}
+	filled := map[string]bool{}
+	err := first
+	for range 16 {
+		if !errors.Is(err, providers.ErrSecret) {
+			break
+		}
+		wc := fresh()
+		key := secretKeyIn(wc, err)
+		if key == "" || filled[key] {
+			break
+		}
+		filled[key] = true
+		for k := range filled {
+			setInline(wc, k, placeholder)
+		}
+		err = wc.Provision(env)
+		if err == nil {
+			break
+		}
+		if errors.Is(err, providers.ErrSecret) {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// secretKeyIn names the secret (a toml key with a _file sibling) an error
+// of providers.ResolveSecret is about: those errors name the full key,
+// "providers.<wallet>.<key>", followed by a space or _file/_env.
+func secretKeyIn(wc any, err error) string {
+	msg := err.Error()
+	for _, k := range secretTriples(wc) {
+		for _, suffix := range []string{" ", "_file", "_env"} {
+			if strings.Contains(msg, "."+k+suffix) {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
+// secretTriples are the toml names K of a struct that also has K_file.
+func secretTriples(wc any) []string {
+	v := reflect.Indirect(reflect.ValueOf(wc))
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	names := map[string]bool{}
+	for i := 0; i < v.NumField(); i++ {
+		names[tomlName(v.Type().Field(i))] = true
+	}
+	var out []string
+	for n := range names {
+		if n != "" && names[n+"_file"] {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// setInline sets secret key to value and clears its _file and _env.
+func setInline(wc any, key, value string) {
+	v := reflect.Indirect(reflect.ValueOf(wc))
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		if f.Kind() != reflect.String || !f.CanSet() {
+			continue
+		}
+		switch tomlName(v.Type().Field(i)) {
+		case key:
+			f.SetString(value)
+		case key + "_file", key + "_env":
+			f.SetString("")
+		}
+	}
+}
+
+func tomlName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+	if name == "-" {
+		return ""
+	}
+	return name
 }
