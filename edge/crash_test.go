@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -59,15 +62,39 @@ func TestEngineCrash(t *testing.T) {
 	dir := t.TempDir()
 	setup := crashSetup{Journal: filepath.Join(dir, "journal.db"), Receipts: filepath.Join(dir, "receipts"), Wallets: map[string]string{}}
 	sims := map[string]wallettest.Simulator{}
+	// Wallet requests being served, by the child run that sent them: a
+	// request of a killed child may take a moment to notice it is gone.
+	var gen atomic.Int64
+	var outMu sync.Mutex
+	out := map[int64]int{}
 	for _, name := range simNames {
 		s := newSim(t, name, wallettest.Options{CodeTTL: 5 * time.Minute, Logger: slog.New(slog.DiscardHandler)})
-		t.Cleanup(s.Close)
 		sims[name] = s
+		// The child reaches the simulator through this counting front, so
+		// that a kill knows whether it cut a request that was out.
+		h := s.Handler()
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			g := gen.Load()
+			outMu.Lock()
+			out[g]++
+			outMu.Unlock()
+			defer func() {
+				outMu.Lock()
+				out[g]--
+				outMu.Unlock()
+			}()
+			h.ServeHTTP(w, r)
+		}))
+		t.Cleanup(front.Close)
+		t.Cleanup(s.Close) // first: releases held requests, so front.Close need not wait
 		var buf bytes.Buffer
 		if err := toml.NewEncoder(&buf).Encode(s.Config()); err != nil {
 			t.Fatal(err)
 		}
-		setup.Wallets[name] = buf.String()
+		if !strings.Contains(buf.String(), s.URL()) {
+			t.Fatalf("%s's config does not name its simulator's URL %s: cannot put the counting front before it", name, s.URL())
+		}
+		setup.Wallets[name] = strings.ReplaceAll(buf.String(), s.URL(), front.URL)
 	}
 	setupFile := filepath.Join(dir, "setup.json")
 	b, _ := json.Marshal(setup)
@@ -75,15 +102,22 @@ func TestEngineCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := &crashParent{t: t, setupFile: setupFile, sims: sims, answers: map[string][]string{}, cancelled: map[string]bool{}}
+	h := &crashParent{t: t, setupFile: setupFile, sims: sims, answers: map[string][]string{}, cancelled: map[string]bool{},
+		orderOf: map[string]string{}, orders: map[string]*crashOrder{}}
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("SCANPAY_CRASH_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("SCANPAY_CRASH_SEED=%q: set it to the seed a failed run printed, or unset it", s)
+		}
+		seed = v
 	}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	t.Logf("crash harness: %d kills, SCANPAY_CRASH_SEED=%d", kills, seed)
+	var st crashStats
 	order := 0
 	for k := 0; k < kills; k++ {
+		gen.Store(int64(k))
 		c := h.start()
 		// Misbehaving wallets: faults for the next requests.
 		for range rng.IntN(3) {
@@ -95,7 +129,14 @@ func TestEngineCrash(t *testing.T) {
 			call := []string{wallettest.CallPay, wallettest.CallPay, resolveCall[w], wallettest.CallAny}[rng.IntN(4)]
 			sims[w].Inject(call, f)
 		}
+		// The POS retries checkouts whose answer it lost when the child
+		// died: the same lane and order, sometimes with a fresh code.
+		for _, o := range h.unanswered(rng, 2) {
+			h.retry(c, rng, o)
+			st.retries++
+		}
 		charged := h.charges()
+		var fresh []*crashOrder
 		for range 1 + rng.IntN(3) {
 			order++
 			w := simNames[rng.IntN(len(simNames))]
@@ -103,10 +144,15 @@ func TestEngineCrash(t *testing.T) {
 			if rng.IntN(10) == 0 {
 				amount = 928 // a decline
 			}
-			mode := []string{"barcode", "barcode", "scan"}[rng.IntN(3)]
-			code := sims[w].IssueCode()
-			h.codes = append(h.codes, code)
-			c.send("pay %s K%d %d %s %s", crashLanes[rng.IntN(len(crashLanes))], order, amount, code, mode)
+			o := h.newOrder(crashLanes[rng.IntN(len(crashLanes))], fmt.Sprintf("K%d", order), amount)
+			fresh = append(fresh, o)
+			h.pay(c, o, w, sims[w].IssueCode(), []string{"barcode", "barcode", "scan"}[rng.IntN(3)])
+		}
+		// …and sometimes while the first payment is still out or unknown.
+		if rng.IntN(3) == 0 {
+			time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
+			h.retry(c, rng, fresh[rng.IntN(len(fresh))])
+			st.retries++
 		}
 		if ids := h.pick(rng); len(ids) > 0 && rng.IntN(4) == 0 {
 			id := ids[rng.IntN(len(ids))]
@@ -118,25 +164,55 @@ func TestEngineCrash(t *testing.T) {
 		if ids := h.approvedIDs(); len(ids) > 0 && rng.IntN(3) == 0 {
 			c.send("refund %s %d", ids[rng.IntN(len(ids))], rng.IntN(3)*10) // 0 = all that remains
 		}
-		switch rng.IntN(3) {
+		afterCharge, afterJournal := false, false
+		requestOut := func() bool {
+			outMu.Lock()
+			defer outMu.Unlock()
+			return out[int64(k)] > 0
+		}
+		switch rng.IntN(4) {
 		case 0: // at a random moment
 			time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
-		case 1: // right after a wallet charged, usually before its answer arrives
+		case 1: // while a wallet holds a request of this run
+			deadline := time.Now().Add(400 * time.Millisecond)
+			for !requestOut() && time.Now().Before(deadline) {
+				time.Sleep(200 * time.Microsecond)
+			}
+			time.Sleep(time.Duration(rng.IntN(3)) * time.Millisecond)
+		case 2: // right after a wallet charged, usually before its answer arrives
 			deadline := time.Now().Add(400 * time.Millisecond)
 			for h.charges() == charged && time.Now().Before(deadline) {
 				time.Sleep(200 * time.Microsecond)
 			}
-		case 2: // right after the checkout was journaled
-			c.waitLine("created", 400*time.Millisecond)
+			afterCharge = h.charges() != charged
+		case 3: // right after the checkout was journaled
+			afterJournal = c.waitLine("created", 400*time.Millisecond)
 		}
+		reqOut := requestOut()
 		c.kill()
+		switch {
+		case reqOut:
+			st.reqOut++
+		case afterCharge:
+			st.afterCharge++
+		case afterJournal:
+			st.afterJournal++
+		}
 	}
 	// A last, clean run lets everything settle.
 	c := h.start()
 	c.send("settle")
 	if !c.waitLine("settled", 90*time.Second) {
 		c.kill()
-		t.Fatalf("the final run did not settle within 90s; child stderr:\n%s", c.stderrTail())
+		var stuck []string
+		if j, err := store.Open(setup.Journal, store.Options{Timeout: 5 * time.Second}); err == nil {
+			ps, _ := j.Pending()
+			for _, p := range ps[:min(len(ps), 10)] {
+				stuck = append(stuck, fmt.Sprintf("%s %s %s amount %d attempts %d answer %s %q", p.ID, p.Wallet, p.State, p.Amount, p.Attempts, p.Answer.Code, p.Answer.Message))
+			}
+			j.Close()
+		}
+		t.Fatalf("the final run did not settle within 90s; still open:\n%s\nchild stderr:\n%s", strings.Join(stuck, "\n"), c.stderrTail())
 	}
 	c.wait()
 
@@ -160,13 +236,27 @@ func TestEngineCrash(t *testing.T) {
 		byID[p.ID] = p
 		states[p.State]++
 	}
+	refunds := map[string][]store.Refund{}
+	nRefunds := 0
+	for _, p := range all {
+		rs, err := j.Refunds(p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refunds[p.ID] = rs
+		nRefunds += len(rs)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	approvals := 0
 	for id, answers := range h.answers {
 		p, ok := byID[id]
 		if !ok {
 			t.Errorf("the POS was told about payment %s, which the journal does not have", id)
 			continue
+		}
+		if slices.Contains(answers, string(store.Approved)) {
+			approvals++
 		}
 		for _, a := range answers {
 			told := store.State(a)
@@ -181,16 +271,50 @@ func TestEngineCrash(t *testing.T) {
 			}
 		}
 	}
+	// A retried order is still one order: every payment the child was
+	// handed back for it belongs to it.
+	for id, key := range h.orderOf {
+		if p, ok := byID[id]; ok && p.TerminalID+"/"+p.OrderNumber != key {
+			t.Errorf("the POS asked for order %s and was answered with payment %s of %s/%s", key, id, p.TerminalID, p.OrderNumber)
+		}
+	}
 	if d, _ := j.PendingDeliveries(); len(d) > 0 {
 		t.Errorf("%d receipts never delivered", len(d))
 	}
-	refunds := 0
+
+	ordersPaid := map[string]int{}
 	for _, p := range all {
-		rs, _ := j.Refunds(p.ID)
-		refunds += len(rs)
+		ordersPaid[p.TerminalID+"/"+p.OrderNumber]++
 	}
-	t.Logf("%d kills, %d payments, %d refunds, %d final answers to the POS; final states %v", kills, len(all), refunds, len(h.answers), states)
+	retried := 0
+	for _, n := range ordersPaid {
+		if n > 1 {
+			retried++
+		}
+	}
+	t.Logf("%d kills: %d with a wallet request out, %d right after a charge, %d right after a checkout was journaled", kills, st.reqOut, st.afterCharge, st.afterJournal)
+	t.Logf("%d orders, %d POS retries; checkouts answered with a new payment %d, with the order's existing payment %d; %d orders with more than one payment",
+		len(h.orders), st.retries, h.newAnswers, h.sameAnswers, retried)
+	t.Logf("%d payments, %d refunds, %d payments with a final answer to the POS (%d approved); final states %v",
+		len(all), nRefunds, len(h.answers), approvals, states)
 }
+
+type crashStats struct {
+	reqOut, afterCharge, afterJournal int
+	retries                           int
+}
+
+// crashOrder is one POS checkout (lane + order number), however often the
+// POS sends it.
+type crashOrder struct {
+	lane, number string
+	amount       int64
+	wallet       string
+	code         string
+	sends        int
+}
+
+func (o *crashOrder) key() string { return o.lane + "/" + o.number }
 
 func viewOf(p store.Payment) PaymentView { return PaymentView{History: p.History} }
 
@@ -199,11 +323,72 @@ type crashParent struct {
 	setupFile string
 	sims      map[string]wallettest.Simulator
 
-	mu        sync.Mutex
-	answers   map[string][]string // payment id → final states the child reported
-	created   []string
-	cancelled map[string]bool
-	codes     []string // every code handed to the child
+	mu          sync.Mutex
+	answers     map[string][]string // payment id → final states the child reported
+	created     []string
+	cancelled   map[string]bool
+	codes       []string               // every code handed to the child
+	orders      map[string]*crashOrder // lane/order → the checkout
+	orderOf     map[string]string      // payment id → the lane/order it was answered for
+	sameAnswers int                    // checkouts answered with an existing payment
+	newAnswers  int                    // checkouts answered with a new payment
+}
+
+func (h *crashParent) newOrder(lane, number string, amount int64) *crashOrder {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	o := &crashOrder{lane: lane, number: number, amount: amount}
+	h.orders[o.key()] = o
+	return o
+}
+
+// pay sends the checkout of o with code (of wallet w), as a POS does.
+func (h *crashParent) pay(c *crashChild, o *crashOrder, w, code, mode string) {
+	h.mu.Lock()
+	o.wallet, o.code = w, code
+	o.sends++
+	h.codes = append(h.codes, code)
+	h.mu.Unlock()
+	c.send("pay %s %s %d %s %s", o.lane, o.number, o.amount, code, mode)
+}
+
+// retry sends o again: the same lane, order and amount, with the code it
+// had (a POS resending its request) or a fresh one (the customer showed
+// the phone again, maybe another wallet's).
+func (h *crashParent) retry(c *crashChild, rng *rand.Rand, o *crashOrder) {
+	h.mu.Lock()
+	w, code := o.wallet, o.code
+	h.mu.Unlock()
+	switch rng.IntN(4) {
+	case 0: // the same code
+	case 1: // another wallet
+		w = simNames[rng.IntN(len(simNames))]
+		code = h.sims[w].IssueCode()
+	default: // a fresh code of the same wallet
+		code = h.sims[w].IssueCode()
+	}
+	h.pay(c, o, w, code, []string{"barcode", "barcode", "scan"}[rng.IntN(3)])
+}
+
+// unanswered picks up to n orders whose final answer the POS has not seen
+// (the child died first, or the payment is still out), each sent at most
+// four times.
+func (h *crashParent) unanswered(rng *rand.Rand, n int) []*crashOrder {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	answered := map[string]bool{}
+	for id := range h.answers {
+		answered[h.orderOf[id]] = true
+	}
+	var open []*crashOrder
+	for key, o := range h.orders {
+		if !answered[key] && o.sends < 4 {
+			open = append(open, o)
+		}
+	}
+	slices.SortFunc(open, func(a, b *crashOrder) int { return strings.Compare(a.key(), b.key()) })
+	rng.Shuffle(len(open), func(i, j int) { open[i], open[j] = open[j], open[i] })
+	return open[:min(n, len(open))]
 }
 
 func (h *crashParent) charges() int {
@@ -282,8 +467,16 @@ func (h *crashParent) start() *crashChild {
 			switch f[1] {
 			case "final":
 				h.answers[f[2]] = append(h.answers[f[2]], f[3])
-			case "created":
+			case "created": // created <id> <state> <lane> <order> <new|same>
 				h.created = append(h.created, f[2])
+				if len(f) == 7 {
+					h.orderOf[f[2]] = f[4] + "/" + f[5]
+					if f[6] == "same" {
+						h.sameAnswers++
+					} else {
+						h.newAnswers++
+					}
+				}
 			}
 			h.mu.Unlock()
 			select {
@@ -438,12 +631,16 @@ func TestEngineCrashChild(t *testing.T) {
 			if f[5] == "barcode" {
 				req.Barcode = f[4]
 			}
-			v, _, err := e.CreatePayment(ctx, req)
+			v, created, err := e.CreatePayment(ctx, req)
 			if err != nil {
-				say("error %s", ErrorCode(err))
+				say("error %s %s %s", f[1], f[2], ErrorCode(err))
 				continue
 			}
-			say("created %s %s", v.ID, v.State)
+			how := "same"
+			if created {
+				how = "new"
+			}
+			say("created %s %s %s %s %s", v.ID, v.State, f[1], f[2], how)
 			watch(v.ID)
 			if f[5] == "scan" {
 				e.Scan(ctx, scanner.Scan{Lane: f[1], Code: f[4], Device: "crash"})

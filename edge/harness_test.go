@@ -14,6 +14,9 @@ import (
 
 	"github.com/scanpay/scanpay/edge/hooks"
 	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/easywallet"
+	"github.com/scanpay/scanpay/providers/ipass"
+	"github.com/scanpay/scanpay/providers/jkopay"
 	"github.com/scanpay/scanpay/providers/wallettest"
 	"github.com/scanpay/scanpay/scanner"
 	"github.com/scanpay/scanpay/store"
@@ -295,38 +298,46 @@ func historyStates(v PaymentView) []store.State {
 	return s
 }
 
+// orderRef names, per wallet, the WalletRef key holding the merchant order
+// number the wallet books the charge under (wallettest.Charge.Key).
+var orderRef = map[string]string{
+	"jkopay":     jkopay.RefMerchantTradeNo,
+	"easywallet": easywallet.RefMerchantOrderNo,
+	"ipass":      ipass.RefOrderNumber,
+}
+
+// live reports whether a charge still holds the customer's money.
+func live(c wallettest.Charge) bool { return !c.Voided && c.Refunded < c.Amount }
+
 // ledgerTruth checks every journaled payment against the simulators'
-// books: money moved exactly when the journal says so, and no code was
-// charged twice.
+// books, matching a charge to its payment by the wallet's order key (never
+// by masked code, which collides): money moved exactly when the journal
+// says so, every charge belongs to a journaled payment, and each POS order
+// (lane + order number), however often it was sent, holds at most one
+// live charge, the one of its approved payment.
 func ledgerTruth(t testing.TB, payments []store.Payment, ledgers map[string][]wallettest.Charge) {
 	t.Helper()
-	byCode := map[string][]wallettest.Charge{}
-	for _, charges := range ledgers {
-		for _, c := range charges {
-			byCode[c.MaskedCode] = append(byCode[c.MaskedCode], c)
-		}
-	}
-	for code, cs := range byCode {
-		live := 0
+	charges := map[string]wallettest.Charge{} // wallet/key → charge
+	for wallet, cs := range ledgers {
 		for _, c := range cs {
-			if !c.Voided {
-				live++
-			}
-		}
-		if live > 1 {
-			t.Errorf("code %s charged %d times: %+v", code, live, cs)
+			charges[wallet+"/"+c.Key] = c
 		}
 	}
-	journaled := map[string]bool{}
+	claimed := map[string]string{} // wallet/key → payment id
+	type order struct {
+		live     []wallettest.Charge
+		approved []string
+	}
+	orders := map[string]*order{}
 	for _, p := range payments {
-		journaled[p.MaskedCode] = true
-	}
-	for code, cs := range byCode {
-		if !journaled[code] {
-			t.Errorf("the wallet charged code %s, which no journaled payment holds: a request left before its payment was journaled (%+v)", code, cs)
+		o := orders[p.TerminalID+"/"+p.OrderNumber]
+		if o == nil {
+			o = &order{}
+			orders[p.TerminalID+"/"+p.OrderNumber] = o
 		}
-	}
-	for _, p := range payments {
+		if p.State == store.Approved {
+			o.approved = append(o.approved, p.ID)
+		}
 		if p.MaskedCode == "" {
 			if p.State != store.Cancelled {
 				t.Errorf("payment %s without a code ended %s", p.ID, p.State)
@@ -334,17 +345,27 @@ func ledgerTruth(t testing.TB, payments []store.Payment, ledgers map[string][]wa
 			continue
 		}
 		var kept, given int64
-		for _, c := range byCode[p.MaskedCode] {
-			if c.Voided {
-				continue
+		var charge *wallettest.Charge
+		if key := p.WalletRef[orderRef[p.Wallet]]; key != "" {
+			if c, ok := charges[p.Wallet+"/"+key]; ok {
+				if other, dup := claimed[p.Wallet+"/"+key]; dup {
+					t.Errorf("payments %s and %s share the %s order key %s", other, p.ID, p.Wallet, key)
+				}
+				claimed[p.Wallet+"/"+key] = p.ID
+				charge = &c
 			}
-			kept += c.Amount - c.Refunded
-			given += c.Refunded
+		}
+		if charge != nil && !charge.Voided {
+			kept = charge.Amount - charge.Refunded
+			given = charge.Refunded
+			if live(*charge) {
+				o.live = append(o.live, *charge)
+			}
 		}
 		switch p.State {
 		case store.Approved:
-			if kept != p.Amount-p.RefundedAmount || given != p.RefundedAmount {
-				t.Errorf("payment %s is approved (refunded %d) but the wallet holds %d and gave back %d", p.ID, p.RefundedAmount, kept, given)
+			if charge == nil || kept != p.Amount-p.RefundedAmount || given != p.RefundedAmount {
+				t.Errorf("payment %s is approved (refunded %d) but the wallet holds %d and gave back %d (charge %+v)", p.ID, p.RefundedAmount, kept, given, charge)
 			}
 		case store.Declined, store.Cancelled, store.Expired, store.Voided, store.Reversed, store.Refunded:
 			if kept != 0 {
@@ -352,6 +373,22 @@ func ledgerTruth(t testing.TB, payments []store.Payment, ledgers map[string][]wa
 			}
 		default:
 			t.Errorf("payment %s is not final: %s", p.ID, p.State)
+		}
+	}
+	for key, c := range charges {
+		if _, ok := claimed[key]; !ok {
+			t.Errorf("the wallet charged order key %s, which no journaled payment holds: a request left before its payment was journaled (%+v)", key, c)
+		}
+	}
+	for key, o := range orders {
+		if len(o.live) > 1 {
+			t.Errorf("order %s is charged %d times: %+v", key, len(o.live), o.live)
+		}
+		if len(o.approved) > 1 {
+			t.Errorf("order %s has %d approved payments: %v", key, len(o.approved), o.approved)
+		}
+		if len(o.live) != len(o.approved) {
+			t.Errorf("order %s has %d live charges and %d approved payments (%v): the journal and the wallets disagree", key, len(o.live), len(o.approved), o.approved)
 		}
 	}
 }
