@@ -56,8 +56,15 @@ var crashLanes = []string{"L1", "L2", "L3", "L4"}
 // final, and every final answer the child gave its "POS" must be true.
 func TestEngineCrash(t *testing.T) {
 	kills := *crashKills
+	if kills <= 0 {
+		t.Fatalf("-crash.kills=%d: set it to a whole number of kills above zero, or leave it out for 300", kills)
+	}
 	if s := os.Getenv("SCANPAY_CRASH_KILLS"); s != "" {
-		kills, _ = strconv.Atoi(s)
+		v, err := strconv.Atoi(s)
+		if err != nil || v <= 0 {
+			t.Fatalf("SCANPAY_CRASH_KILLS=%q: set it to a whole number of kills above zero, or unset it for -crash.kills (%d)", s, kills)
+		}
+		kills = v
 	}
 	dir := t.TempDir()
 	setup := crashSetup{Journal: filepath.Join(dir, "journal.db"), Receipts: filepath.Join(dir, "receipts"), Wallets: map[string]string{}}
@@ -297,6 +304,31 @@ func TestEngineCrash(t *testing.T) {
 		len(h.orders), st.retries, h.newAnswers, h.sameAnswers, retried)
 	t.Logf("%d payments, %d refunds, %d payments with a final answer to the POS (%d approved); final states %v",
 		len(all), nRefunds, len(h.answers), approvals, states)
+
+	// Vacuity guards: a run whose kills all land on an idle child, or whose
+	// payments never get anywhere, proves nothing. Healthy 300-kill runs on
+	// 2 cores with -race land ~70% of kills at one of the three aimed-at
+	// moments (~45% with a request out or right after a charge), approve
+	// over 200 payments, tell the POS ~500 final answers and answer ~240
+	// retries with the order's existing payment; the thresholds are a safe
+	// fraction of that, scaled to the number of kills.
+	if kills >= 50 {
+		if hot := st.reqOut + st.afterCharge + st.afterJournal; hot*2 < kills {
+			t.Errorf("only %d of %d kills landed while a wallet request was out, right after a charge or right after a checkout was journaled (want at least half): the kills mostly missed the dangerous moments", hot, kills)
+		}
+		if money := st.reqOut + st.afterCharge; money*4 < kills {
+			t.Errorf("only %d of %d kills landed while a wallet request was out or right after a charge (want at least a quarter)", money, kills)
+		}
+		if approvals < kills/6 {
+			t.Errorf("only %d payments were answered approved in %d kills (want at least %d): the workload barely got through", approvals, kills, kills/6)
+		}
+		if len(h.answers) < kills/3 {
+			t.Errorf("only %d payments had a final answer reach the POS in %d kills (want at least %d)", len(h.answers), kills, kills/3)
+		}
+		if h.sameAnswers < kills/6 {
+			t.Errorf("only %d POS retries were answered with the order's existing payment (want at least %d): the double-charge route was barely exercised", h.sameAnswers, kills/6)
+		}
+	}
 }
 
 type crashStats struct {
