@@ -288,6 +288,7 @@ func TestEngineCrash(t *testing.T) {
 	if d, _ := j.PendingDeliveries(); len(d) > 0 {
 		t.Errorf("%d receipts never delivered", len(d))
 	}
+	receipts := receiptTruth(t, setup.Receipts, all, refunds, h.codes)
 
 	ordersPaid := map[string]int{}
 	for _, p := range all {
@@ -302,8 +303,8 @@ func TestEngineCrash(t *testing.T) {
 	t.Logf("%d kills: %d with a wallet request out, %d right after a charge, %d right after a checkout was journaled", kills, st.reqOut, st.afterCharge, st.afterJournal)
 	t.Logf("%d orders, %d POS retries; checkouts answered with a new payment %d, with the order's existing payment %d; %d orders with more than one payment",
 		len(h.orders), st.retries, h.newAnswers, h.sameAnswers, retried)
-	t.Logf("%d payments, %d refunds, %d payments with a final answer to the POS (%d approved); final states %v",
-		len(all), nRefunds, len(h.answers), approvals, states)
+	t.Logf("%d payments, %d refunds, %d receipts, %d payments with a final answer to the POS (%d approved); final states %v",
+		len(all), nRefunds, receipts, len(h.answers), approvals, states)
 
 	// Vacuity guards: a run whose kills all land on an idle child, or whose
 	// payments never get anywhere, proves nothing. Healthy 300-kill runs on
@@ -329,6 +330,76 @@ func TestEngineCrash(t *testing.T) {
 			t.Errorf("only %d POS retries were answered with the order's existing payment (want at least %d): the double-charge route was barely exercised", h.sameAnswers, kills/6)
 		}
 	}
+}
+
+// receiptTruth checks the file hook's folder after the final run: every
+// hooked state a payment went through has its receipt (named for the
+// payment and state, so written once however often it was delivered),
+// every succeeded refund has its own, nothing else is there, and no
+// receipt holds a full code. It returns how many receipts it checked.
+func receiptTruth(t *testing.T, folder string, all []store.Payment, refunds map[string][]store.Refund, codes []string) int {
+	t.Helper()
+	hooked := func(s store.State) bool { return slices.Contains(hooks.DefaultOn, s) }
+	want := map[string]hooks.Receipt{}
+	for _, p := range all {
+		for _, c := range p.History {
+			// A refund's receipt is named for the refund, not the state.
+			if hooked(c.State) && c.State != store.Refunded {
+				r := hooks.Receipt{PaymentID: p.ID, State: c.State}
+				want[hooks.FileName(r)] = r
+			}
+		}
+		for _, rf := range refunds[p.ID] {
+			if rf.State == store.RefundSucceeded && hooked(store.Refunded) {
+				r := hooks.Receipt{PaymentID: p.ID, RefundID: rf.ID, State: store.Refunded}
+				want[hooks.FileName(r)] = r
+			}
+		}
+	}
+	entries, err := os.ReadDir(folder)
+	if err != nil && len(want) > 0 {
+		t.Fatalf("receipt folder: %v", err)
+	}
+	got, partial := map[string]bool{}, 0
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp") {
+			partial++ // a write the kill cut before its rename: never a receipt
+			continue
+		}
+		got[name] = true
+		b, err := os.ReadFile(filepath.Join(folder, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range codes {
+			if bytes.Contains(b, []byte(c)) {
+				t.Errorf("receipt %s holds a full payment code", name)
+			}
+		}
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("receipt %s is for no hooked state any journaled payment went through", name)
+			continue
+		}
+		var r hooks.Receipt
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Errorf("receipt %s is not a whole receipt: %v", name, err)
+			continue
+		}
+		if r.PaymentID != w.PaymentID || r.State != w.State || r.RefundID != w.RefundID {
+			t.Errorf("receipt %s is for payment %s state %s refund %q", name, r.PaymentID, r.State, r.RefundID)
+		}
+	}
+	for name := range want {
+		if !got[name] {
+			t.Errorf("receipt %s was never written", name)
+		}
+	}
+	if partial > 0 {
+		t.Logf("%d partial receipt writes cut by kills (temporary files, never renamed into place)", partial)
+	}
+	return len(got)
 }
 
 type crashStats struct {
