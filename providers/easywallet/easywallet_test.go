@@ -603,3 +603,36 @@ func TestHealthLogsInWithoutCharging(t *testing.T) {
 		t.Fatal("health charged or logged in more than once")
 	}
 }
+
+// The [providers.easywallet] table's keys, read and written: cmd decodes
+// the table into Config and encodes it back for the effective-config dump,
+// so a key may be neither lost nor renamed.
+func TestTOMLKeys(t *testing.T) {
+	const doc = `base_url = "https://gw.example"
+auth_key = "a"
+auth_key_file = "af"
+auth_key_env = "AE"
+acc_key = "b"
+acc_key_file = "bf"
+acc_key_env = "BE"
+branch_code = "14313"
+branch_name = "南港南園店"
+pos_sn = "A03"
+order_title = "6-TEN"
+code_ttl = "90s"
+timeout = "5s"
+refund_path = "/r"
+`
+	var cfg easywallet.Config
+	keys := gatewaytest.TOMLKeys(t, doc, &cfg)
+	got := []any{cfg.BaseURL, cfg.AuthKey, cfg.AuthKeyFile, cfg.AuthKeyEnv, cfg.AccKey, cfg.AccKeyFile, cfg.AccKeyEnv,
+		cfg.BranchCode, cfg.BranchName, cfg.PosSN, cfg.OrderTitle, cfg.CodeTTL, cfg.Timeout, cfg.RefundPath}
+	want := []any{"https://gw.example", "a", "af", "AE", "b", "bf", "BE", "14313", "南港南園店", "A03", "6-TEN", 90 * time.Second, 5 * time.Second, "/r"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("decoded %v, want %v", got, want)
+	}
+	const all = "acc_key acc_key_env acc_key_file auth_key auth_key_env auth_key_file base_url branch_code branch_name code_ttl order_title pos_sn refund_path timeout"
+	if keys != all {
+		t.Fatalf("keys written: %s\nwant          %s", keys, all)
+	}
+}

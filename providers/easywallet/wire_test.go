@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/gateway"
 	"github.com/scanpay/scanpay/providers/gateway/gatewaytest"
 )
 
@@ -53,8 +54,8 @@ func TestSpecRequestExampleDecodesStrictly(t *testing.T) {
 // What we send for the spec example's order, compared decoded with a golden
 // file (field order is irrelevant on the wire).
 func TestPayRequestGolden(t *testing.T) {
-	cfg := Config{BaseURL: "https://gw.example", BranchCode: "14313", BranchName: "南港南園店", PosSN: "A03", OrderTitle: "6-TEN",
-		CodeTTL: time.Minute, Timeout: 15 * time.Second, RefundPath: DefaultRefundPath}
+	cfg := Config{Account: gateway.Account{BaseURL: "https://gw.example", CodeTTL: time.Minute, Timeout: 15 * time.Second},
+		BranchCode: "14313", BranchName: "南港南園店", PosSN: "A03", OrderTitle: "6-TEN", RefundPath: DefaultRefundPath}
 	w, err := newWallet(*cfg.WithSecrets("a", "b"), providers.Env{Now: func() time.Time {
 		return time.Date(2019, 6, 12, 7, 43, 11, 0, time.UTC) // 15:43:11 in Taipei
 	}})

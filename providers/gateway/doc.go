@@ -8,6 +8,11 @@
 // tells its callers whether a failed request can have reached the gateway
 // (SendError.NotSent), because that decides whether money may have moved.
 //
+// It also owns the gateway account every such wallet is configured with
+// (Account: base_url, auth_key, acc_key, code_ttl, timeout, their secret
+// sources and checks), embedded in each wallet's Config so the keys are
+// written once.
+//
 // It must not know any wallet's request or answer format, and it never logs
 // or returns the keys or the token.
 package gateway

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/scanpay/scanpay/providers"
@@ -29,20 +28,14 @@ const (
 	MaxProductDesc = 4000
 )
 
-const (
-	defaultCodeTTL = 60 * time.Second
-	defaultTimeout = 15 * time.Second
-)
+// table is the configuration table, named in errors.
+const table = "providers.ipass"
 
-// Config is the [providers.ipass] table.
+// Config is the [providers.ipass] table: the gateway account (base_url,
+// auth_key…, acc_key…, code_ttl, timeout; see gateway.Account) and iPass's
+// own keys.
 type Config struct {
-	BaseURL     string `toml:"base_url"`
-	AuthKey     string `toml:"auth_key"`
-	AuthKeyFile string `toml:"auth_key_file"`
-	AuthKeyEnv  string `toml:"auth_key_env"`
-	AccKey      string `toml:"acc_key"`
-	AccKeyFile  string `toml:"acc_key_file"`
-	AccKeyEnv   string `toml:"acc_key_env"`
+	gateway.Account
 	// OmniStoreID selects the gateway-held iPass credentials (sent as the
 	// body's top-level store_id). Set it, or MerchantID and Key.
 	OmniStoreID string `toml:"omni_store_id"`
@@ -51,9 +44,7 @@ type Config struct {
 	KeyFile     string `toml:"key_file"`
 	KeyEnv      string `toml:"key_env"`
 	// StoreID is the request's store_id (店號), at most 20 characters.
-	StoreID string        `toml:"store_id"`
-	CodeTTL time.Duration `toml:"code_ttl"`
-	Timeout time.Duration `toml:"timeout"`
+	StoreID string `toml:"store_id"`
 	// VoidPath is a guess (see DefaultVoidPath).
 	VoidPath string `toml:"void_path"`
 	IsTest   bool   `toml:"is_test"`
@@ -73,28 +64,19 @@ type Config struct {
 	// before decline_codes existed; a code may not be in both.
 	UncertainCodes []string `toml:"uncertain_codes"`
 
-	authKey, accKey, key string // resolved by Provision
+	key string // resolved by Provision
 }
 
 // Provision fills defaults and resolves the secrets.
 func (c *Config) Provision(env providers.Env) error {
-	if c.CodeTTL == 0 {
-		c.CodeTTL = defaultCodeTTL
-	}
-	if c.Timeout == 0 {
-		c.Timeout = defaultTimeout
-	}
 	if c.VoidPath == "" {
 		c.VoidPath = DefaultVoidPath
 	}
 	if c.UncertainCodes == nil {
 		c.UncertainCodes = []string{"9999"}
 	}
-	var err error
-	if c.authKey, err = providers.ResolveSecret(env, "providers.ipass.auth_key", c.AuthKey, c.AuthKeyFile, c.AuthKeyEnv); err != nil {
-		return err
-	}
-	if c.accKey, err = providers.ResolveSecret(env, "providers.ipass.acc_key", c.AccKey, c.AccKeyFile, c.AccKeyEnv); err != nil {
+	err := c.Account.Provision(env, table)
+	if err != nil {
 		return err
 	}
 	if c.merchantMode() {
@@ -112,12 +94,10 @@ func (c *Config) merchantMode() bool {
 
 // Validate names the first bad key and its fix.
 func (c *Config) Validate() error {
-	if err := gateway.CheckBaseURL("providers.ipass.base_url", c.BaseURL); err != nil {
+	if err := c.Account.Validate(table); err != nil {
 		return err
 	}
 	switch {
-	case c.authKey == "" || c.accKey == "":
-		return errors.New("providers.ipass.auth_key or acc_key is not provisioned: set both (or their _file/_env keys) to the keys the gateway issued you")
 	case c.OmniStoreID != "" && c.merchantMode():
 		return errors.New("providers.ipass has both omni_store_id and merchant_id/key: keep omni_store_id to use the credentials held by the gateway, or merchant_id and key to use your own, not both")
 	case c.OmniStoreID == "" && !c.merchantMode():
@@ -130,10 +110,6 @@ func (c *Config) Validate() error {
 		return errors.New("providers.ipass.store_id is empty: set it to this store's number (店號), at most 20 characters")
 	case utf8.RuneCountInString(c.StoreID) > MaxStoreID:
 		return fmt.Errorf("providers.ipass.store_id %q is %d characters: iPass allows at most %d, shorten it", c.StoreID, utf8.RuneCountInString(c.StoreID), MaxStoreID)
-	case c.CodeTTL < time.Second:
-		return fmt.Errorf("providers.ipass.code_ttl %s is too short: set it to how long a scanned code stays valid, e.g. \"60s\"", c.CodeTTL)
-	case c.Timeout < time.Second:
-		return fmt.Errorf("providers.ipass.timeout %s is too short: set it to at least \"1s\" (default \"15s\")", c.Timeout)
 	case !strings.HasPrefix(c.VoidPath, "/"):
 		return fmt.Errorf("providers.ipass.void_path %q must start with /: e.g. %q", c.VoidPath, DefaultVoidPath)
 	}
@@ -157,11 +133,6 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
-}
-
-// Limits are the code lifetime and the per-request timeout.
-func (c *Config) Limits() providers.Limits {
-	return providers.Limits{CodeTTL: c.CodeTTL, Timeout: c.Timeout}
 }
 
 // Open makes the wallet. Provision and Validate must have succeeded.

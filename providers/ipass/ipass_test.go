@@ -613,3 +613,43 @@ func TestConfiguredTimeoutEndsAHang(t *testing.T) {
 		t.Fatalf("the hang lasted %s despite timeout = 1s", d)
 	}
 }
+
+// The [providers.ipass] table's keys, read and written: cmd decodes the
+// table into Config and encodes it back for the effective-config dump, so
+// a key may be neither lost nor renamed.
+func TestTOMLKeys(t *testing.T) {
+	const doc = `base_url = "https://gw.example"
+auth_key = "a"
+auth_key_file = "af"
+auth_key_env = "AE"
+acc_key = "b"
+acc_key_file = "bf"
+acc_key_env = "BE"
+omni_store_id = "0"
+merchant_id = "M1"
+key = "k"
+key_file = "kf"
+key_env = "KE"
+store_id = "00681"
+code_ttl = "2m"
+timeout = "5s"
+void_path = "/v"
+is_test = true
+decline_codes = ["0101"]
+uncertain_codes = ["9999"]
+`
+	var cfg ipass.Config
+	keys := gatewaytest.TOMLKeys(t, doc, &cfg)
+	got := []any{cfg.BaseURL, cfg.AuthKey, cfg.AuthKeyFile, cfg.AuthKeyEnv, cfg.AccKey, cfg.AccKeyFile, cfg.AccKeyEnv,
+		cfg.OmniStoreID, cfg.MerchantID, cfg.Key, cfg.KeyFile, cfg.KeyEnv, cfg.StoreID, cfg.CodeTTL, cfg.Timeout, cfg.VoidPath, cfg.IsTest,
+		cfg.DeclineCodes, cfg.UncertainCodes}
+	want := []any{"https://gw.example", "a", "af", "AE", "b", "bf", "BE", "0", "M1", "k", "kf", "KE", "00681", 2 * time.Minute, 5 * time.Second, "/v", true,
+		[]string{"0101"}, []string{"9999"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("decoded %v, want %v", got, want)
+	}
+	const all = "acc_key acc_key_env acc_key_file auth_key auth_key_env auth_key_file base_url code_ttl decline_codes is_test key key_env key_file merchant_id omni_store_id store_id timeout uncertain_codes void_path"
+	if keys != all {
+		t.Fatalf("keys written: %s\nwant          %s", keys, all)
+	}
+}

@@ -49,12 +49,9 @@ func newWallet(cfg Config, env providers.Env) (*Wallet, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	gw, err := gateway.New(gateway.Options{
-		BaseURL: cfg.BaseURL, AuthKey: cfg.authKey, AccKey: cfg.accKey,
-		HTTP: env.Client(cfg.Timeout), Logger: env.Log(),
-	})
+	gw, err := cfg.Client(env, table)
 	if err != nil {
-		return nil, fmt.Errorf("providers.ipass: %w", err)
+		return nil, err
 	}
 	return &Wallet{cfg: cfg, gw: gw, log: env.Log().With("wallet", Name), now: env.Clock()}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/gateway"
 	"github.com/scanpay/scanpay/providers/gateway/gatewaytest"
 )
 
@@ -28,7 +29,7 @@ func readFile(t testing.TB, name string) []byte {
 
 func testWallet(t *testing.T, mod func(*Config)) *Wallet {
 	t.Helper()
-	cfg := Config{BaseURL: "https://gw.example", AuthKey: "a", AccKey: "b", OmniStoreID: "0", StoreID: "00681"}
+	cfg := Config{Account: gateway.Account{BaseURL: "https://gw.example", AuthKey: "a", AccKey: "b"}, OmniStoreID: "0", StoreID: "00681"}
 	if mod != nil {
 		mod(&cfg)
 	}

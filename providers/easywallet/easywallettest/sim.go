@@ -130,9 +130,8 @@ func (s *Sim) Auth() *gatewaytest.Auth { return s.auth }
 // Config is a ready, provisioned configuration pointing at the simulator.
 func (s *Sim) Config() providers.Config {
 	c := &easywallet.Config{
-		BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey,
+		Account:    gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.kit.Opts.CodeTTL},
 		BranchCode: BranchCode, BranchName: BranchName, PosSN: "SIM",
-		CodeTTL: s.kit.Opts.CodeTTL,
 	}
 	if err := c.Provision(providers.Env{}); err != nil {
 		panic("easywallettest: own config does not provision: " + err.Error())

@@ -134,7 +134,8 @@ func (s *Sim) MerchantConfig() providers.Config {
 }
 
 func (s *Sim) config(c *ipass.Config) providers.Config {
-	c.BaseURL, c.AuthKey, c.AccKey, c.StoreID, c.CodeTTL, c.IsTest = s.URL(), AuthKey, AccKey, StoreID, s.kit.Opts.CodeTTL, true
+	c.Account = gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.kit.Opts.CodeTTL}
+	c.StoreID, c.IsTest = StoreID, true
 	c.DeclineCodes = DeclineCodes()
 	if err := c.Provision(providers.Env{}); err != nil {
 		panic("ipasstest: own config does not provision: " + err.Error())
