@@ -28,9 +28,7 @@ const (
 
 // Sim is the simulator. Safe for concurrent use.
 type Sim struct {
-	kit     *wallettest.Kit
-	auth    *gatewaytest.Auth
-	handler http.Handler
+	*gatewaytest.Base // URL, Handler, IssueCode, Inject, Ledger, Refunds, Faults, Auth, Close
 
 	mu     sync.Mutex
 	orders map[string]*order // by merchantOrderNo
@@ -54,7 +52,7 @@ var _ wallettest.Simulator = (*Sim)(nil)
 // New starts a simulator on a loopback port.
 func New(opts wallettest.Options) *Sim {
 	s := NewUnstarted(opts)
-	s.kit.Serve(s.handler)
+	s.Serve()
 	return s
 }
 
@@ -69,15 +67,11 @@ func NewUnstarted(opts wallettest.Options) *Sim {
 		return fmt.Sprintf("%s%06d", at.In(utc8).Format("060102"), n)
 	})
 	s := &Sim{
-		kit:    wallettest.NewKit(ledger, codes, opts),
-		auth:   gatewaytest.NewAuth(AuthKey, AccKey),
+		Base:   gatewaytest.NewBase(wallettest.NewKit(ledger, codes, opts), AuthKey, AccKey),
 		orders: map[string]*order{},
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+gateway.LoginPath, s.auth.LoginHandler(s.kit))
-	mux.HandleFunc("POST "+easywallet.PayPath, s.pay)
-	mux.HandleFunc("POST "+easywallet.DefaultRefundPath, s.refund)
-	s.handler = mux
+	s.HandleFunc("POST "+easywallet.PayPath, s.pay)
+	s.HandleFunc("POST "+easywallet.DefaultRefundPath, s.refund)
 	return s
 }
 
@@ -97,16 +91,8 @@ func validCode(c string) bool {
 	return true
 }
 
-func (s *Sim) Name() string                              { return easywallet.Name }
-func (s *Sim) URL() string                               { return s.kit.URL() }
-func (s *Sim) Handler() http.Handler                     { return s.handler }
-func (s *Sim) IssueCode() string                         { return s.kit.Codes.Issue() }
-func (s *Sim) Inject(call string, f ...wallettest.Fault) { s.kit.Faults.Inject(call, f...) }
-func (s *Sim) Ledger() []wallettest.Charge               { return s.kit.Ledger.Charges() }
-func (s *Sim) Refunds(merchantOrderNo string) []wallettest.Refund {
-	return s.kit.Ledger.Refunds(merchantOrderNo)
-}
-func (s *Sim) Close() { s.kit.Close() }
+// Name is "easywallet".
+func (s *Sim) Name() string { return easywallet.Name }
 
 // RefuseRepeatedOrders makes the simulator answer every repeated
 // merchantOrderNo (an identical resend included) with CodeRepeatedOrder
@@ -121,16 +107,10 @@ func (s *Sim) RefuseRepeatedOrders(on bool) {
 	s.refuseRepeats = on
 }
 
-// Faults gives access to SetAlways/Clear.
-func (s *Sim) Faults() *wallettest.Faults { return s.kit.Faults }
-
-// Auth is the gateway login, e.g. to Expire tokens.
-func (s *Sim) Auth() *gatewaytest.Auth { return s.auth }
-
 // Config is a ready, provisioned configuration pointing at the simulator.
 func (s *Sim) Config() providers.Config {
 	c := &easywallet.Config{
-		Account:    gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.kit.Opts.CodeTTL},
+		Account:    gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.Kit().Opts.CodeTTL},
 		BranchCode: BranchCode, BranchName: BranchName, PosSN: "SIM",
 	}
 	if err := c.Provision(providers.Env{}); err != nil {
@@ -141,7 +121,7 @@ func (s *Sim) Config() providers.Config {
 
 func (s *Sim) answer(w http.ResponseWriter, f wallettest.Fault, status int, v any) {
 	b, _ := json.Marshal(v)
-	s.kit.Answer(w, f, status, b)
+	s.Kit().Answer(w, f, status, b)
 }
 
 type reply struct {
@@ -155,7 +135,7 @@ func badRequest(w http.ResponseWriter, err error) {
 }
 
 func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
-	_, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallPay)
+	_, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallPay)
 	if !ok {
 		return
 	}
@@ -170,7 +150,7 @@ func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	o := body.Order
 	status, rep := s.settle(o, f)
-	s.kit.Log().Debug("easywallet sim pay", "merchant_order_no", o.MerchantOrderNo, "code", mask.Code(o.PaymentBarCode),
+	s.Kit().Log().Debug("easywallet sim pay", "merchant_order_no", o.MerchantOrderNo, "code", mask.Code(o.PaymentBarCode),
 		"amount", o.OrderAmount, "retry_time", body.RetryTime, "return_code", rep.ReturnCode, "fault", f.Kind.String())
 	s.answer(w, f, status, rep)
 }
@@ -187,7 +167,7 @@ func (s *Sim) settle(o easywallet.Order, f wallettest.Fault) (int, reply) {
 		}
 		if s.refuseRepeats {
 			if prev.charged {
-				s.kit.Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount) // counts the request, charges nothing
+				s.Kit().Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount) // counts the request, charges nothing
 			}
 			return http.StatusOK, reply{ReturnCode: CodeRepeatedOrder, ReturnMsg: "商店訂單編號重複 (merchantOrderNo " + key + " already used)"}
 		}
@@ -195,7 +175,7 @@ func (s *Sim) settle(o easywallet.Order, f wallettest.Fault) (int, reply) {
 			// The original decline, replayed and marked as a repeat.
 			return http.StatusOK, reply{ReturnCode: prev.decline, ReturnMsg: declineMsg(prev.decline), Data: declineData(key, true)}
 		}
-		ch, _ := s.kit.Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount) // counts the request, charges nothing
+		ch, _ := s.Kit().Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount) // counts the request, charges nothing
 		return http.StatusOK, s.paid(o, ch, true)
 	}
 	decline := ""
@@ -208,7 +188,7 @@ func (s *Sim) settle(o easywallet.Order, f wallettest.Fault) (int, reply) {
 	case wallettest.MagicDecline(o.OrderAmount) != wallettest.NoRefusal:
 		decline = refusals[wallettest.MagicDecline(o.OrderAmount)].code
 	default:
-		switch err := s.kit.Codes.Use(o.PaymentBarCode, key); {
+		switch err := s.Kit().Codes.Use(o.PaymentBarCode, key); {
 		case errors.Is(err, wallettest.ErrCodeExpired):
 			decline = CodeExpired
 		case errors.Is(err, wallettest.ErrCodeUsed):
@@ -226,7 +206,7 @@ func (s *Sim) settle(o easywallet.Order, f wallettest.Fault) (int, reply) {
 		// whose earlier send never arrived a trustworthy decline.
 		return http.StatusOK, reply{ReturnCode: decline, ReturnMsg: msg, Data: declineData(key, false)}
 	}
-	ch, _ := s.kit.Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount)
+	ch, _ := s.Kit().Ledger.Charge(key, o.PaymentBarCode, o.OrderAmount)
 	rec.charged = true
 	return http.StatusOK, s.paid(o, ch, false)
 }
@@ -308,14 +288,14 @@ func (s *Sim) checkTime(v string) error {
 	if err != nil || len(v) != len(easywallet.DateTimeLayout) {
 		return fmt.Errorf("requestDateTime %q is not yyyyMMddHHmmss", v)
 	}
-	if d := s.kit.Now().Sub(t); d > 10*time.Minute || d < -10*time.Minute {
+	if d := s.Kit().Now().Sub(t); d > 10*time.Minute || d < -10*time.Minute {
 		return fmt.Errorf("requestDateTime %q is %s away from the wallet's clock (UTC+8)", v, d.Round(time.Second))
 	}
 	return nil
 }
 
 func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
-	_, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallRefund)
+	_, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallRefund)
 	if !ok {
 		return
 	}
@@ -340,7 +320,7 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, f, http.StatusOK, reply{ReturnCode: code, ReturnMsg: "refund refused"})
 		return
 	}
-	rf, repeat, err := s.kit.Ledger.Refund(b.MerchantOrderNo, b.RefundOrderNo, b.RefundAmount)
+	rf, repeat, err := s.Kit().Ledger.Refund(b.MerchantOrderNo, b.RefundOrderNo, b.RefundAmount)
 	var rep reply
 	switch {
 	case errors.Is(err, wallettest.ErrNotFound):
@@ -354,7 +334,7 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		rep = reply{ReturnCode: CodeBadRequest, ReturnMsg: err.Error()}
 	default:
-		ch, _ := s.kit.Ledger.Lookup(b.MerchantOrderNo)
+		ch, _ := s.Kit().Ledger.Lookup(b.MerchantOrderNo)
 		status := easywallet.StatusRefundCompleted
 		if ch.Refunded < ch.Amount {
 			status = easywallet.StatusCompleted

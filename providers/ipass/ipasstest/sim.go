@@ -35,9 +35,7 @@ const (
 
 // Sim is the simulator. Safe for concurrent use.
 type Sim struct {
-	kit     *wallettest.Kit
-	auth    *gatewaytest.Auth
-	handler http.Handler
+	*gatewaytest.Base // URL, Handler, IssueCode, Inject, Ledger, Refunds, Faults, Auth, Close
 
 	mu     sync.Mutex
 	orders map[string]*order // by order_number
@@ -57,7 +55,7 @@ var _ wallettest.Simulator = (*Sim)(nil)
 // New starts a simulator on a loopback port.
 func New(opts wallettest.Options) *Sim {
 	s := NewUnstarted(opts)
-	s.kit.Serve(s.handler)
+	s.Serve()
 	return s
 }
 
@@ -71,18 +69,14 @@ func NewUnstarted(opts wallettest.Options) *Sim {
 		return fmt.Sprintf("e%013d", at.Unix()%1e7*1e6+int64(n))
 	})
 	s := &Sim{
-		kit:    wallettest.NewKit(ledger, codes, opts),
-		auth:   gatewaytest.NewAuth(AuthKey, AccKey),
+		Base:   gatewaytest.NewBase(wallettest.NewKit(ledger, codes, opts), AuthKey, AccKey),
 		orders: map[string]*order{},
 		ivs:    map[string]bool{},
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+gateway.LoginPath, s.auth.LoginHandler(s.kit))
-	mux.HandleFunc("POST "+ipass.PayPath, s.pay)
-	mux.HandleFunc("POST "+ipass.SearchPath, s.search)
-	mux.HandleFunc("POST "+ipass.DefaultVoidPath, s.void)
-	mux.HandleFunc("POST "+ipass.RefundPath, s.refund)
-	s.handler = mux
+	s.HandleFunc("POST "+ipass.PayPath, s.pay)
+	s.HandleFunc("POST "+ipass.SearchPath, s.search)
+	s.HandleFunc("POST "+ipass.DefaultVoidPath, s.void)
+	s.HandleFunc("POST "+ipass.RefundPath, s.refund)
 	return s
 }
 
@@ -101,24 +95,8 @@ func validCode(c string) bool {
 	return true
 }
 
-func (s *Sim) Name() string                              { return ipass.Name }
-func (s *Sim) URL() string                               { return s.kit.URL() }
-func (s *Sim) Handler() http.Handler                     { return s.handler }
-func (s *Sim) IssueCode() string                         { return s.kit.Codes.Issue() }
-func (s *Sim) Inject(call string, f ...wallettest.Fault) { s.kit.Faults.Inject(call, f...) }
-func (s *Sim) Ledger() []wallettest.Charge               { return s.kit.Ledger.Charges() }
-func (s *Sim) Close()                                    { s.kit.Close() }
-
-// Refunds lists the refunds of one order number.
-func (s *Sim) Refunds(orderNumber string) []wallettest.Refund {
-	return s.kit.Ledger.Refunds(orderNumber)
-}
-
-// Faults gives access to SetAlways/Clear.
-func (s *Sim) Faults() *wallettest.Faults { return s.kit.Faults }
-
-// Auth is the gateway login, e.g. to Expire tokens.
-func (s *Sim) Auth() *gatewaytest.Auth { return s.auth }
+// Name is "ipass".
+func (s *Sim) Name() string { return ipass.Name }
 
 // Config is a ready, provisioned configuration pointing at the simulator,
 // using the gateway-held credentials (omni_store_id), with the simulator's
@@ -134,7 +112,7 @@ func (s *Sim) MerchantConfig() providers.Config {
 }
 
 func (s *Sim) config(c *ipass.Config) providers.Config {
-	c.Account = gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.kit.Opts.CodeTTL}
+	c.Account = gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.Kit().Opts.CodeTTL}
 	c.StoreID, c.IsTest = StoreID, true
 	c.DeclineCodes = DeclineCodes()
 	if err := c.Provision(providers.Env{}); err != nil {
@@ -151,7 +129,7 @@ func omniError(w http.ResponseWriter, status int, err error) {
 
 func (s *Sim) answer(w http.ResponseWriter, f wallettest.Fault, v map[string]any) {
 	b, _ := json.Marshal(v)
-	s.kit.Answer(w, f, http.StatusOK, b)
+	s.Kit().Answer(w, f, http.StatusOK, b)
 }
 
 func refusal(code, reqID string) map[string]any {
@@ -159,7 +137,7 @@ func refusal(code, reqID string) map[string]any {
 }
 
 func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
-	raw, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallPay)
+	raw, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallPay)
 	if !ok {
 		return
 	}
@@ -186,7 +164,7 @@ func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	q := b.Request
 	rep := s.settle(q, f)
-	s.kit.Log().Debug("ipass sim pay", "order_number", q.OrderNumber, "code", mask.Code(q.TradeCode), "amount", q.Amount,
+	s.Kit().Log().Debug("ipass sim pay", "order_number", q.OrderNumber, "code", mask.Code(q.TradeCode), "amount", q.Amount,
 		"return_code", rep["return_code"], "fault", f.Kind.String())
 	s.answer(w, f, rep)
 }
@@ -195,8 +173,8 @@ func (s *Sim) settle(q ipass.PayFields, f wallettest.Fault) map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, seen := s.orders[q.OrderNumber]; seen {
-		if _, charged := s.kit.Ledger.Lookup(q.OrderNumber); charged {
-			s.kit.Ledger.Charge(q.OrderNumber, q.TradeCode, q.Amount) // counts the request only
+		if _, charged := s.Kit().Ledger.Lookup(q.OrderNumber); charged {
+			s.Kit().Ledger.Charge(q.OrderNumber, q.TradeCode, q.Amount) // counts the request only
 		}
 		return refusal(CodeRepeated, q.ReqID)
 	}
@@ -212,7 +190,7 @@ func (s *Sim) settle(q ipass.PayFields, f wallettest.Fault) map[string]any {
 	case s.expiredByPosTime(q.PosDateTime):
 		decline = CodeExpired
 	default:
-		switch err := s.kit.Codes.Use(q.TradeCode, q.OrderNumber); {
+		switch err := s.Kit().Codes.Use(q.TradeCode, q.OrderNumber); {
 		case errors.Is(err, wallettest.ErrCodeExpired):
 			decline = CodeExpired
 		case errors.Is(err, wallettest.ErrCodeUsed):
@@ -226,7 +204,7 @@ func (s *Sim) settle(q ipass.PayFields, f wallettest.Fault) map[string]any {
 	if decline != "" {
 		return refusal(decline, q.ReqID)
 	}
-	ch, _ := s.kit.Ledger.Charge(q.OrderNumber, q.TradeCode, q.Amount)
+	ch, _ := s.Kit().Ledger.Charge(q.OrderNumber, q.TradeCode, q.Amount)
 	o.charged = true
 	return map[string]any{
 		"transaction_id": ch.TransactionID, "transaction_date_time": ipass.FormatTime(ch.At),
@@ -241,7 +219,7 @@ func (s *Sim) expiredByPosTime(v string) bool {
 		return false
 	}
 	t, err := ipass.ParseTime(v)
-	return err == nil && s.kit.Now().Sub(t) > s.kit.Opts.CodeTTL
+	return err == nil && s.Kit().Now().Sub(t) > s.Kit().Opts.CodeTTL
 }
 
 // checkCredentials: either the merchant's own (merchantid + key + a fresh
@@ -304,7 +282,7 @@ func (s *Sim) checkPay(q ipass.PayFields) error {
 			problems = append(problems, name+" is not YYYY-mm-dd HH:mm:ss")
 			continue
 		}
-		if d := t.Sub(s.kit.Now()); d > 10*time.Minute {
+		if d := t.Sub(s.Kit().Now()); d > 10*time.Minute {
 			problems = append(problems, name+" is in the future (UTC+8 expected)")
 		}
 	}
@@ -315,7 +293,7 @@ func (s *Sim) checkPay(q ipass.PayFields) error {
 }
 
 func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
-	_, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallSearch)
+	_, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallSearch)
 	if !ok {
 		return
 	}
@@ -332,7 +310,7 @@ func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	o, seen := s.orders[no]
 	s.mu.Unlock()
-	ch, charged := s.kit.Ledger.Lookup(no)
+	ch, charged := s.Kit().Ledger.Lookup(no)
 	rep := map[string]any{"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": b.Request.ReqID, "order_number": no}
 	switch {
 	case charged:
@@ -356,7 +334,7 @@ func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
-	_, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallVoid)
+	_, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallVoid)
 	if !ok {
 		return
 	}
@@ -376,7 +354,7 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, f, refusal(f.Code, b.Request.ReqID))
 		return
 	}
-	ch, err := s.kit.Ledger.Void(no)
+	ch, err := s.Kit().Ledger.Void(no)
 	switch {
 	case errors.Is(err, wallettest.ErrRefunded):
 		s.answer(w, f, refusal(CodeRefunded, b.Request.ReqID))
@@ -393,13 +371,13 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 	rep := map[string]any{"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": b.Request.ReqID, "order_number": no}
 	if err == nil {
 		rep["cancel_transaction_id"] = "V" + ch.TransactionID
-		rep["cancel_date_time"] = ipass.FormatTime(s.kit.Now())
+		rep["cancel_date_time"] = ipass.FormatTime(s.Kit().Now())
 	}
 	s.answer(w, f, rep)
 }
 
 func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
-	raw, f, ok := s.auth.Start(s.kit, w, r, wallettest.CallRefund)
+	raw, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallRefund)
 	if !ok {
 		return
 	}
@@ -429,7 +407,7 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		s.answer(w, f, refusal(code, q.ReqID))
 		return
 	}
-	ch, found := s.kit.Ledger.ByTransaction(q.TransactionID)
+	ch, found := s.Kit().Ledger.ByTransaction(q.TransactionID)
 	if !found {
 		s.answer(w, f, refusal(CodeNotFound, q.ReqID))
 		return
@@ -438,7 +416,7 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 	if !bytes.Contains(inner.Request, []byte(`"amount"`)) {
 		amount = ch.Amount - ch.Refunded // omitted: everything that remains
 	}
-	rf, _, err := s.kit.Ledger.Refund(ch.Key, q.ReqID, amount)
+	rf, _, err := s.Kit().Ledger.Refund(ch.Key, q.ReqID, amount)
 	code := CodeOK
 	switch {
 	case errors.Is(err, wallettest.ErrExceeds), errors.Is(err, wallettest.ErrBadAmount):
