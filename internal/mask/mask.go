@@ -1,9 +1,3 @@
-// Package mask hides payment codes and secrets before they reach a log
-// line, an event, an API answer or a receipt.
-//
-// A payment code is a bearer credential for as long as it is valid: whoever
-// holds it can charge the customer. So everything outside the journal shows
-// it masked, and this is the one place that decides how.
 package mask
 
 import "strings"
