@@ -215,7 +215,19 @@ func TestEngineCrash(t *testing.T) {
 		if j, err := store.Open(setup.Journal, store.Options{Timeout: 5 * time.Second}); err == nil {
 			ps, _ := j.Pending()
 			for _, p := range ps[:min(len(ps), 10)] {
-				stuck = append(stuck, fmt.Sprintf("%s %s %s amount %d attempts %d answer %s %q", p.ID, p.Wallet, p.State, p.Amount, p.Attempts, p.Answer.Code, p.Answer.Message))
+				var rs []string
+				refunds, _ := j.Refunds(p.ID)
+				for _, r := range refunds {
+					rs = append(rs, fmt.Sprintf("%d %s", r.Amount, r.State))
+				}
+				var charges []wallettest.Charge
+				for _, c := range sims[p.Wallet].Ledger() {
+					if c.Key == p.WalletRef[orderRef[p.Wallet]] {
+						charges = append(charges, c)
+					}
+				}
+				stuck = append(stuck, fmt.Sprintf("%s %s %s amount %d refunded %d attempts %d answer %s %q; history %v; refunds %v; wallet's charge %+v; cancelled by the POS %v",
+					p.ID, p.Wallet, p.State, p.Amount, p.RefundedAmount, p.Attempts, p.Answer.Code, p.Answer.Message, historyStates(viewOf(p)), rs, charges, h.cancelled[p.ID]))
 			}
 			j.Close()
 		}
