@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // LoginPath is where the gateway hands out bearer tokens.
@@ -336,8 +337,17 @@ func gatewayMessage(body []byte) string {
 	if json.Unmarshal(body, &a) != nil {
 		return ""
 	}
-	if len(a.Message) > 200 {
-		return a.Message[:200]
+	return cutUTF8(a.Message, 200)
+}
+
+// cutUTF8 keeps at most n bytes of s, cut on a character boundary so that
+// a Chinese message stays readable in logs and errors.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return a.Message
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
