@@ -680,3 +680,27 @@ func TestHealthNamesBaseURLOn404(t *testing.T) {
 		t.Fatalf("health = %v", err)
 	}
 }
+
+// A Cancel whose answer was lost already cancelled the trade; the simulator
+// must not then "decline" the repeat (JKOPay's own rule is to send Cancel
+// until it is answered), or the engine would try to refund a voided trade
+// and never finish giving the payment back.
+func TestRepeatedVoidAfterLostAnswerIsDone(t *testing.T) {
+	r := newRig(t, wallettest.Options{}, nil)
+	pay := r.payment(t, r.sim.IssueCode(), 75)
+	approval := r.w.Pay(context.Background(), pay)
+	if approval.Kind != providers.Approved {
+		t.Fatalf("pay = %+v", approval)
+	}
+	r.sim.Inject(wallettest.CallCancel, wallettest.Fault{Kind: wallettest.DropAfterCharge})
+	if out := r.w.Void(context.Background(), pay, approval); out.Kind != providers.Unknown {
+		t.Fatalf("void with its answer lost = %+v, want Unknown", out)
+	}
+	r.sim.Inject(wallettest.CallCancel, wallettest.Fault{Kind: wallettest.Decline, Code: "934"})
+	if out := r.w.Void(context.Background(), pay, approval); out.Kind != providers.Voided {
+		t.Fatalf("repeated void of a cancelled trade = %+v, want Voided", out)
+	}
+	if c := charges(t, r.sim, pay.Ref[jkopay.RefMerchantTradeNo]); len(c) != 1 || !c[0].Voided {
+		t.Fatalf("ledger = %+v, want one voided charge", c)
+	}
+}

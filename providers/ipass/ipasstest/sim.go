@@ -350,7 +350,10 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 	no := b.Request.OrderNumber
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f.Kind == wallettest.Decline {
+	// An injected decline never contradicts the ledger: a void repeating
+	// one that already voided the order (its answer lost) is answered as
+	// done, as a wallet whose void is safe to resend must.
+	if c, ok := s.Kit().Ledger.Lookup(no); f.Kind == wallettest.Decline && !(ok && c.Voided) {
 		s.answer(w, f, refusal(f.Code, b.Request.ReqID))
 		return
 	}

@@ -422,7 +422,11 @@ func (s *Sim) cancel(w http.ResponseWriter, f wallettest.Fault, req request) {
 	mtn := req.str["MerchantTradeNo"]
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f.Kind == wallettest.Decline {
+	// An injected decline never contradicts the ledger: a Cancel repeating
+	// one that already cancelled the trade is answered as done, because
+	// JKOPay's rule (send Cancel until it is answered) only works if a
+	// repeated Cancel is idempotent.
+	if c, ok := s.kit.Ledger.Lookup(mtn); f.Kind == wallettest.Decline && !(ok && c.Voided) {
 		code := f.Code
 		if code == "" {
 			code = "934"
