@@ -20,6 +20,8 @@ import (
 //	func (e *Engine) Search(ctx context.Context, q Query) ([]PaymentView, error)
 //	func (e *Engine) Cancel(ctx context.Context, id string) (PaymentView, error)
 //	func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundView, error)
+//	func (e *Engine) Settle(ctx context.Context, id string, req SettleRequest) (PaymentView, error) // an operator settles an unknown payment
+//	func (e *Engine) SettleRefund(ctx context.Context, id string, req SettleRequest) (RefundView, error) // … or an unknown refund
 //	func (e *Engine) Scan(ctx context.Context, s scanner.Scan) (ScanResult, error)
 //	func (e *Engine) Device(ev scanner.DeviceEvent) // publish a device event
 //	func (e *Engine) Subscribe(ctx context.Context) <-chan Event // closed when ctx ends
@@ -79,6 +81,32 @@ type Query struct {
 	State       store.State
 	Limit       int
 }
+
+// SettleRequest is an operator's record of what the wallet's merchant
+// portal shows for a payment or refund that no automatic rule can settle
+// (POST /v1/payments/{id}/settle, POST /v1/refunds/{id}/settle). It is a
+// supervisor's action after checking the portal, never a cashier's.
+type SettleRequest struct {
+	// Outcome: for a payment "approved" (the wallet took the money) or
+	// "declined" (no money moved); for a refund "succeeded" (the money went
+	// back) or "failed" (no money went back).
+	Outcome string `json:"outcome"`
+	// TransactionID is the wallet's id of the charge or refund as the
+	// portal shows it: required for approved and succeeded, refused
+	// otherwise.
+	TransactionID string `json:"transaction_id,omitempty"`
+	// Note says who checked what, e.g. "checked EasyWallet portal, order X
+	// not found — J. Chen". Required; kept in the history for the audit.
+	Note string `json:"note"`
+}
+
+// The outcomes an operator may record.
+const (
+	SettleApproved  = "approved"  // payment: the wallet took the money
+	SettleDeclined  = "declined"  // payment: no money moved
+	SettleSucceeded = "succeeded" // refund: the money went back
+	SettleFailed    = "failed"    // refund: no money went back
+)
 
 // ScanResult says what the engine did with a scan.
 type ScanResult struct {

@@ -172,7 +172,7 @@ func (e *Engine) send(p store.Payment) {
 
 // approve books an approval, unless the POS cancelled meanwhile: then the
 // payment goes to Reversing in the same CAS and is given back.
-func (e *Engine) approve(id string, from store.State, out providers.Outcome) {
+func (e *Engine) approve(id string, from store.State, out providers.Outcome) error {
 	_, err := e.move(id, []store.State{from}, store.Approved, "approved by the wallet", func(q *store.Payment) error {
 		if q.ReverseReason != "" {
 			return errReverseWish
@@ -181,10 +181,11 @@ func (e *Engine) approve(id string, from store.State, out providers.Outcome) {
 		return nil
 	})
 	if errors.Is(err, errReverseWish) {
-		if _, err := e.move(id, []store.State{from}, store.Reversing, "approved after the POS cancelled: giving it back", answerMut(out)); err == nil {
+		if _, err = e.move(id, []store.State{from}, store.Reversing, "approved after the POS cancelled: giving it back", answerMut(out)); err == nil {
 			e.sched.kick(paymentKey(id))
 		}
 	}
+	return err
 }
 
 // due returns p's wallet when work on p is due now; otherwise it schedules
@@ -227,18 +228,40 @@ func (e *Engine) resolve(p store.Payment) {
 	e.log.Info("settling an unknown outcome", "payment", p.ID, "wallet", p.Wallet, "attempt", p.Attempts,
 		"kind", out.Kind.String(), "status", out.Code)
 	from := []store.State{store.Unknown}
+	var lost error
 	switch out.Kind {
 	case providers.Approved:
-		e.approve(p.ID, store.Unknown, out)
+		lost = e.approve(p.ID, store.Unknown, out)
 	case providers.Declined:
-		e.move(p.ID, from, store.Declined, "settled: the wallet declined it: "+out.Message, answerMut(out))
+		_, lost = e.move(p.ID, from, store.Declined, "settled: the wallet declined it: "+out.Message, answerMut(out))
 	case providers.Voided:
-		e.move(p.ID, from, store.Voided, "settled by the wallet's rule: no money moved ("+out.Message+")", answerMut(out))
+		_, lost = e.move(p.ID, from, store.Voided, "settled by the wallet's rule: no money moved ("+out.Message+")", answerMut(out))
 	default:
 		if out.Kind == providers.ConfigError {
 			e.setProblem("wallet:"+p.Wallet, fmt.Sprintf("wallet %s refused scanpay's credentials while settling: %s", p.Wallet, out.Message))
 		}
+		if out.Kind == providers.Unknown && out.Code != "" {
+			// The wallet answered, and its answer settles nothing: this
+			// may never end by itself, so the operator is asked to look.
+			e.problemWhileUnknown(p.ID, fmt.Sprintf("payment %s (order %s, %d TWD, lane %s) is still unknown after %d attempts: wallet %s answers %s (%s). scanpay keeps asking; if this persists, check the order in %s's merchant portal and record what it shows: scanpay settle %s --as approved --transaction <id> --note \"...\" (or --as declined if no money moved)",
+				p.ID, p.OrderNumber, p.Amount, p.TerminalID, p.Attempts, p.Wallet, out.Code, out.Message, p.Wallet, p.ID))
+		}
 		e.sched.at(paymentKey(p.ID), next, e.now())
+	}
+	if se := (*store.StateError)(nil); errors.As(lost, &se) {
+		// An operator (or the POS) moved it while the wallet was asked.
+		e.settledOtherwise(p.ID, out.Kind == providers.Approved, out.Kind.String()+" "+out.Code+" "+out.TransactionID)
+	}
+}
+
+// problemWhileUnknown reports a problem about payment id unless it has
+// left unknown meanwhile. Reading after setting makes the order safe: a
+// settlement that commits before the read is seen here, one that commits
+// after clears the problem itself.
+func (e *Engine) problemWhileUnknown(id, problem string) {
+	e.setProblem("payment:"+id, problem)
+	if p, err := e.j.Get(id); err == nil && p.State != store.Unknown {
+		e.setProblem("payment:"+id, "")
 	}
 }
 
@@ -327,9 +350,10 @@ func (e *Engine) reverse(p store.Payment) {
 	}
 }
 
-// move commits one transition, then tells everyone who needs to know.
+// move commits one transition, then tells everyone who needs to know; a
+// journal failure is retried later.
 func (e *Engine) move(id string, from []store.State, to store.State, reason string, mut func(*store.Payment) error) (store.Payment, error) {
-	p, err := e.j.Transition(id, store.Transition{From: from, To: to, Reason: reason, Mutate: mut, Hooks: e.hooksFor(to)})
+	p, err := e.commit(id, from, to, reason, mut)
 	if err != nil {
 		var se *store.StateError
 		if !errors.As(err, &se) && !errors.Is(err, errReverseWish) && !errors.Is(err, store.ErrRefundInProgress) {
@@ -338,8 +362,23 @@ func (e *Engine) move(id string, from []store.State, to store.State, reason stri
 		}
 		return p, err
 	}
+	return p, nil
+}
+
+// commit journals one transition with the receipts it owes, then tells
+// everyone who needs to know. A final payment owes nothing more, so any
+// problem Health reported about it is gone.
+func (e *Engine) commit(id string, from []store.State, to store.State, reason string, mut func(*store.Payment) error) (store.Payment, error) {
+	hooks := e.hooksFor(to)
+	p, err := e.j.Transition(id, store.Transition{From: from, To: to, Reason: reason, Mutate: mut, Hooks: hooks})
+	if err != nil {
+		return p, err
+	}
+	if to.Final() {
+		e.setProblem("payment:"+id, "")
+	}
 	e.changed(p, true)
-	if len(e.hooksFor(to)) > 0 {
+	if len(hooks) > 0 {
 		e.kickOutbox()
 	}
 	return p, nil

@@ -30,6 +30,16 @@
 //     and proves nothing. It stays unknown, its amount held, resent at the
 //     longest backoff, with a Health problem asking the operator to check
 //     the wallet's merchant portal.
+//   - What no rule can settle (iPass: nothing found and the void refused;
+//     EasyWallet: a resend refused without isDuplicatedPaymentRequest; a
+//     refund refused on every resend) stays unknown and Health names it
+//     with the command that settles it. Settle and SettleRefund record what
+//     the wallet's merchant portal shows, only out of unknown, through the
+//     same compare-and-set as the dispatch, the operator's note kept in the
+//     history ("settled by an operator: …"). An approval recorded after the
+//     POS cancelled goes to reversing, like a late approval. A wallet
+//     answer that loses that race and says the opposite is reported in
+//     Health: the books may then need a hand in the portal.
 //   - One worker at a time per payment (the scheduler keys work by id); the
 //     journal's compare-and-set decides every race with the POS.
 //   - Cancel: before a code is sent → cancelled. While a request is out or

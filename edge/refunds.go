@@ -164,7 +164,10 @@ func (e *Engine) stepRefund(id string) {
 	switch out.Kind {
 	case providers.Approved, providers.Voided:
 		e.setProblem("refund:"+id, "")
-		e.moveRefund(id, to, store.RefundSucceeded, "refunded by the wallet", refundAnswer(out))
+		var se *store.RefundStateError
+		if _, err := e.moveRefund(id, to, store.RefundSucceeded, "refunded by the wallet", refundAnswer(out)); errors.As(err, &se) {
+			e.refundSettledOtherwise(id, out.Kind.String()+" "+out.Code+" "+out.TransactionID)
+		}
 	case providers.Declined, providers.ConfigError:
 		if from == store.RefundPending && r.Attempts == 1 {
 			// The very first send, refused: no money moved, the amount is
@@ -188,8 +191,14 @@ func (e *Engine) stepRefund(id string) {
 // resent at the longest backoff, and Health asks the operator to look.
 func (e *Engine) refusedAfterUnknown(r store.Refund, p store.Payment, to store.RefundState, out providers.Outcome) {
 	next := e.now().Add(e.cfg.Resolve.Max)
-	e.setProblem("refund:"+r.ID, fmt.Sprintf("refund %s of %d TWD (payment %s, order %s) may have gone through (an earlier send got no answer), but wallet %s now refuses it (%s %s): check in the wallet's merchant portal whether it was refunded; scanpay keeps the amount held and keeps asking",
-		r.ID, r.Amount, p.ID, p.OrderNumber, p.Wallet, out.Code, out.Message))
+	e.setProblem("refund:"+r.ID, fmt.Sprintf("refund %s of %d TWD (payment %s, order %s) may have gone through (an earlier send got no answer), but wallet %s now refuses it (%s %s): check in the wallet's merchant portal whether it was refunded; scanpay keeps the amount held and keeps asking; record what the portal shows with: scanpay settle --refund %s --as succeeded --transaction <id> --note \"...\" (or --as failed if no money went back)",
+		r.ID, r.Amount, p.ID, p.OrderNumber, p.Wallet, out.Code, out.Message, r.ID))
+	if now, err := e.j.GetRefund(r.ID); err == nil && now.State.Final() {
+		// An operator settled it while this resend was out (SettleRefund
+		// clears the problem after its commit; this read sees that commit).
+		e.setProblem("refund:"+r.ID, "")
+		return
+	}
 	answer := refundAnswer(out)
 	if _, err := e.moveRefund(r.ID, to, store.RefundUnknown, "refused on a resend ("+out.Message+"); it may have gone through: held, asking again", func(q *store.Refund) error {
 		q.NextTry = next
