@@ -19,6 +19,13 @@ type Payments interface {
 	Refund(ctx context.Context, id string, amount int64) (edge.RefundView, error)
 }
 
+// Settlements records an operator's finding, from the wallet's merchant
+// portal, for a payment or refund no automatic rule can settle.
+type Settlements interface {
+	Settle(ctx context.Context, id string, req edge.SettleRequest) (edge.PaymentView, error)
+	SettleRefund(ctx context.Context, id string, req edge.SettleRequest) (edge.RefundView, error)
+}
+
 // Scans takes a scan from a scanner the POS owns.
 type Scans interface {
 	Scan(ctx context.Context, s scanner.Scan) (edge.ScanResult, error)
@@ -37,6 +44,7 @@ type HealthReporter interface {
 // Engine is everything the POS API needs of the engine (*edge.Engine).
 type Engine interface {
 	Payments
+	Settlements
 	Scans
 	Events
 	HealthReporter

@@ -190,6 +190,38 @@ func (f *fakeEngine) Refund(ctx context.Context, id string, amount int64) (edge.
 	return r, nil
 }
 
+// Settle follows the engine's contract: only an unknown payment.
+func (f *fakeEngine) Settle(ctx context.Context, id string, req edge.SettleRequest) (edge.PaymentView, error) {
+	f.mu.Lock()
+	p, ok := f.payments[id]
+	f.mu.Unlock()
+	if !ok {
+		return edge.PaymentView{}, edge.Errorf(edge.ErrNotFound, "no payment %q", id)
+	}
+	if p.State != store.Unknown {
+		return edge.PaymentView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s, not unknown: only an unknown payment may be settled by an operator", id, p.State)
+	}
+	st := store.Declined
+	if req.Outcome == edge.SettleApproved {
+		st = store.Approved
+	}
+	f.settle(id, st)
+	return f.Payment(ctx, id)
+}
+
+func (f *fakeEngine) SettleRefund(ctx context.Context, id string, req edge.SettleRequest) (edge.RefundView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range f.payments {
+		for _, r := range p.Refunds {
+			if r.ID == id {
+				return edge.RefundView{}, edge.Errorf(edge.ErrConflict, "refund %s is %s, not unknown: only an unknown refund may be settled by an operator", id, r.State)
+			}
+		}
+	}
+	return edge.RefundView{}, edge.Errorf(edge.ErrNotFound, "no such refund %q", id)
+}
+
 func (f *fakeEngine) Scan(ctx context.Context, s scanner.Scan) (edge.ScanResult, error) {
 	f.mu.Lock()
 	f.scans = append(f.scans, s)

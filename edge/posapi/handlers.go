@@ -32,6 +32,8 @@ func (s *Server) routes() []route {
 		{"GET /v1/payments/{id}", http.HandlerFunc(s.getPayment)},
 		{"POST /v1/payments/{id}/cancel", http.HandlerFunc(s.cancelPayment)},
 		{"POST /v1/payments/{id}/refund", http.HandlerFunc(s.refundPayment)},
+		{"POST /v1/payments/{id}/settle", http.HandlerFunc(s.settlePayment)},
+		{"POST /v1/refunds/{id}/settle", http.HandlerFunc(s.settleRefund)},
 		{"POST /v1/scans", http.HandlerFunc(s.postScan)},
 		{"GET /v1/events", http.HandlerFunc(s.events)},
 		{"GET /v1/devices", http.HandlerFunc(s.devices)},
@@ -49,6 +51,17 @@ type PaymentList struct {
 // RefundBody is POST /v1/payments/{id}/refund.
 type RefundBody struct {
 	Amount int64 `json:"amount"`
+}
+
+// SettleBody is POST /v1/payments/{id}/settle and POST
+// /v1/refunds/{id}/settle: what an operator found in the wallet's merchant
+// portal. Outcome is "approved" | "declined" for a payment, "succeeded" |
+// "failed" for a refund; transaction_id is required for approved and
+// succeeded; note (who checked what) always.
+type SettleBody struct {
+	Outcome       string `json:"outcome"`
+	TransactionID string `json:"transaction_id,omitempty"`
+	Note          string `json:"note"`
 }
 
 // ScanBody is POST /v1/scans.
@@ -212,6 +225,35 @@ func (s *Server) refundPayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	refund, err := s.eng.Refund(r.Context(), r.PathValue("id"), body.Amount)
+	if err != nil {
+		s.engineError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, refund)
+}
+
+// settlePayment and settleRefund are supervisor actions: the engine checks
+// the body (outcome, transaction id, note) and that the payment or refund
+// is unknown.
+func (s *Server) settlePayment(w http.ResponseWriter, r *http.Request) {
+	var body SettleBody
+	if !decodeBody(w, r, &body, false) {
+		return
+	}
+	view, err := s.eng.Settle(r.Context(), r.PathValue("id"), edge.SettleRequest(body))
+	if err != nil {
+		s.engineError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.stamp(view))
+}
+
+func (s *Server) settleRefund(w http.ResponseWriter, r *http.Request) {
+	var body SettleBody
+	if !decodeBody(w, r, &body, false) {
+		return
+	}
+	refund, err := s.eng.SettleRefund(r.Context(), r.PathValue("id"), edge.SettleRequest(body))
 	if err != nil {
 		s.engineError(w, r, err)
 		return
