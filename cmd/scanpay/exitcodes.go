@@ -5,9 +5,9 @@ package main
 const (
 	exitOK          = 0 // done; `pay`: the payment was approved
 	exitRuntime     = 1 // something failed while running (journal write, service manager, network)
-	exitUsage       = 2 // bad command line or configuration: the message names the problem and the fix
+	exitUsage       = 2 // bad command line or configuration, or the API refused the request (4xx): the message names the problem and the fix
 	exitLocked      = 3 // another scanpay already holds the journal (data_dir): stop it first
-	exitUnreachable = 4 // `pay`, `payments`, `status`: no scanpay answers on the POS API address
+	exitUnreachable = 4 // `pay`, `payments`, `settle`, `status`: no scanpay answers on the POS API address
 	exitNotApproved = 5 // `pay`: the payment ended without money taken (declined, cancelled, expired, voided)
 	exitPending     = 6 // `pay`: the payment was not final when --wait ended; it is still being settled
 )
@@ -15,9 +15,9 @@ const (
 const exitCodeHelp = `Exit codes:
   0  ok (pay: approved)
   1  runtime error
-  2  usage or configuration error (the message names the key and the fix)
+  2  usage or configuration error, or a request scanpay refused (settle: not unknown)
   3  another scanpay holds the journal in data_dir
-  4  pay/payments/status: no scanpay answers on the POS API address
+  4  pay/payments/settle/status: no scanpay answers on the POS API address
   5  pay: the payment ended without money taken (declined, cancelled, expired, voided)
   6  pay: not final when --wait ended; scanpay is still settling it (ask again with payments)
 `

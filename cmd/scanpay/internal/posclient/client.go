@@ -149,6 +149,29 @@ func (c *Client) Cancel(ctx context.Context, id string) (edge.PaymentView, error
 	return v, err
 }
 
+// Refund is POST /v1/payments/{id}/refund.
+func (c *Client) Refund(ctx context.Context, id string, amount int64) (edge.RefundView, error) {
+	var r edge.RefundView
+	_, err := c.do(ctx, http.MethodPost, "/v1/payments/"+url.PathEscape(id)+"/refund", posapi.RefundBody{Amount: amount}, &r)
+	return r, err
+}
+
+// Settle is POST /v1/payments/{id}/settle: an operator records what the
+// wallet's merchant portal shows for an unknown payment.
+func (c *Client) Settle(ctx context.Context, id string, req edge.SettleRequest) (edge.PaymentView, error) {
+	var v edge.PaymentView
+	_, err := c.do(ctx, http.MethodPost, "/v1/payments/"+url.PathEscape(id)+"/settle", posapi.SettleBody(req), &v)
+	return v, err
+}
+
+// SettleRefund is POST /v1/refunds/{id}/settle, the same for an unknown
+// refund.
+func (c *Client) SettleRefund(ctx context.Context, id string, req edge.SettleRequest) (edge.RefundView, error) {
+	var r edge.RefundView
+	_, err := c.do(ctx, http.MethodPost, "/v1/refunds/"+url.PathEscape(id)+"/settle", posapi.SettleBody(req), &r)
+	return r, err
+}
+
 // Scan is POST /v1/scans.
 func (c *Client) Scan(ctx context.Context, terminalID, code string) (edge.ScanResult, error) {
 	var r edge.ScanResult

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/daemon"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/posclient"
+	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/providers/wallettest"
+	"github.com/scanpay/scanpay/store"
+)
+
+func faults(f wallettest.Fault, n int) []wallettest.Fault {
+	out := make([]wallettest.Fault, n)
+	for i := range out {
+		out[i] = f
+	}
+	return out
+}
+
+// TestSettleAgainstARunningDaemon: a supervisor settles, with `scanpay
+// settle`, an iPass payment that search cannot find and whose void iPass
+// refuses, and a JKOPay refund refused on every resend, against a real
+// SANDBOX daemon over HTTP.
+func TestSettleAgainstARunningDaemon(t *testing.T) {
+	cfg, err := config.Sandbox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.API.Listen = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logBuf bytes.Buffer
+	log, _, _ := logging.New(logging.Options{Console: &logBuf, Sandbox: true})
+	d, err := daemon.Start(ctx, cfg, daemon.Options{Logger: log, Engine: edge.Config{
+		Resolve: edge.Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	api := []string{"--addr", d.Addr(), "--token-file", cfg.API.TokenFile}
+	settle := func(args ...string) (int, string, string) {
+		t.Helper()
+		return invoke(t, nil, append(append([]string{"settle"}, args...), api...)...)
+	}
+	cl := posclient.New(d.Addr(), d.Token())
+
+	ipass := d.Simulators()["ipass"]
+	ipass.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropBeforeCharge})
+	ipass.Inject(wallettest.CallVoid, faults(wallettest.Fault{Kind: wallettest.Decline, Code: "0001"}, 1000)...)
+	rc, out, errOut := invoke(t, nil, append([]string{"pay", "--terminal", "AB123456", "--order", "S-1", "--amount", "100", "--code", ipass.IssueCode(), "--wait", "500ms", "--json"}, api...)...)
+	var v edge.PaymentView
+	if rc != exitPending || json.Unmarshal([]byte(out), &v) != nil || v.State != store.Unknown {
+		t.Fatalf("pay: exit %d, want %d with the payment unknown\n%s%s", rc, exitPending, out, errOut)
+	}
+
+	if rc, _, errOut := settle(v.ID, "--as", "declined"); rc != exitUsage || !strings.Contains(errOut, "--note") {
+		t.Errorf("without --note: exit %d %s", rc, errOut)
+	}
+	if rc, _, errOut := settle("--as", "declined", "--note", "x"); rc != exitUsage || !strings.Contains(errOut, "--refund") {
+		t.Errorf("without an id: exit %d %s", rc, errOut)
+	}
+	if rc, _, errOut := settle(v.ID, "--as", "approved", "--note", "x"); rc != exitUsage || !strings.Contains(errOut, "transaction_id") {
+		t.Errorf("approved without a transaction: exit %d %s", rc, errOut)
+	}
+	rc, out, errOut = settle(v.ID, "--as", "declined", "--note", "iPass portal: order S-1 not found — J. Chen")
+	if rc != exitOK || !strings.Contains(out, "state declined") || !strings.Contains(out, "settled by an operator: iPass portal: order S-1 not found — J. Chen") {
+		t.Fatalf("settle: exit %d\n%s%s", rc, out, errOut)
+	}
+	rc, _, errOut = settle(v.ID, "--as", "declined", "--note", "again")
+	if rc != exitUsage || !strings.Contains(errOut, "409 conflict") || !strings.Contains(errOut, "declined") {
+		t.Errorf("settling a declined payment: exit %d %s", rc, errOut)
+	}
+
+	// A refund whose answer was lost and whose resends JKOPay refuses (812).
+	jko := d.Simulators()["jkopay"]
+	rc, out, errOut = invoke(t, nil, append([]string{"pay", "--terminal", "AB123456", "--order", "S-2", "--amount", "100", "--code", jko.IssueCode(), "--json"}, api...)...)
+	if rc != exitOK || json.Unmarshal([]byte(out), &v) != nil {
+		t.Fatalf("pay: exit %d\n%s%s", rc, out, errOut)
+	}
+	jko.Inject(wallettest.CallRefund, wallettest.Fault{Kind: wallettest.DropAfterCharge})
+	jko.Inject(wallettest.CallRefund, faults(wallettest.Fault{Kind: wallettest.Decline, Code: "812"}, 1000)...)
+	qctx, qcancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	cl.Refund(qctx, v.ID, 30) // its answer is not awaited: the refund is found below
+	qcancel()
+	var rfID string
+	for deadline := time.Now().Add(20 * time.Second); rfID == ""; time.Sleep(20 * time.Millisecond) {
+		p, err := cl.Payment(ctx, v.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Refunds) == 1 && p.Refunds[0].State == store.RefundUnknown && p.Refunds[0].Answer.Code == "812" {
+			rfID = p.Refunds[0].ID
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the refund never became unknown: %+v", p.Refunds)
+		}
+	}
+	rc, out, errOut = settle("--refund", rfID, "--as", "succeeded", "--transaction", "R-77", "--note", "JKOPay portal shows the refund — J. Chen")
+	if rc != exitOK || !strings.Contains(out, "state succeeded") || !strings.Contains(out, "R-77") {
+		t.Fatalf("settle --refund: exit %d\n%s%s", rc, out, errOut)
+	}
+	if p, err := cl.Payment(ctx, v.ID, 0); err != nil || p.RefundedAmount != 30 {
+		t.Errorf("payment after the settled refund: refunded %d, %v", p.RefundedAmount, err)
+	}
+	if rc, _, errOut = settle(v.ID, "--refund", rfID, "--as", "failed", "--note", "x"); rc != exitUsage || !strings.Contains(errOut, "not both") {
+		t.Errorf("a payment and a refund: exit %d %s", rc, errOut)
+	}
+	if rc, _, _ = invoke(t, nil, "settle", v.ID, "--as", "declined", "--note", "x", "--addr", "127.0.0.1:1", "--token-file", cfg.API.TokenFile); rc != exitUnreachable {
+		t.Errorf("no daemon: exit %d, want %d", rc, exitUnreachable)
+	}
+}
