@@ -28,6 +28,14 @@ type settleRig struct {
 
 func newSettleRig(t *testing.T) *settleRig {
 	t.Helper()
+	r := settleEngine(t)
+	r.ts = startServer(t, r.eng)
+	return r
+}
+
+// settleEngine is the rig without its server.
+func settleEngine(t testing.TB) *settleRig {
+	t.Helper()
 	sim := jkopaytest.New(wallettest.Options{Logger: slog.New(slog.DiscardHandler)})
 	t.Cleanup(sim.Close)
 	cfg := sim.Config()
@@ -49,11 +57,11 @@ func newSettleRig(t *testing.T) *settleRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &settleRig{ts: startServer(t, eng), j: j, eng: eng, sim: sim}
+	return &settleRig{j: j, eng: eng, sim: sim}
 }
 
 // unknownPayment journals a payment whose answer was lost.
-func (r *settleRig) unknownPayment(t *testing.T, order string) string {
+func (r *settleRig) unknownPayment(t testing.TB, order string) string {
 	t.Helper()
 	v, _, err := r.eng.CreatePayment(context.Background(), edge.CreateRequest{TerminalID: "L1", OrderNumber: order, Amount: 100, Barcode: r.sim.IssueCode()})
 	if err != nil {
