@@ -89,17 +89,38 @@ func (s *scheduler) at(key string, when time.Time, now time.Time) {
 func (s *scheduler) next() (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.queue) == 0 && !s.closed {
-		s.cond.Wait()
+	for {
+		for len(s.queue) == 0 && !s.closed {
+			s.cond.Wait()
+		}
+		if s.closed {
+			return "", false
+		}
+		key := s.queue[0]
+		s.queue = s.queue[1:]
+		delete(s.queued, key)
+		if s.active[key] {
+			// Claimed outside the pool (an operator's settle): served
+			// again when the claim is released.
+			s.again[key] = true
+			continue
+		}
+		s.active[key] = true
+		return key, true
 	}
-	if s.closed {
-		return "", false
+}
+
+// claim makes key active for a caller outside the worker pool, so that no
+// worker steps it meanwhile; false when a worker holds it now. Release with
+// done.
+func (s *scheduler) claim(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.active[key] {
+		return false
 	}
-	key := s.queue[0]
-	s.queue = s.queue[1:]
-	delete(s.queued, key)
 	s.active[key] = true
-	return key, true
+	return true
 }
 
 // done releases key, re-queueing it if it was kicked meanwhile.

@@ -71,6 +71,14 @@ func (e *Engine) Settle(ctx context.Context, id string, req SettleRequest) (Paym
 	if err != nil {
 		return PaymentView{}, err
 	}
+	// While a settling request is out, its answer could contradict the
+	// operator (JKOPay's Cancel voids what the operator calls paid): wait
+	// for it, keep workers from starting another, then look again.
+	release, err := e.claimPayment(ctx, id)
+	if err != nil {
+		return PaymentView{}, err
+	}
+	defer release()
 	p, err := e.j.Get(id)
 	if err != nil {
 		return PaymentView{}, journalErr(err)
@@ -173,6 +181,29 @@ func (e *Engine) SettleRefund(ctx context.Context, id string, req SettleRequest)
 		"outcome", req.Outcome, "transaction_id", req.TransactionID, "note", req.Note)
 	return refundView(r), nil
 }
+
+// claimPayment waits until no worker is stepping payment id (a request to
+// the wallet may be out) and keeps workers off it until release is called.
+// It gives up with a conflict when ctx ends or after claimWait.
+func (e *Engine) claimPayment(ctx context.Context, id string) (release func(), err error) {
+	key := paymentKey(id)
+	deadline := time.Now().Add(claimWait)
+	for !e.sched.claim(key) {
+		if time.Now().After(deadline) {
+			return nil, Errorf(ErrConflict, "payment %s has a request to its wallet out right now, which may settle it: ask again in a minute (scanpay payments --id %s shows where it stands)", id, id)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, Errorf(ErrConflict, "payment %s has a request to its wallet out right now: %v", id, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return func() { e.sched.done(key) }, nil
+}
+
+// claimWait bounds how long an operator's settle waits for a wallet
+// request that is out: longer than any wallet's request timeout by default.
+const claimWait = 30 * time.Second
 
 func notUnknown(what, id, state string) error {
 	return Errorf(ErrConflict, "%s %s is %s, not unknown: only an unknown %s, which no rule of the wallet can settle, may be settled by an operator; look at its history (scanpay payments --id)",
