@@ -46,6 +46,17 @@ func (h *fileHook) Deliver(ctx context.Context, r Receipt) error {
 	return nil
 }
 
+// removeStaleTemps deletes the temporary files of receipts whose writing a
+// crash cut short (a receipt is only ever visible whole, under its final
+// name; its delivery is still owed and will be written again). Only files
+// of writeAtomic's own pattern are touched; errors are harmless here.
+func removeStaleTemps(dir string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, ".*.json.tmp*"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
+}
+
 // writeAtomic makes a reader see either no file or the whole file, even
 // across a power cut: temp file, fsync, rename, fsync the folder.
 func writeAtomic(dir, name string, data []byte) (err error) {

@@ -173,6 +173,7 @@ func New(c Config, baseDir string) (Hook, error) {
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(baseDir, dir)
 		}
+		removeStaleTemps(dir)
 		return &fileHook{base: b, dir: dir}, nil
 	default:
 		return newWebhook(b, c.URL), nil

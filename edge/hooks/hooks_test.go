@@ -224,3 +224,28 @@ func TestWebhookRedirectIsAFailure(t *testing.T) {
 		t.Fatalf("Deliver = %v", err)
 	}
 }
+
+// TestFileHookClearsTempsACrashLeft: a receipt whose writing was cut by a
+// crash leaves only a hidden temporary file; the hook removes it when it
+// starts, and leaves every other file alone.
+func TestFileHookClearsTempsACrashLeft(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".p1-approved.json.tmp123456")
+	keep := []string{filepath.Join(dir, "p0-approved.json"), filepath.Join(dir, ".notes"), filepath.Join(dir, "other.tmp1")}
+	for _, f := range append([]string{stale}, keep...) {
+		if err := os.WriteFile(f, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := New(Config{Name: "files", Kind: KindFile, Dir: dir}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the crash's temporary file is still there (%v)", err)
+	}
+	for _, f := range keep {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s was removed: %v", f, err)
+		}
+	}
+}
