@@ -316,12 +316,22 @@ func (e *Engine) publish(typ string, data any) {
 	e.bus.Publish(Event{Type: typ, At: e.now(), Data: data})
 }
 
+// setProblem records (problem != "") or clears (problem == "") what an
+// operator must look at under key. It logs only changes: a Warn when a
+// problem appears or its text changes, an Info when it clears, so a store's
+// IT person can read the log without a retry loop flooding it. The log is
+// written under the lock so that the lines of one key come in the order the
+// changes happened. Texts never hold a full code or a secret.
 func (e *Engine) setProblem(key, problem string) {
 	e.healthMu.Lock()
 	defer e.healthMu.Unlock()
-	if problem == "" {
+	old, had := e.problems[key]
+	switch {
+	case problem == "" && had:
 		delete(e.problems, key)
-	} else {
+		e.log.Info("resolved: "+old, "key", key)
+	case problem != "" && problem != old:
 		e.problems[key] = problem
+		e.log.Warn("problem: "+problem, "key", key)
 	}
 }
