@@ -37,6 +37,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/scans", http.HandlerFunc(s.postScan)},
 		{"GET /v1/events", http.HandlerFunc(s.events)},
 		{"GET /v1/devices", http.HandlerFunc(s.devices)},
+		{"GET /v1/status", http.HandlerFunc(s.status)},
 		{"GET /healthz", http.HandlerFunc(s.healthz)},
 		{"GET /metrics", s.metrics.handler()},
 		{"GET /openapi.json", http.HandlerFunc(serveOpenAPI)},
@@ -79,6 +80,19 @@ type DeviceList struct {
 type Liveness struct {
 	OK      bool `json:"ok"`
 	Sandbox bool `json:"sandbox,omitempty"`
+}
+
+// Status answers GET /v1/status: the engine's whole report (what needs a
+// person, in Problems) and the scanners, behind the token because problem
+// texts name payments, orders and wallets. It is always 200: whether
+// scanpay is alive is GET /healthz's answer.
+type Status struct {
+	OK       bool                   `json:"ok"`
+	Sandbox  bool                   `json:"sandbox"`
+	Pending  map[string]int         `json:"pending"`  // non-final payments by state
+	Hooks    map[string]string      `json:"hooks"`    // hook name → "ok" or its last error
+	Problems []string               `json:"problems"` // each names what is wrong and what to do; empty when nothing needs a person
+	Devices  []scanner.DeviceStatus `json:"devices"`
 }
 
 func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
@@ -286,6 +300,31 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	h := s.eng.Health()
+	st := Status{
+		OK: h.OK, Sandbox: s.sandbox || h.Sandbox,
+		Pending: h.Pending, Hooks: h.Hooks, Problems: h.Problems,
+		Devices: []scanner.DeviceStatus{},
+	}
+	// Always arrays and objects, never null, so a script can count them.
+	if st.Pending == nil {
+		st.Pending = map[string]int{}
+	}
+	if st.Hooks == nil {
+		st.Hooks = map[string]string{}
+	}
+	if st.Problems == nil {
+		st.Problems = []string{}
+	}
+	if s.dev != nil {
+		if d := s.dev.Status(); d != nil {
+			st.Devices = d
+		}
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -44,7 +44,7 @@ var (
 	descHookFailing = prometheus.NewDesc("scanpay_hook_failing",
 		"1 when the receipt hook's last delivery failed.", []string{"hook"}, nil)
 	descProblems = prometheus.NewDesc("scanpay_problems",
-		"Problems the engine currently reports (see GET /healthz and the log).", nil, nil)
+		"Problems the engine currently reports that need a person (read them with GET /v1/status, scanpay status or the log).", nil, nil)
 )
 
 // healthCollector turns edge.Health into gauges at scrape time, so the
