@@ -106,7 +106,7 @@ func BenchmarkJournal(b *testing.B) {
 	}{
 		{1, setting{DefaultMaxBatchSize, DefaultMaxBatchDelay}},
 		{32, setting{DefaultMaxBatchSize, DefaultMaxBatchDelay}},
-		{32, setting{16, time.Millisecond}},
+		{32, setting{64, 2 * time.Millisecond}},
 		{32, setting{256, 5 * time.Millisecond}},
 		{32, setting{1000, 10 * time.Millisecond}}, // bbolt's defaults
 	} {
