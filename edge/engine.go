@@ -329,9 +329,9 @@ func (e *Engine) setProblem(key, problem string) {
 	switch {
 	case problem == "" && had:
 		delete(e.problems, key)
-		e.log.Info("resolved: "+old, "key", key)
+		e.log.Info("resolved: "+old, "problem", key)
 	case problem != "" && problem != old:
 		e.problems[key] = problem
-		e.log.Warn("problem: "+problem, "key", key)
+		e.log.Warn("problem: "+problem, "problem", key)
 	}
 }

@@ -59,7 +59,7 @@ func TestSetProblemLogs(t *testing.T) {
 			}
 			var v struct {
 				Level, Msg string
-				Key        string `json:"key"`
+				Key        string `json:"problem"`
 			}
 			if err := json.Unmarshal([]byte(l), &v); err != nil {
 				t.Fatalf("%s: log line %q: %v", step.name, l, err)
