@@ -179,11 +179,31 @@ func (c *Client) Scan(ctx context.Context, terminalID, code string) (edge.ScanRe
 	return r, err
 }
 
-// Health is GET /healthz.
+// Health is GET /healthz. Its 503 {"ok": false} is scanpay answering that
+// it is not healthy, not an error: it comes back as a Liveness with OK
+// false. Any other failure (a proxy's 503 page included) is an error.
 func (c *Client) Health(ctx context.Context) (posapi.Liveness, error) {
 	var l posapi.Liveness
 	_, err := c.do(ctx, http.MethodGet, "/healthz", nil, &l)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable {
+		var v struct {
+			OK      *bool `json:"ok"`
+			Sandbox bool  `json:"sandbox"`
+		}
+		if json.Unmarshal([]byte(ae.Message), &v) == nil && v.OK != nil && !*v.OK {
+			return posapi.Liveness{OK: false, Sandbox: v.Sandbox}, nil
+		}
+	}
 	return l, err
+}
+
+// Status is GET /v1/status: the engine's full report (what needs a person
+// is in Problems) and the scanners.
+func (c *Client) Status(ctx context.Context) (posapi.Status, error) {
+	var st posapi.Status
+	_, err := c.do(ctx, http.MethodGet, "/v1/status", nil, &st)
+	return st, err
 }
 
 // Devices is GET /v1/devices.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/edge/posapi"
 	"github.com/scanpay/scanpay/store"
 )
 
@@ -215,7 +216,27 @@ func TestClientAnswers(t *testing.T) {
 		},
 		{
 			name:    "health reads liveness",
-			answers: []canned{{status: 503, body: `{"ok":false}`}},
+			answers: []canned{{status: 200, body: `{"ok":true,"sandbox":true}`}},
+			call: func(c *Client) (any, Answer, error) {
+				l, err := c.Health(ctx)
+				return l, Answer{}, err
+			},
+			want: posapi.Liveness{OK: true, Sandbox: true},
+			sent: []seen{{method: "GET", path: "/healthz"}},
+		},
+		{
+			name:    "health's 503 ok=false is an answer, not an error",
+			answers: []canned{{status: 503, body: `{"ok":false,"sandbox":true}`}},
+			call: func(c *Client) (any, Answer, error) {
+				l, err := c.Health(ctx)
+				return l, Answer{}, err
+			},
+			want: posapi.Liveness{OK: false, Sandbox: true},
+			sent: []seen{{method: "GET", path: "/healthz"}},
+		},
+		{
+			name:    "a proxy's 503 page is an error",
+			answers: []canned{{status: 503, ctype: "text/html", body: `<html>Service Unavailable</html>`}},
 			call: func(c *Client) (any, Answer, error) {
 				l, err := c.Health(ctx)
 				return l, Answer{}, err
@@ -225,6 +246,33 @@ func TestClientAnswers(t *testing.T) {
 				var ae *APIError
 				if !errors.As(err, &ae) || ae.Status != 503 {
 					return fmt.Sprintf("want APIError 503, got %v", err)
+				}
+				return ""
+			},
+		},
+		{
+			name: "status reads the engine's report",
+			answers: []canned{{status: 200, body: `{"ok":false,"sandbox":false,"pending":{"unknown":1},"hooks":{"file":"ok"},` +
+				`"problems":["payment pay-1 needs a person"],"devices":[{"device":"ttyACM0","kind":"serial","lane":"L1","connected":true}]}`}},
+			call: func(c *Client) (any, Answer, error) {
+				st, err := c.Status(ctx)
+				return fmt.Sprint(st.OK, st.Pending, st.Hooks, st.Problems, len(st.Devices)), Answer{}, err
+			},
+			want: "false map[unknown:1] map[file:ok] [payment pay-1 needs a person] 1",
+			sent: []seen{{method: "GET", path: "/v1/status"}},
+		},
+		{
+			name:    "status without the right token is the API's 401",
+			answers: []canned{{status: 401, body: `{"error":{"code":"unauthorized","message":"wrong API token: copy it again"}}`}},
+			call: func(c *Client) (any, Answer, error) {
+				st, err := c.Status(ctx)
+				return st, Answer{}, err
+			},
+			sent: []seen{{method: "GET", path: "/v1/status"}},
+			wantErr: func(err error) string {
+				var ae *APIError
+				if !errors.As(err, &ae) || ae.Status != 401 || ae.Code != "unauthorized" {
+					return fmt.Sprintf("want APIError 401 unauthorized, got %v", err)
 				}
 				return ""
 			},
