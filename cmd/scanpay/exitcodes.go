@@ -10,6 +10,7 @@ const (
 	exitUnreachable = 4 // `pay`, `payments`, `settle`, `status`: no scanpay answers on the POS API address
 	exitNotApproved = 5 // `pay`: the payment ended without money taken (declined, cancelled, expired, voided)
 	exitPending     = 6 // `pay`: the payment was not final when --wait ended; it is still being settled
+	exitProblems    = 7 // `status`: scanpay answers but is not healthy; the problems it printed say what needs a person
 )
 
 const exitCodeHelp = `Exit codes:
@@ -20,4 +21,5 @@ const exitCodeHelp = `Exit codes:
   4  pay/payments/settle/status: no scanpay answers on the POS API address
   5  pay: the payment ended without money taken (declined, cancelled, expired, voided)
   6  pay: not final when --wait ended; scanpay is still settling it (ask again with payments)
+  7  status: scanpay answers but is not healthy; the problems printed say what needs a person
 `

@@ -72,10 +72,15 @@ func (c *cli) cmdStop(_ context.Context, args []string) int {
 }
 
 func (c *cli) cmdStatus(ctx context.Context, args []string) int {
-	fs := c.newFlagSet("status", `Say whether the scanpay service is installed and running, and whether the
-POS API answers (GET /healthz) at the configured address.`, "scanpay status --config /etc/scanpay/scanpay.toml")
+	fs := c.newFlagSet("status", `Say whether the scanpay service is installed and running, whether the
+POS API answers (GET /healthz) at the configured address, and then what
+needs a person (GET /v1/status, with the API token): each problem on its
+own numbered line, naming what is wrong and what to do. Exit code 0: all
+fine; 7: scanpay answers but is not healthy (the problems say why); 4:
+nothing answers. A monitoring script can run it as is.`, "scanpay status --config /etc/scanpay/scanpay.toml")
 	path := fs.String("config", "", "configuration file (default "+config.DefaultPath()+"; SANDBOX address if absent)")
 	addrFlag := fs.String("addr", "", "POS API address (default: api.listen of the configuration)")
+	tokenFile := fs.String("token-file", "", "bearer token file, to read the problems (default: api.token_file of the configuration)")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -85,11 +90,15 @@ POS API answers (GET /healthz) at the configured address.`, "scanpay status --co
 	}
 	fmt.Fprintf(c.stdout, "service: %s\n", st)
 	addr := *addrFlag
-	if addr == "" {
-		cfg, err := c.loadConfig(*path, true, "")
-		if err != nil {
-			return c.fail(err)
+	var cfg *config.Config
+	var cfgErr error
+	if addr == "" || *tokenFile == "" {
+		cfg, cfgErr = c.loadConfig(*path, true, "")
+		if cfgErr != nil && addr == "" {
+			return c.fail(cfgErr)
 		}
+	}
+	if addr == "" {
 		addr = apiAddr(cfg)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -104,5 +113,40 @@ POS API answers (GET /healthz) at the configured address.`, "scanpay status --co
 		mode = " (SANDBOX)"
 	}
 	fmt.Fprintf(c.stdout, "POS API %s: answering, ok=%v%s\n", addr, live.OK, mode)
-	return exitOK
+	// Unhealthy is 7 even when the problems cannot be read: /healthz
+	// already says something needs a person.
+	code := exitOK
+	if !live.OK {
+		code = exitProblems
+	}
+	tf := *tokenFile
+	if tf == "" && cfg != nil {
+		tf = cfg.API.TokenFile
+	}
+	if tf == "" {
+		fmt.Fprintf(c.stdout, "problems: not read: no configuration to find the API token in (%v); pass --token-file\n", cfgErr)
+		return code
+	}
+	token, err := readTokenFile(tf)
+	if err != nil {
+		fmt.Fprintf(c.stdout, "problems: not read: %v\n", err)
+		return code
+	}
+	report, err := posclient.New(addr, token).Status(ctx)
+	if err != nil {
+		fmt.Fprintf(c.stdout, "problems: not read: %v\n", err)
+		return code
+	}
+	if !report.OK {
+		code = exitProblems
+	}
+	if len(report.Problems) == 0 {
+		fmt.Fprintln(c.stdout, "problems: none")
+		return code
+	}
+	fmt.Fprintf(c.stdout, "PROBLEMS: %d need a person (also in scanpay's log):\n", len(report.Problems))
+	for i, p := range report.Problems {
+		fmt.Fprintf(c.stdout, "  %d. %s\n", i+1, p)
+	}
+	return code
 }
