@@ -118,4 +118,3 @@ func TestStatusPrintsProblems(t *testing.T) {
 		t.Errorf("log: %d WARN problem lines and %d INFO resolved lines for %s, want ≥1 and 1:\n%s", warns, resolved, v.ID, logs)
 	}
 }
-
