@@ -243,8 +243,10 @@ func (e *Engine) resolve(p store.Payment) {
 		if out.Kind == providers.Unknown && out.Code != "" {
 			// The wallet answered, and its answer settles nothing: this
 			// may never end by itself, so the operator is asked to look.
-			e.problemWhileUnknown(p.ID, fmt.Sprintf("payment %s (order %s, %d TWD, lane %s) is still unknown after %d attempts: wallet %s answers %s (%s). scanpay keeps asking; if this persists, check the order in %s's merchant portal and record what it shows: scanpay settle %s --as approved --transaction <id> --note \"...\" (or --as declined if no money moved)",
-				p.ID, p.OrderNumber, p.Amount, p.TerminalID, p.Attempts, p.Wallet, out.Code, out.Message, p.Wallet, p.ID))
+			// The text holds no attempt count, so that the log says it
+			// once, not on every retry.
+			e.problemWhileUnknown(p.ID, fmt.Sprintf("payment %s (order %s, %d TWD, lane %s) is still unknown: wallet %s answers %s (%s). scanpay keeps asking; if this persists, check the order in %s's merchant portal and record what it shows: scanpay settle %s --as approved --transaction <id> --note \"...\" (or --as declined if no money moved)",
+				p.ID, p.OrderNumber, p.Amount, p.TerminalID, p.Wallet, out.Code, out.Message, p.Wallet, p.ID))
 		}
 		e.sched.at(paymentKey(p.ID), next, e.now())
 	}
