@@ -74,7 +74,7 @@ func (e *Engine) Settle(ctx context.Context, id string, req SettleRequest) (Paym
 	// While a settling request is out, its answer could contradict the
 	// operator (JKOPay's Cancel voids what the operator calls paid): wait
 	// for it, keep workers from starting another, then look again.
-	release, err := e.claimPayment(ctx, id)
+	release, err := e.claim(ctx, paymentKey(id), "payment", id)
 	if err != nil {
 		return PaymentView{}, err
 	}
@@ -138,6 +138,13 @@ func (e *Engine) SettleRefund(ctx context.Context, id string, req SettleRequest)
 	if err != nil {
 		return RefundView{}, err
 	}
+	// As for a payment: a resend of the refund that is out could contradict
+	// the operator, so wait for it and keep workers off it meanwhile.
+	release, err := e.claim(ctx, refundKey(id), "refund", id)
+	if err != nil {
+		return RefundView{}, err
+	}
+	defer release()
 	r, err := e.j.GetRefund(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return RefundView{}, &Error{Code: ErrNotFound, Message: "no such refund: check the refund id (GET /v1/payments/{id} lists a payment's refunds)", Err: err}
@@ -182,19 +189,18 @@ func (e *Engine) SettleRefund(ctx context.Context, id string, req SettleRequest)
 	return refundView(r), nil
 }
 
-// claimPayment waits until no worker is stepping payment id (a request to
-// the wallet may be out) and keeps workers off it until release is called.
-// It gives up with a conflict when ctx ends or after claimWait.
-func (e *Engine) claimPayment(ctx context.Context, id string) (release func(), err error) {
-	key := paymentKey(id)
+// claim waits until no worker is stepping key (a request to the wallet may
+// be out for that payment or refund) and keeps workers off it until release
+// is called. It gives up with a conflict when ctx ends or after claimWait.
+func (e *Engine) claim(ctx context.Context, key, what, id string) (release func(), err error) {
 	deadline := time.Now().Add(claimWait)
 	for !e.sched.claim(key) {
 		if time.Now().After(deadline) {
-			return nil, Errorf(ErrConflict, "payment %s has a request to its wallet out right now, which may settle it: ask again in a minute (scanpay payments --id %s shows where it stands)", id, id)
+			return nil, Errorf(ErrConflict, "%s %s has a request to its wallet out right now, which may settle it: ask again in a minute (scanpay payments shows where it stands)", what, id)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, Errorf(ErrConflict, "payment %s has a request to its wallet out right now: %v", id, ctx.Err())
+			return nil, Errorf(ErrConflict, "%s %s has a request to its wallet out right now: %v", what, id, ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

@@ -426,3 +426,52 @@ func TestSettleRacesAResolve(t *testing.T) {
 		})
 	}
 }
+
+// TestSettleRefundWaitsForAResendThatIsOut: the first refund send is lost
+// before the wallet acts, and its resend is held by the wallet. An operator
+// who looks at the portal meanwhile sees nothing and settles it as failed;
+// the settle must wait for the resend, whose success then stands, or the
+// journal would free an amount the wallet already gave back.
+func TestSettleRefundWaitsForAResendThatIsOut(t *testing.T) {
+	for _, w := range simNames {
+		t.Run(w, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, rigOpts{wallets: []string{w}, timeout: 2 * time.Second})
+			ctx := context.Background()
+			v := r.wait(r.pay("L1", "RW-1", 100, w).ID)
+			r.sims[w].Inject(wallettest.CallRefund,
+				wallettest.Fault{Kind: wallettest.DropBeforeCharge},
+				wallettest.Fault{Kind: wallettest.Delay, Delay: 600 * time.Millisecond})
+			qctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond) // do not wait for the outcome
+			rf, err := r.e.Refund(qctx, v.ID, 30)
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for { // the resend is journaled, so it is out (or about to be)
+				got, err := r.j.GetRefund(rf.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Attempts >= 2 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("refund %s made %d attempts in 10s, want 2", rf.ID, got.Attempts)
+				}
+				time.Sleep(2 * time.Millisecond)
+			}
+			_, err = r.e.SettleRefund(ctx, rf.ID, SettleRequest{Outcome: SettleFailed, Note: "portal shows no refund yet"})
+			if ErrorCode(err) != ErrConflict || !strings.Contains(err.Error(), "not unknown") {
+				t.Errorf("settle while the resend is out: %v, want a conflict once the wallet's answer settled it", err)
+			}
+			got, _ := r.j.GetRefund(rf.ID)
+			if got.State != store.RefundSucceeded {
+				t.Errorf("refund is %s after the resend, want succeeded (the wallet gave the money back)", got.State)
+			}
+			r.settle()
+			r.checkLedger()
+		})
+	}
+}
