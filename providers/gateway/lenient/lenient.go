@@ -65,12 +65,18 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// flagText is a flag's word as Flag and StatedFlag compare it: unquoted,
+// without surrounding spaces (inside or outside the quotes), lower case.
+func flagText(b []byte) string {
+	return strings.ToLower(strings.TrimSpace(strings.Trim(string(bytes.TrimSpace(b)), `"`)))
+}
+
 // Flag is a JSON boolean that also accepts "true"/"false", "Y"/"N" and 1/0.
 type Flag bool
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *Flag) UnmarshalJSON(b []byte) error {
-	switch strings.ToLower(strings.Trim(string(bytes.TrimSpace(b)), `"`)) {
+	switch flagText(b) {
 	case "true", "y", "1":
 		*f = true
 	case "false", "n", "0", "", "null":
@@ -93,7 +99,9 @@ type StatedFlag struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *StatedFlag) UnmarshalJSON(b []byte) error {
-	switch strings.Trim(string(bytes.TrimSpace(b)), `"`) {
+	// "NULL" or " null " states nothing either: compared like Flag's words,
+	// or a wallet's odd casing would read as a stated false.
+	switch flagText(b) {
 	case "", "null":
 		*f = StatedFlag{}
 		return nil

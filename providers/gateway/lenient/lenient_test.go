@@ -2,6 +2,7 @@ package lenient_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/scanpay/scanpay/providers/gateway/lenient"
@@ -50,6 +51,11 @@ func TestStatedFlag(t *testing.T) {
 	}{
 		{`{}`, lenient.StatedFlag{}, true},
 		{`{"f":null}`, lenient.StatedFlag{}, true},
+		{`{"f":"NULL"}`, lenient.StatedFlag{}, true},
+		{`{"f":"Null"}`, lenient.StatedFlag{}, true},
+		{`{"f":" null "}`, lenient.StatedFlag{}, true},
+		{`{"f":"  "}`, lenient.StatedFlag{}, true},
+		{`{"f":" Y "}`, lenient.StatedFlag{Value: true, Stated: true}, true},
 		{`{"f":""}`, lenient.StatedFlag{}, true},
 		{`{"f":true}`, lenient.StatedFlag{Value: true, Stated: true}, true},
 		{`{"f":false}`, lenient.StatedFlag{Value: false, Stated: true}, true},
@@ -78,6 +84,30 @@ func FuzzAmount(f *testing.F) {
 			if err := json.Unmarshal(out, &back); err != nil || back != a {
 				t.Fatalf("%s → %d → %s → %d, %v", b, a, out, back, err)
 			}
+		}
+	})
+}
+
+// FuzzStatedFlag: a StatedFlag states something exactly when its word, in
+// any case and with any surrounding spaces, is neither empty nor null, and
+// then it agrees with Flag.
+func FuzzStatedFlag(f *testing.F) {
+	f.Add([]byte(`"NULL"`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var s lenient.StatedFlag
+		if err := s.UnmarshalJSON(b); err != nil {
+			return
+		}
+		word := strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(string(b)), `"`)))
+		if unstated := word == "" || word == "null"; unstated == s.Stated {
+			t.Fatalf("%q → %+v: stated must be %v", b, s, !unstated)
+		}
+		if !s.Stated {
+			return
+		}
+		var fl lenient.Flag
+		if err := fl.UnmarshalJSON(b); err != nil || bool(fl) != s.Value {
+			t.Fatalf("%q → stated %v, but Flag gives %v, %v", b, s.Value, fl, err)
 		}
 	})
 }
