@@ -169,14 +169,26 @@ func (e *Engine) stepRefund(id string) {
 			e.refundSettledOtherwise(id, out.Kind.String()+" "+out.Code+" "+out.TransactionID)
 		}
 	case providers.Declined, providers.ConfigError:
-		if from == store.RefundPending && r.Attempts == 1 {
-			// The very first send, refused: no money moved, the amount is
+		if from == store.RefundPending {
+			// The first send that could reach the wallet (pending means
+			// none before it could: a send that provably never left went
+			// back to pending), refused: no money moved, the amount is
 			// free again.
 			e.moveRefund(id, to, store.RefundFailed, "refused by the wallet: "+out.Message, refundAnswer(out))
 			return
 		}
 		e.refusedAfterUnknown(r, p, to, out)
 	default:
+		if out.NotSent && from == store.RefundPending {
+			// Nothing left the machine and nothing did before: the refund
+			// is still unsent, and the next send's refusal fails it as a
+			// first refusal does (unknown would hold its amount until an
+			// operator acts).
+			if _, err := e.moveRefund(id, to, store.RefundPending, "not sent ("+out.Message+"); sending again", nil); err == nil {
+				e.sched.at(refundKey(id), next, e.now())
+			}
+			return
+		}
 		if _, err := e.moveRefund(id, to, store.RefundUnknown, "no definite answer ("+out.Message+"); resending", nil); err == nil {
 			e.sched.at(refundKey(id), next, e.now())
 		}
