@@ -87,12 +87,16 @@ type Query struct {
 // (POST /v1/payments/{id}/settle, POST /v1/refunds/{id}/settle). It is a
 // supervisor's action after checking the portal, never a cashier's.
 type SettleRequest struct {
-	// Outcome: for a payment "approved" (the wallet took the money) or
-	// "declined" (no money moved); for a refund "succeeded" (the money went
-	// back) or "failed" (no money went back).
+	// Outcome: for an unknown payment "approved" (the wallet took the
+	// money) or "declined" (no money moved); for a payment stuck reversing
+	// (the wallet refuses both its void and its refund) "reversed" (the
+	// operator gave the money back by hand, or the portal shows it back);
+	// for a refund "succeeded" (the money went back) or "failed" (no money
+	// went back).
 	Outcome string `json:"outcome"`
 	// TransactionID is the wallet's id of the charge or refund as the
-	// portal shows it: required for approved and succeeded, refused
+	// portal shows it: required for approved and succeeded, optional for
+	// reversed (the wallet's refund id, if the portal gives one), refused
 	// otherwise.
 	TransactionID string `json:"transaction_id,omitempty"`
 	// Note says who checked what, e.g. "checked EasyWallet portal, order X
@@ -104,6 +108,7 @@ type SettleRequest struct {
 const (
 	SettleApproved  = "approved"  // payment: the wallet took the money
 	SettleDeclined  = "declined"  // payment: no money moved
+	SettleReversed  = "reversed"  // reversing payment: given back by hand
 	SettleSucceeded = "succeeded" // refund: the money went back
 	SettleFailed    = "failed"    // refund: no money went back
 )

@@ -283,7 +283,7 @@ func (e *Engine) reverse(p store.Payment) {
 	// keeps a payment approved while one is, and refuses new ones now.)
 	useRefund := !canVoid || p.WalletRef[reverseRefPrefix+"mode"] == "refund" || p.RefundedAmount > 0
 	if useRefund && !canRefund {
-		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s (order %s) was approved after the POS cancelled, and wallet %s can neither void nor refund it: give it back by hand in the wallet's merchant portal", p.ID, p.OrderNumber, p.Wallet))
+		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s (order %s) was approved after the POS cancelled, and wallet %s can neither void nor refund it: give it back by hand in the wallet's merchant portal, then record that with: scanpay settle %s --as reversed --note \"...\" (add --transaction <id> if the portal gives the refund an id)", p.ID, p.OrderNumber, p.Wallet, p.ID))
 		e.sched.at(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), now)
 		return
 	}
@@ -345,7 +345,7 @@ func (e *Engine) reverse(p store.Payment) {
 			}
 			return
 		}
-		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s (order %s) must be given back but wallet %s refused (%s %s): give it back by hand in the wallet's merchant portal", p.ID, p.OrderNumber, p.Wallet, out.Code, out.Message))
+		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s (order %s) must be given back but wallet %s refused (%s %s): give it back by hand in the wallet's merchant portal (or check there that it is back), then record that with: scanpay settle %s --as reversed --note \"...\" (add --transaction <id> if the portal gives the refund an id)", p.ID, p.OrderNumber, p.Wallet, out.Code, out.Message, p.ID))
 		e.sched.at(paymentKey(p.ID), e.now().Add(e.cfg.Resolve.Max), e.now())
 	default:
 		e.sched.at(paymentKey(p.ID), next, e.now())

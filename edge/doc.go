@@ -37,7 +37,10 @@
 //     the wallet's merchant portal shows, only out of unknown, through the
 //     same compare-and-set as the dispatch, the operator's note kept in the
 //     history ("settled by an operator: …"). An approval recorded after the
-//     POS cancelled goes to reversing, like a late approval. A wallet
+//     POS cancelled goes to reversing, like a late approval. A reversal
+//     whose void and refund the wallet both refuses stays reversing until
+//     the operator, having given the money back by hand, settles it as
+//     "reversed" (only out of reversing, the same claim and CAS). A wallet
 //     answer that loses that race and says the opposite is reported in
 //     Health: the books may then need a hand in the portal.
 //   - One worker at a time per payment (the scheduler keys work by id); the

@@ -34,14 +34,20 @@ const (
 )
 
 // checkSettle trims and checks an operator's request; yes and no are the
-// two outcomes allowed for what is settled ("payment" or "refund").
+// two outcomes allowed for what is settled ("payment" or "refund"), and a
+// payment may also be settled as reversed (its transaction id optional).
 func checkSettle(req SettleRequest, what, yes, no string) (SettleRequest, error) {
 	req.Note = strings.TrimSpace(req.Note)
 	req.TransactionID = strings.TrimSpace(req.TransactionID)
+	reversed := what == "payment" && req.Outcome == SettleReversed
 	switch {
-	case req.Outcome != yes && req.Outcome != no:
-		return req, Errorf(ErrInvalidRequest, "outcome %q is not one a %s can be settled as: use %q (the wallet's merchant portal shows it went through) or %q (it shows nothing happened)",
-			clip(req.Outcome, 20), what, yes, no)
+	case req.Outcome != yes && req.Outcome != no && !reversed:
+		also := ""
+		if what == "payment" {
+			also = fmt.Sprintf(", or %q for a payment being given back (reversing) that you gave back by hand", SettleReversed)
+		}
+		return req, Errorf(ErrInvalidRequest, "outcome %q is not one a %s can be settled as: use %q (the wallet's merchant portal shows it went through) or %q (it shows nothing happened)%s",
+			clip(req.Outcome, 20), what, yes, no, also)
 	case req.Note == "":
 		return req, Errorf(ErrInvalidRequest, "note is empty: say who checked what, e.g. \"checked the wallet's merchant portal, order X not found — J. Chen\"; it is kept in the %s's history", what)
 	case len(req.Note) > maxSettleNote:
@@ -66,6 +72,10 @@ func checkSettle(req SettleRequest, what, yes, no string) (SettleRequest, error)
 // the POS had asked to cancel goes from approved to reversing and is given
 // back, as a late approval would. The move is final like any other: the
 // full code is erased, receipts are queued, the Health problem goes away.
+//
+// "reversed" is for a payment stuck reversing (the wallet refuses both its
+// void and its refund): the operator gave the money back by hand in the
+// portal, or saw there that it is back. It is refused in any other state.
 func (e *Engine) Settle(ctx context.Context, id string, req SettleRequest) (PaymentView, error) {
 	req, err := checkSettle(req, "payment", SettleApproved, SettleDeclined)
 	if err != nil {
@@ -83,12 +93,20 @@ func (e *Engine) Settle(ctx context.Context, id string, req SettleRequest) (Paym
 	if err != nil {
 		return PaymentView{}, journalErr(err)
 	}
-	if p.State != store.Unknown {
+	switch {
+	case req.Outcome == SettleReversed && p.State != store.Reversing:
+		return PaymentView{}, notReversing(id, string(p.State))
+	case req.Outcome != SettleReversed && p.State == store.Reversing:
+		return PaymentView{}, Errorf(ErrConflict, "payment %s is reversing, not unknown: it was approved and is being given back; if the wallet refuses to give it back, give it back by hand in the wallet's merchant portal and record that with: scanpay settle %s --as reversed --note \"...\"", id, id)
+	case req.Outcome != SettleReversed && p.State != store.Unknown:
 		return PaymentView{}, notUnknown("payment", id, string(p.State))
 	}
 	if p.FullCode != "" && (strings.Contains(req.Note, p.FullCode) || strings.Contains(req.TransactionID, p.FullCode)) {
 		// The code is a credential: it must not end up in the history.
 		return PaymentView{}, Errorf(ErrInvalidRequest, "the note or transaction_id holds the customer's payment code: leave it out (name the payment by its order number, %s)", p.OrderNumber)
+	}
+	if req.Outcome == SettleReversed {
+		return e.settleReversed(ctx, p, req)
 	}
 	reason := settledBy + req.Note
 	to := store.Declined
@@ -127,6 +145,36 @@ func (e *Engine) Settle(ctx context.Context, id string, req SettleRequest) (Paym
 	e.log.Warn("an operator settled an unknown payment", "payment", id, "order", moved.OrderNumber, "wallet", moved.Wallet,
 		"code", moved.MaskedCode, "outcome", req.Outcome, "state", moved.State, "transaction_id", req.TransactionID, "note", req.Note)
 	return e.Payment(ctx, id)
+}
+
+// settleReversed moves a payment stuck reversing to reversed on an
+// operator's word. The answer keeps the charge's transaction id (the money
+// the wallet still shows taken); the note, and the wallet's refund id if
+// given, go into the history, which is what explains that charge.
+func (e *Engine) settleReversed(ctx context.Context, p store.Payment, req SettleRequest) (PaymentView, error) {
+	reason := settledBy + req.Note
+	if req.TransactionID != "" {
+		reason += " (the wallet's refund " + req.TransactionID + ")"
+	}
+	moved, err := e.commit(p.ID, []store.State{store.Reversing}, store.Reversed, reason, func(q *store.Payment) error {
+		q.NextTry = time.Time{}
+		return nil
+	})
+	var se *store.StateError
+	switch {
+	case errors.As(err, &se):
+		return PaymentView{}, notReversing(p.ID, string(se.Got))
+	case err != nil:
+		return PaymentView{}, journalErr(err)
+	}
+	e.setProblem("payment:"+p.ID, "")
+	e.log.Warn("an operator settled a payment being given back as reversed", "payment", p.ID, "order", moved.OrderNumber, "wallet", moved.Wallet,
+		"code", moved.MaskedCode, "amount", moved.Amount, "transaction_id", req.TransactionID, "note", req.Note)
+	return e.Payment(ctx, p.ID)
+}
+
+func notReversing(id, state string) error {
+	return Errorf(ErrConflict, "payment %s is %s, not reversing: only a payment being given back whose void and refund the wallet refuses may be settled as reversed; look at its history (scanpay payments --id)", id, state)
 }
 
 // SettleRefund records an operator's finding for a refund that is unknown:

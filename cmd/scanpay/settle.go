@@ -12,15 +12,21 @@ const settleWhat = `Record what the wallet's merchant portal shows for a payment
 scanpay reports as unknown and no automatic rule can settle (an iPass
 payment that search cannot find and whose void is refused, an EasyWallet
 resend refused without isDuplicatedPaymentRequest, a refund refused on every
-resend). A SUPERVISOR's action, after looking the order up in the portal —
-never a cashier's: it books money as taken or given back on your word.
+resend), or for a payment stuck reversing because its wallet refuses both
+the void and the refund. A SUPERVISOR's action, after looking the order up
+in the portal — never a cashier's: it books money as taken or given back on
+your word.
 
-Only an unknown payment or refund is accepted; anything else is refused
-(exit 2, "conflict", naming its state) and nothing changes. The note is kept
-in the history as "settled by an operator: <note>".
+Only an unknown payment or refund is accepted, and --as reversed only for a
+reversing payment; anything else is refused (exit 2, "conflict", naming its
+state) and nothing changes. The note is kept in the history as "settled by
+an operator: <note>".
 
   payment:  --as approved --transaction <wallet's transaction id>  (the money was taken)
             --as declined                                          (no money moved)
+  reversing payment (its wallet refuses both the void and the refund):
+            --as reversed [--transaction <wallet's refund id>]     (you gave it back by
+                                                                    hand in the portal)
   refund:   --refund <id> --as succeeded --transaction <id>        (the money went back)
             --refund <id> --as failed                              (no money went back)
 
@@ -34,8 +40,8 @@ func (c *cli) cmdSettle(ctx context.Context, args []string) int {
 	fs := c.newFlagSet("settle", settleWhat,
 		`scanpay settle 6f1c0d2e-… --as declined --note "checked EasyWallet portal, order 42 not found — J. Chen"`)
 	cf := addClientFlags(fs)
-	as := fs.String("as", "", "what the portal shows: approved | declined (payment), succeeded | failed (refund) (required)")
-	txn := fs.String("transaction", "", "the wallet's transaction id as the portal shows it (required for approved and succeeded)")
+	as := fs.String("as", "", "what the portal shows: approved | declined (unknown payment), reversed (reversing payment, given back by hand), succeeded | failed (refund) (required)")
+	txn := fs.String("transaction", "", "the wallet's transaction id as the portal shows it (required for approved and succeeded; for reversed, the refund's id if any)")
 	note := fs.String("note", "", "who checked what, e.g. \"checked iPass portal, order 42 not found — J. Chen\" (required)")
 	refund := fs.String("refund", "", "settle this refund id instead of a payment")
 	// The payment id comes first (flag stops at the first argument).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -112,6 +113,41 @@ func TestSettleAgainstARunningDaemon(t *testing.T) {
 	}
 	if rc, _, errOut = settle(v.ID, "--refund", rfID, "--as", "failed", "--note", "x"); rc != exitUsage || !strings.Contains(errOut, "not both") {
 		t.Errorf("a payment and a refund: exit %d %s", rc, errOut)
+	}
+	if rc, _, errOut = settle(v.ID, "--as", "reversed", "--note", "x"); rc != exitUsage || !strings.Contains(errOut, "not reversing") {
+		t.Errorf("settling an approved payment as reversed: exit %d %s", rc, errOut)
+	}
+
+	// A cancelled payment whose void and refund EasyWallet both refuses
+	// stays reversing; the supervisor gives it back by hand in the portal.
+	ew := d.Simulators()["easywallet"]
+	rc, out, errOut = invoke(t, nil, append([]string{"pay", "--terminal", "AB123456", "--order", "S-3", "--amount", "100", "--code", ew.IssueCode(), "--json"}, api...)...)
+	var rv edge.PaymentView
+	if rc != exitOK || json.Unmarshal([]byte(out), &rv) != nil {
+		t.Fatalf("pay: exit %d\n%s%s", rc, out, errOut)
+	}
+	for _, call := range []string{wallettest.CallVoid, wallettest.CallCancel, wallettest.CallRefund} {
+		ew.Inject(call, faults(wallettest.Fault{Kind: wallettest.Decline, Code: "E0001"}, 1000)...)
+	}
+	if c, err := cl.Cancel(ctx, rv.ID); err != nil || c.State != store.Reversing {
+		t.Fatalf("cancel: %s, %v; want reversing", c.State, err)
+	}
+	command := "scanpay settle " + rv.ID + " --as reversed"
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		st, err := cl.Status(ctx)
+		if err == nil && slices.ContainsFunc(st.Problems, func(p string) bool { return strings.Contains(p, command) }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no problem names %q: %+v, %v", command, st.Problems, err)
+		}
+	}
+	rc, out, errOut = settle(rv.ID, "--as", "reversed", "--note", "refunded S-3 by hand in the EasyWallet portal — J. Chen")
+	if rc != exitOK || !strings.Contains(out, "reversed") {
+		t.Fatalf("settle --as reversed: exit %d\n%s%s", rc, out, errOut)
+	}
+	if p, err := cl.Payment(ctx, rv.ID, 0); err != nil || p.State != store.Reversed || !p.Final {
+		t.Errorf("payment after the settled reversal: %s, %v", p.State, err)
 	}
 	if rc, _, _ = invoke(t, nil, "settle", v.ID, "--as", "declined", "--note", "x", "--addr", "127.0.0.1:1", "--token-file", cfg.API.TokenFile); rc != exitUnreachable {
 		t.Errorf("no daemon: exit %d, want %d", rc, exitUnreachable)

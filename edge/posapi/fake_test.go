@@ -190,13 +190,21 @@ func (f *fakeEngine) Refund(ctx context.Context, id string, amount int64) (edge.
 	return r, nil
 }
 
-// Settle follows the engine's contract: only an unknown payment.
+// Settle follows the engine's contract: only an unknown payment, or a
+// reversing one as reversed.
 func (f *fakeEngine) Settle(ctx context.Context, id string, req edge.SettleRequest) (edge.PaymentView, error) {
 	f.mu.Lock()
 	p, ok := f.payments[id]
 	f.mu.Unlock()
 	if !ok {
 		return edge.PaymentView{}, edge.Errorf(edge.ErrNotFound, "no payment %q", id)
+	}
+	if req.Outcome == edge.SettleReversed {
+		if p.State != store.Reversing {
+			return edge.PaymentView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s, not reversing", id, p.State)
+		}
+		f.settle(id, store.Reversed)
+		return f.Payment(ctx, id)
 	}
 	if p.State != store.Unknown {
 		return edge.PaymentView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s, not unknown: only an unknown payment may be settled by an operator", id, p.State)

@@ -56,9 +56,10 @@ type RefundBody struct {
 
 // SettleBody is POST /v1/payments/{id}/settle and POST
 // /v1/refunds/{id}/settle: what an operator found in the wallet's merchant
-// portal. Outcome is "approved" | "declined" for a payment, "succeeded" |
-// "failed" for a refund; transaction_id is required for approved and
-// succeeded; note (who checked what) always.
+// portal. Outcome is "approved" | "declined" for an unknown payment,
+// "reversed" for a payment stuck reversing, "succeeded" | "failed" for a
+// refund; transaction_id is required for approved and succeeded, optional
+// for reversed; note (who checked what) always.
 type SettleBody struct {
 	Outcome       string `json:"outcome"`
 	TransactionID string `json:"transaction_id,omitempty"`
@@ -248,7 +249,7 @@ func (s *Server) refundPayment(w http.ResponseWriter, r *http.Request) {
 
 // settlePayment and settleRefund are supervisor actions: the engine checks
 // the body (outcome, transaction id, note) and that the payment or refund
-// is unknown.
+// is unknown (or, for reversed, that the payment is reversing).
 func (s *Server) settlePayment(w http.ResponseWriter, r *http.Request) {
 	var body SettleBody
 	if !decodeBody(w, r, &body, false) {

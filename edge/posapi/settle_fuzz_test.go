@@ -28,6 +28,7 @@ func FuzzSettleBody(f *testing.F) {
 	f.Add(`{"outcome":"approved","transaction_id":"TX-1","note":"paid"}`)
 	f.Add(`{"outcome":"approved","note":"paid"}`)
 	f.Add(`{"outcome":"voided","note":"x"}`)
+	f.Add(`{"outcome":"reversed","note":"x"}`)
 	f.Add(`{"outcome":"declined","note":"  "}`)
 	f.Add(`{"outcome":"declined","note":"x","Note":"y"}`)
 	n := 0

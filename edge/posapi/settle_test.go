@@ -114,6 +114,8 @@ func TestSettlePaymentRoute(t *testing.T) {
 		{"no note", `{"outcome":"declined"}`, 400, edge.ErrInvalidRequest, "note"},
 		{"approved without transaction", `{"outcome":"approved","note":"x"}`, 400, edge.ErrInvalidRequest, "transaction_id"},
 		{"refund outcome", `{"outcome":"succeeded","note":"x"}`, 400, edge.ErrInvalidRequest, "approved"},
+		{"outcome not in the enum", `{"outcome":"voided","note":"x"}`, 400, edge.ErrInvalidRequest, "reversed"},
+		{"reversed for an unknown payment", `{"outcome":"reversed","note":"x"}`, 409, edge.ErrConflict, "unknown, not reversing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := call(t, "POST", url, tc.body, nil)
@@ -190,5 +192,34 @@ func TestSettleRefundRoute(t *testing.T) {
 	a = call(t, "POST", r.ts.url+"/v1/refunds/"+rf2+"/settle", `{"outcome":"failed","note":"portal shows no refund"}`, nil)
 	if a.status != 200 || !strings.Contains(string(a.body), `"state":"failed"`) {
 		t.Errorf("failed: %d %s", a.status, a.body)
+	}
+}
+
+// TestSettleReversingPaymentRoute: a payment stuck reversing (its wallet
+// refuses the void and the refund) is settled as reversed once the
+// operator gave the money back by hand; approved or declined are refused
+// for it.
+func TestSettleReversingPaymentRoute(t *testing.T) {
+	r := newSettleRig(t)
+	id := r.unknownPayment(t, "RV-1")
+	if _, err := r.j.Transition(id, store.Transition{From: []store.State{store.Unknown}, To: store.Reversing, Reason: "test",
+		Mutate: func(p *store.Payment) error { p.ReverseReason = "cancelled by the POS"; return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	url := r.ts.url + "/v1/payments/" + id + "/settle"
+	a := call(t, "POST", url, `{"outcome":"declined","note":"x"}`, nil)
+	if a.status != 409 || a.errCode(t) != edge.ErrConflict || !strings.Contains(string(a.body), "--as reversed") {
+		t.Errorf("declined for a reversing payment: %d %s, want 409 conflict naming the way out", a.status, a.body)
+	}
+	a = call(t, "POST", url, `{"outcome":"reversed","transaction_id":"RF-1","note":"refunded by hand in the portal — J. Chen"}`, nil)
+	if a.status != 200 {
+		t.Fatalf("reversed: %d %s", a.status, a.body)
+	}
+	var v edge.PaymentView
+	if err := json.Unmarshal(a.body, &v); err != nil || v.State != store.Reversed || !v.Final {
+		t.Fatalf("reversed answers %s, %v", a.body, err)
+	}
+	if p, _ := r.j.Get(id); p.History[len(p.History)-1].Reason != "settled by an operator: refunded by hand in the portal — J. Chen (the wallet's refund RF-1)" {
+		t.Errorf("history reason %q", p.History[len(p.History)-1].Reason)
 	}
 }
