@@ -139,11 +139,7 @@ func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) {
 	} else {
 		view, err = s.eng.Payment(r.Context(), id)
 	}
-	if err != nil {
-		s.engineError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.stamp(view))
+	s.replyView(w, r, view, err)
 }
 
 // wait long-polls the engine, with the connection's deadlines pushed past
@@ -223,11 +219,7 @@ func (s *Server) cancelPayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view, err := s.eng.Cancel(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.engineError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.stamp(view))
+	s.replyView(w, r, view, err)
 }
 
 func (s *Server) refundPayment(w http.ResponseWriter, r *http.Request) {
@@ -239,12 +231,8 @@ func (s *Server) refundPayment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, edge.ErrInvalidRequest, "amount must be a positive whole number of NT$: send {\"amount\": <NT$ to give back>}")
 		return
 	}
-	refund, err := s.eng.Refund(r.Context(), r.PathValue("id"), body.Amount)
-	if err != nil {
-		s.engineError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, refund)
+	v, err := s.eng.Refund(r.Context(), r.PathValue("id"), body.Amount)
+	s.reply(w, r, v, err)
 }
 
 // settlePayment and settleRefund are supervisor actions: the engine checks
@@ -256,11 +244,7 @@ func (s *Server) settlePayment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view, err := s.eng.Settle(r.Context(), r.PathValue("id"), edge.SettleRequest(body))
-	if err != nil {
-		s.engineError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.stamp(view))
+	s.replyView(w, r, view, err)
 }
 
 func (s *Server) settleRefund(w http.ResponseWriter, r *http.Request) {
@@ -268,12 +252,8 @@ func (s *Server) settleRefund(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &body, false) {
 		return
 	}
-	refund, err := s.eng.SettleRefund(r.Context(), r.PathValue("id"), edge.SettleRequest(body))
-	if err != nil {
-		s.engineError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, refund)
+	v, err := s.eng.SettleRefund(r.Context(), r.PathValue("id"), edge.SettleRequest(body))
+	s.reply(w, r, v, err)
 }
 
 func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
@@ -285,12 +265,8 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, edge.ErrInvalidRequest, "terminal_id and code are both required: send {\"terminal_id\": \"<lane>\", \"code\": \"<scanned code>\"}")
 		return
 	}
-	res, err := s.eng.Scan(r.Context(), scanner.Scan{Device: "pos", Lane: body.TerminalID, Code: body.Code, At: time.Now()})
-	if err != nil {
-		s.engineError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	v, err := s.eng.Scan(r.Context(), scanner.Scan{Device: "pos", Lane: body.TerminalID, Code: body.Code, At: time.Now()})
+	s.reply(w, r, v, err)
 }
 
 func (s *Server) devices(w http.ResponseWriter, r *http.Request) {
@@ -338,6 +314,21 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // stamp marks a view as SANDBOX when the server runs in sandbox mode.
+// reply writes the engine's answer as 200 JSON, or its error with the
+// error's stable code: the tail every engine-backed handler shares.
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		s.engineError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// replyView is reply for a payment view, marked SANDBOX where it applies.
+func (s *Server) replyView(w http.ResponseWriter, r *http.Request, v edge.PaymentView, err error) {
+	s.reply(w, r, s.stamp(v), err)
+}
+
 func (s *Server) stamp(v edge.PaymentView) edge.PaymentView {
 	if s.sandbox {
 		v.Sandbox = true
