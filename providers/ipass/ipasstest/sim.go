@@ -137,21 +137,9 @@ func refusal(code, reqID string) map[string]any {
 }
 
 func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
-	raw, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallPay)
+	b, _, f, ok := start[ipass.PayBody](s, w, r, wallettest.CallPay,
+		"req_id", "trade_code", "amount", "order_number", "store_id", "terminal_id", "capture", "redeem")
 	if !ok {
-		return
-	}
-	var b ipass.PayBody
-	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
-		omniError(w, http.StatusBadRequest, err)
-		return
-	}
-	var inner struct {
-		Request json.RawMessage `json:"request"`
-	}
-	_ = json.Unmarshal(raw, &inner)
-	if err := gatewaytest.Require(inner.Request, "req_id", "trade_code", "amount", "order_number", "store_id", "terminal_id", "capture", "redeem"); err != nil {
-		omniError(w, http.StatusBadRequest, fmt.Errorf("request: %w", err))
 		return
 	}
 	if status, err := s.checkCredentials(b); err != nil {
@@ -293,13 +281,8 @@ func (s *Sim) checkPay(q ipass.PayFields) error {
 }
 
 func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
-	_, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallSearch)
+	b, _, f, ok := start[ipass.SearchBody](s, w, r, wallettest.CallSearch)
 	if !ok {
-		return
-	}
-	var b ipass.SearchBody
-	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
-		omniError(w, http.StatusBadRequest, err)
 		return
 	}
 	if _, err := uuid.Parse(b.Request.ReqID); err != nil || b.Request.OrderNumber == "" {
@@ -334,13 +317,8 @@ func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
-	_, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallVoid)
+	b, _, f, ok := start[ipass.VoidBody](s, w, r, wallettest.CallVoid)
 	if !ok {
-		return
-	}
-	var b ipass.VoidBody
-	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
-		omniError(w, http.StatusBadRequest, err)
 		return
 	}
 	if _, err := uuid.Parse(b.Request.ReqID); err != nil || b.Request.OrderNumber == "" {
@@ -380,21 +358,8 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
-	raw, f, ok := s.Auth().Start(s.Kit(), w, r, wallettest.CallRefund)
+	b, inner, f, ok := start[ipass.RefundBody](s, w, r, wallettest.CallRefund, "req_id", "transaction_id")
 	if !ok {
-		return
-	}
-	var b ipass.RefundBody
-	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
-		omniError(w, http.StatusBadRequest, err)
-		return
-	}
-	var inner struct {
-		Request json.RawMessage `json:"request"`
-	}
-	_ = json.Unmarshal(raw, &inner)
-	if err := gatewaytest.Require(inner.Request, "req_id", "transaction_id"); err != nil {
-		omniError(w, http.StatusBadRequest, fmt.Errorf("request: %w", err))
 		return
 	}
 	q := b.Request
@@ -416,7 +381,7 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	amount := q.Amount
-	if !bytes.Contains(inner.Request, []byte(`"amount"`)) {
+	if !bytes.Contains(inner, []byte(`"amount"`)) {
 		amount = ch.Amount - ch.Refunded // omitted: everything that remains
 	}
 	rf, _, err := s.Kit().Ledger.Refund(ch.Key, q.ReqID, amount)
@@ -439,4 +404,29 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": q.ReqID,
 		"cancel_transaction_id": rf.TransactionID, "cancel_date_time": ipass.FormatTime(rf.At), "amount": rf.Amount,
 	})
+}
+
+// start begins a call: the bearer token and the call's fault (Auth), the
+// body decoded strictly into B, and the listed fields of its "request"
+// object present; it also returns that object as sent. It has answered the
+// client when it returns false.
+func start[B any](s *Sim, w http.ResponseWriter, r *http.Request, call string, required ...string) (B, json.RawMessage, wallettest.Fault, bool) {
+	var b B
+	raw, f, ok := s.Auth().Start(s.Kit(), w, r, call)
+	if !ok {
+		return b, nil, f, false
+	}
+	if err := gatewaytest.DecodeStrict(r, &b, "request"); err != nil {
+		omniError(w, http.StatusBadRequest, err)
+		return b, nil, f, false
+	}
+	var inner struct {
+		Request json.RawMessage `json:"request"`
+	}
+	_ = json.Unmarshal(raw, &inner)
+	if err := gatewaytest.Require(inner.Request, required...); len(required) > 0 && err != nil {
+		omniError(w, http.StatusBadRequest, fmt.Errorf("request: %w", err))
+		return b, nil, f, false
+	}
+	return b, inner.Request, f, true
 }
