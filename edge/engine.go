@@ -22,6 +22,15 @@ type WalletSetup struct {
 	Limits providers.Limits
 }
 
+// Defaults for the Config knobs left at zero. cmd/scanpay's check-config
+// prints these, so they are stated once, here.
+const (
+	DefaultWorkers     = 8
+	DefaultScanHold    = 30 * time.Second
+	DefaultScanTimeout = 5 * time.Minute
+	DefaultRetention   = 90 * 24 * time.Hour
+)
+
 // Config is everything the engine runs with. cmd/scanpay builds it from the
 // TOML file.
 type Config struct {
@@ -135,16 +144,16 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = DefaultWorkers
 	}
 	if cfg.ScanHold <= 0 {
-		cfg.ScanHold = 30 * time.Second
+		cfg.ScanHold = DefaultScanHold
 	}
 	if cfg.ScanTimeout <= 0 {
-		cfg.ScanTimeout = 5 * time.Minute
+		cfg.ScanTimeout = DefaultScanTimeout
 	}
 	if cfg.Retention <= 0 {
-		cfg.Retention = 90 * 24 * time.Hour
+		cfg.Retention = DefaultRetention
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
+	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/hooks"
 	"github.com/scanpay/scanpay/edge/posapi"
 	"github.com/scanpay/scanpay/providers"
@@ -51,13 +52,13 @@ func (c *Config) WriteEffective(w io.Writer) error {
 		e.Mode = "SANDBOX"
 	}
 	// Show the defaults the engine and the POS API apply to keys left out
-	// (documented on edge.Config and posapi.Config), so the printout is
+	// (edge.Default* and posapi.Default*), so the printout is
 	// what runs.
-	e.ScanHold = orDuration(e.ScanHold, 30*time.Second)
-	e.ScanTimeout = orDuration(e.ScanTimeout, 5*time.Minute)
-	e.Retention = orDuration(e.Retention, 90*24*time.Hour)
+	e.ScanHold = orDuration(e.ScanHold, edge.DefaultScanHold)
+	e.ScanTimeout = orDuration(e.ScanTimeout, edge.DefaultScanTimeout)
+	e.Retention = orDuration(e.Retention, edge.DefaultRetention)
 	if e.Workers == 0 {
-		e.Workers = 8
+		e.Workers = edge.DefaultWorkers
 	}
 	if e.API.Listen == "" {
 		e.API.Listen = posapi.DefaultListen
