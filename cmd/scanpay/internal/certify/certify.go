@@ -228,18 +228,9 @@ func (r *run) section(title string, exs []exchange, verdict string) {
 // request makes a new payment request for amount with a code from the
 // source, for the named case.
 func (r *run) request(ctx context.Context, name string, amount int64) (providers.PayRequest, error) {
-	code, err := r.o.Codes.Code(ctx, r.o.Wallet, name)
+	code, err := r.code(ctx, name)
 	if err != nil {
 		return providers.PayRequest{}, err
-	}
-	code = strings.TrimSpace(code)
-	if code == "" {
-		return providers.PayRequest{}, errors.New("no payment code was given")
-	}
-	if r.o.CheckCode != nil {
-		if err := r.o.CheckCode(code); err != nil {
-			return providers.PayRequest{}, fmt.Errorf("code %s was not sent: %w", maskCode(code), err)
-		}
 	}
 	r.mask.addCode(code)
 	r.seq++
@@ -254,6 +245,33 @@ func (r *run) request(ctx context.Context, name string, amount int64) (providers
 	}
 	req.Ref = ref
 	return req, nil
+}
+
+// code takes the case's code from the source and checks it. A person who
+// mistyped is asked again, up to three times in all.
+func (r *run) code(ctx context.Context, name string) (string, error) {
+	for try := 1; ; try++ {
+		code, err := r.o.Codes.Code(ctx, r.o.Wallet, name)
+		if err != nil {
+			return "", err
+		}
+		code = strings.TrimSpace(code)
+		if code == "" {
+			err = errors.New("no payment code was given")
+		} else if r.o.CheckCode != nil {
+			if cerr := r.o.CheckCode(code); cerr != nil {
+				err = fmt.Errorf("code %s was not sent: %w", mask.Code(code), cerr)
+			}
+		}
+		if err == nil {
+			return code, nil
+		}
+		p, asks := r.o.Codes.(*Prompt)
+		if !asks || try == 3 {
+			return "", err
+		}
+		fmt.Fprintf(p.Out, "%v\n", err)
+	}
 }
 
 func describe(o providers.Outcome) string {
@@ -568,5 +586,3 @@ func (r *recorder) hostList() []string {
 	}
 	return out
 }
-
-func maskCode(c string) string { return mask.Code(c) }

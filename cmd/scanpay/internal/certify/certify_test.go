@@ -291,3 +291,30 @@ func TestCheckSignature(t *testing.T) {
 		t.Fatalf("no answer: %+v, %v; want unclear", res, err)
 	}
 }
+
+// TestPromptAsksAgain: a person who types something that is not the
+// wallet's code is told why and asked again; nothing is sent for it.
+func TestPromptAsksAgain(t *testing.T) {
+	sim := newSim(t, "ipass")
+	good := sim.IssueCode()
+	var out bytes.Buffer
+	p := &Prompt{In: strings.NewReader("oops\n" + good + "\n"), Out: &out}
+	r := &run{o: Options{Wallet: "ipass", Codes: p, CheckCode: func(c string) error {
+		if c != good {
+			return errors.New("not an ipass code")
+		}
+		return nil
+	}}}
+	code, err := r.code(context.Background(), CaseApproved)
+	if err != nil || code != good {
+		t.Fatalf("code = %q, %v; want the second line", mask.Code(code), err)
+	}
+	if n := strings.Count(out.String(), "show a fresh ipass payment code"); n != 2 || !strings.Contains(out.String(), "not an ipass code") {
+		t.Fatalf("asked %d times, output:\n%s", n, out.String())
+	}
+	// A list is not a person: a bad code fails the case at once.
+	r.o.Codes = NewList([]string{"oops", good})
+	if _, err := r.code(context.Background(), CaseApproved); err == nil || !strings.Contains(err.Error(), "not an ipass code") {
+		t.Fatalf("a bad listed code: %v; want the check's error", err)
+	}
+}
