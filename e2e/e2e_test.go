@@ -671,3 +671,76 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("healthz: %d %s", st, b)
 	}
 }
+
+// TestCancelledPaymentFreesLane: the wallet charged, its answer was lost,
+// and the wallet's settling call (JKOPay's Cancel) then fails for as long
+// as the test wants. The POS cancels the payment: the lane takes the next
+// customers, before and after a SIGKILL, while the old payment stays
+// unknown; its order number answers 409. Once the wallet answers again
+// (and scanpay restarts once more) the old charge is given back, and the
+// ledger holds exactly the new customers' charges.
+func TestCancelledPaymentFreesLane(t *testing.T) {
+	const w = "jkopay"
+	s := newScanpay(t)
+	s.start()
+	var old payment
+	s.must("POST", "/v1/payments", fmt.Sprintf(`{"terminal_id":%q,"order_number":"free-old","amount":210}`, lane), 201, &old)
+	sim(t, "POST", "/v1/wallets/"+w+"/faults", `{"call":"pay","faults":[{"kind":"drop_after_charge"}]}`, nil)
+	down := `{"kind":"server_error"}` + strings.Repeat(`,{"kind":"server_error"}`, 499)
+	sim(t, "POST", "/v1/wallets/"+w+"/faults", `{"call":"cancel","faults":[`+down+`]}`, nil)
+	t.Cleanup(func() { sim(t, "DELETE", "/v1/wallets/"+w+"/faults", "", nil) })
+	s.scan(issue(t, w))
+	deadline := time.Now().Add(30 * time.Second)
+	for old.State != "unknown" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the payment whose answer was lost is %s, never unknown", old.State)
+		}
+		time.Sleep(50 * time.Millisecond)
+		s.try("GET", "/v1/payments/"+old.ID, "", nil, &old)
+	}
+	var cancelled payment
+	s.must("POST", "/v1/payments/"+old.ID+"/cancel", "", 200, &cancelled)
+	if cancelled.State != "unknown" {
+		t.Fatalf("cancel answered %s, want unknown (settling in the background)", cancelled.State)
+	}
+	next := func(order string, amount int64) payment {
+		t.Helper()
+		var p payment
+		s.must("POST", "/v1/payments", fmt.Sprintf(`{"terminal_id":%q,"order_number":%q,"amount":%d}`, lane, order, amount), 201, &p)
+		s.scan(issue(t, w))
+		if got := s.settle(p.ID, 30*time.Second); got.State != "approved" {
+			t.Fatalf("the next customer's payment %s ended %s, want approved", order, got.State)
+		}
+		s.try("GET", "/v1/payments/"+p.ID, "", nil, &p)
+		return p
+	}
+	p1 := next("free-new-1", 211)
+	s.kill()
+	s.start()
+	p2 := next("free-new-2", 212)
+	var still payment
+	s.must("GET", "/v1/payments/"+old.ID, "", 200, &still)
+	if still.State != "unknown" {
+		t.Fatalf("the cancelled payment is %s while JKOPay's cancel still fails; want unknown", still.State)
+	}
+	if st, b := s.try("POST", "/v1/payments", fmt.Sprintf(`{"terminal_id":%q,"order_number":"free-old","amount":210}`, lane), nil, nil); st != 409 || !strings.Contains(string(b), "new order number") {
+		t.Errorf("a checkout repeating the cancelled, unsettled order: %d %s; want 409 naming a new order number", st, b)
+	}
+
+	// The wallet answers again; a restart settles at once.
+	sim(t, "DELETE", "/v1/wallets/"+w+"/faults", "", nil)
+	s.kill()
+	s.start()
+	if got := s.settle(old.ID, 60*time.Second); got.State != "voided" && got.State != "reversed" {
+		t.Errorf("the cancelled payment ended %s, want its charge given back (voided or reversed)", got.State)
+	}
+	for _, p := range []payment{still, p1, p2} {
+		ledger := charges(t, w, p.MaskedCode)
+		if len(ledger) != 1 {
+			t.Fatalf("payment %s: %d charges, want 1: %+v", p.ID, len(ledger), ledger)
+		}
+		if given := ledger[0].Voided || ledger[0].Refunded == ledger[0].Amount; given != (p.ID == old.ID) {
+			t.Errorf("payment %s: charge given back = %v, want %v", p.ID, given, p.ID == old.ID)
+		}
+	}
+}

@@ -82,6 +82,13 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 		if held != nil {
 			l.held = held // the code was not used: keep it for the checkout it was meant for
 		}
+		if takesMoney(stored.State) && stored.ReverseReason != "" {
+			// The POS cancelled that payment while its outcome was open;
+			// it settles in the background and a late approval is given
+			// back. It is not this checkout, and the order cannot take a
+			// second payment while it may still take money.
+			return PaymentView{}, false, Errorf(ErrConflict, "order %s on lane %s has payment %s, which the POS cancelled while its outcome is still %s: it is being settled with the wallet and any charge will be given back; ring the sale up under a new order number to take the payment again", req.OrderNumber, req.TerminalID, stored.ID, stored.State)
+		}
 		if !sameCheckout(stored, req) {
 			return PaymentView{}, false, Errorf(ErrConflict, "order %s on lane %s already has payment %s (%s) for %d TWD: use a new order number for a different checkout", req.OrderNumber, req.TerminalID, stored.ID, stored.State, stored.Amount)
 		}
@@ -292,9 +299,13 @@ func (e *Engine) Cancel(ctx context.Context, id string) (PaymentView, error) {
 		case store.AwaitingScan, store.Queued:
 			_, err = e.move(id, []store.State{p.State}, store.Cancelled, why, nil)
 		case store.InFlight, store.Unknown:
-			_, err = e.touch(p, func(q *store.Payment) error { q.ReverseReason = why; return nil })
+			var q store.Payment
+			q, err = e.touch(p, func(q *store.Payment) error { q.ReverseReason = why; return nil })
 			if err == nil {
-				e.log.Info("POS cancelled while the outcome is open: an approval will be given back", "payment", id, "state", p.State)
+				// It settles in the background now: the lane is free
+				// for the next customer.
+				e.lanes.release(q)
+				e.log.Info("POS cancelled while the outcome is open: an approval will be given back; the lane is free", "payment", id, "state", p.State)
 			}
 		case store.Approved:
 			if err := e.canReverse(p); err != nil {

@@ -67,7 +67,10 @@
 //     the one payment awaiting a scan on its lane; with none it is held in
 //     memory only for ScanHold (scan-then-amount) and announced masked;
 //     while a payment on the lane is queued/in flight/unknown a further
-//     code is "ignored". With more than one checkout awaiting a scan (one
+//     code is "ignored", until the POS cancels that payment: then it
+//     settles in the background (a late approval reversed) and no longer
+//     holds the lane, also after a restart (the wish is journaled), and a
+//     new checkout of its order is a conflict until it is final. With more than one checkout awaiting a scan (one
 //     abandoned beside the new one) the scan is "ambiguous": nothing is
 //     charged or held, and the scan event names the checkouts so that the
 //     POS cancels the stale one. Guessing (say, the oldest) would charge

@@ -52,6 +52,7 @@ type rigOpts struct {
 	workers   int
 	check     time.Duration // WalletCheck; 0 = an hour (out of the way of injected faults)
 	simOpts   wallettest.Options
+	shared    map[string]wallettest.Simulator // simulators to reuse by name (an engine restarted on the same books)
 }
 
 // fastPacing shortens every retry and poll so that tests settle in
@@ -144,6 +145,9 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	wallets := map[string]WalletSetup{}
 	for _, name := range o.wallets {
 		s := sim
+		if s == nil {
+			s = o.shared[name]
+		}
 		if s == nil {
 			s = newSim(t, name, o.simOpts)
 			t.Cleanup(s.Close)

@@ -33,6 +33,10 @@ type lane struct {
 type laneEntry struct {
 	state   store.State
 	created time.Time
+	// released: the POS has cancelled the payment (its ReverseReason is
+	// journaled), so it settles in the background and no longer holds the
+	// lane. Never cleared: a cancel is never taken back.
+	released bool
 }
 
 type heldCode struct {
@@ -58,21 +62,38 @@ func (ls *lanes) get(id string) *lane {
 // track records p's state on its lane (forgetting it once final).
 func (ls *lanes) track(p store.Payment) {
 	l := ls.get(p.TerminalID)
-	l.setState(p.ID, p.State, p.CreatedAt)
+	l.setState(p.ID, p.State, p.CreatedAt, p.ReverseReason != "")
 }
 
-func (l *lane) setState(id string, s store.State, created time.Time) {
+// release marks p, which the POS has just cancelled, as no longer holding
+// its lane. Unlike track it never adds an entry: a payment already final
+// (and forgotten) must not come back.
+func (ls *lanes) release(p store.Payment) {
+	l := ls.get(p.TerminalID)
+	l.pmu.Lock()
+	defer l.pmu.Unlock()
+	if en, ok := l.pending[p.ID]; ok {
+		en.released = true
+		l.pending[p.ID] = en
+	}
+}
+
+func (l *lane) setState(id string, s store.State, created time.Time, released bool) {
 	l.pmu.Lock()
 	defer l.pmu.Unlock()
 	if s.Final() {
 		delete(l.pending, id)
 		return
 	}
-	l.pending[id] = laneEntry{state: s, created: created}
+	// Sticky: a commit that read the payment before the cancel was
+	// journaled may report it later than the cancel did.
+	released = released || l.pending[id].released
+	l.pending[id] = laneEntry{state: s, created: created, released: released}
 }
 
 // snapshot: the payments awaiting a scan, oldest first, and whether one is
-// being charged (queued, in flight, unknown) on the lane.
+// being charged (queued, in flight, unknown) on the lane and not yet
+// cancelled by the POS.
 func (l *lane) snapshot() (awaiting []string, busy bool) {
 	l.pmu.Lock()
 	defer l.pmu.Unlock()
@@ -85,8 +106,12 @@ func (l *lane) snapshot() (awaiting []string, busy bool) {
 		switch {
 		case en.state == store.AwaitingScan:
 			list = append(list, e{id, en.created})
-		case takesMoney(en.state):
-			busy = true // queued, in flight or unknown: a second code must not start a second charge
+		case takesMoney(en.state) && !en.released:
+			// Queued, in flight or unknown: a second code must not start a
+			// second charge. One the POS cancelled (released) settles in
+			// the background, its approval given back, and no scan can
+			// reach it (scans only trigger awaiting payments).
+			busy = true
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].at.Before(list[j].at) })

@@ -11,6 +11,7 @@ const (
 	exitNotApproved = 5 // `pay`: the payment ended without money taken (declined, cancelled, expired, voided)
 	exitPending     = 6 // `pay`: the payment was not final when --wait ended; it is still being settled
 	exitProblems    = 7 // `status`: scanpay answers but is not healthy; the problems it printed say what needs a person
+	exitCertFailed  = 8 // `certify`: a case failed, or the JKOPay signature was refused
 )
 
 const exitCodeHelp = `Exit codes:
@@ -22,4 +23,5 @@ const exitCodeHelp = `Exit codes:
   5  pay: the payment ended without money taken (declined, cancelled, expired, voided)
   6  pay: not final when --wait ended; scanpay is still settling it (ask again with payments)
   7  status: scanpay answers but is not healthy; the problems printed say what needs a person
+  8  certify: a case failed, or (--signature) JKOPay refused the signature
 `
