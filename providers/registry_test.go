@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -78,12 +79,8 @@ func TestResolveSecret(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Windows has no mode bits to check (ACLs): an open mode is accepted there.
 	openMode := func(file string) string {
-		if runtime.GOOS == "windows" {
-			return ""
-		}
-		return key + "_file \"" + filepath.Join(dir, file) + "\" is open to every user"
+		return key + "_file " + strconv.Quote(filepath.Join(dir, file)) + " is open to every user"
 	}
 	env := providers.Env{Dir: dir, LookupEnv: func(name string) (string, bool) {
 		switch name {
@@ -98,6 +95,7 @@ func TestResolveSecret(t *testing.T) {
 		name, value, file, envVar string
 		want                      string
 		wantErr                   string // substring; "" means success
+		mode                      bool   // a Unix mode check
 	}{
 		{name: "inline", value: "s3cret-inline", want: "s3cret-inline"},
 		{name: "relative file", file: "key.txt", want: "s3cret-from-file"},
@@ -106,16 +104,19 @@ func TestResolveSecret(t *testing.T) {
 		{name: "none", wantErr: key + " is not set"},
 		{name: "two sources", value: "s3cret-inline", envVar: "KEY", wantErr: "more than once"},
 		{name: "owner and group may read", file: "group.txt", want: "s3cret-from-file"},
-		{name: "missing file", file: "nope.txt", wantErr: key + "_file \"" + filepath.Join(dir, "nope.txt") + "\" does not exist: create it holding only the secret (owner-only: chmod 600"},
-		{name: "world-readable file", file: "world.txt", want: "s3cret-from-file", wantErr: openMode("world.txt") + " (mode 0644): run chmod 600 " + filepath.Join(dir, "world.txt")},
-		{name: "readable by others only", file: "world-only.txt", want: "s3cret-from-file", wantErr: openMode("world-only.txt")},
-		{name: "writable by others", file: "world-write.txt", want: "s3cret-from-file", wantErr: openMode("world-write.txt")},
+		{name: "missing file", file: "nope.txt", wantErr: key + "_file " + strconv.Quote(filepath.Join(dir, "nope.txt")) + " does not exist: create it holding only the secret (owner-only: chmod 600"},
+		{name: "world-readable file", file: "world.txt", mode: true, wantErr: openMode("world.txt") + " (mode 0644): run chmod 600 " + filepath.Join(dir, "world.txt")},
+		{name: "readable by others only", file: "world-only.txt", mode: true, wantErr: openMode("world-only.txt")},
+		{name: "writable by others", file: "world-write.txt", mode: true, wantErr: openMode("world-write.txt")},
 		{name: "empty file", file: "empty.txt", wantErr: "is empty"},
 		{name: "unset env", envVar: "NOPE", wantErr: "not set: export it"},
 		{name: "blank env", envVar: "BLANK", wantErr: "which is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.mode && runtime.GOOS == "windows" {
+				t.Skip("Windows has no mode bits: a secret file's access list is checked instead, pending the ACL check (issue 9 item 2)")
+			}
 			got, err := providers.ResolveSecret(env, key, tt.value, tt.file, tt.envVar)
 			if tt.wantErr == "" {
 				if err != nil || got != tt.want {

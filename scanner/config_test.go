@@ -19,8 +19,15 @@ func TestValidateAccepts(t *testing.T) {
 		{Kind: KindHID, VID: "0x05e0", PID: "1200", Serial: "S123", Interface: &one, Mode: "pos", POSLayout: "honeywell", TerminalID: "A"},
 		{Kind: KindHID, VID: "05e0", PID: "1200", Layout: "US", TerminalID: "A"},
 	} {
-		if err := c.Validate(); err != nil {
-			t.Errorf("Validate(%+v) = %v", c, err)
+		// Each OS's rules, whatever this test runs on: Windows refuses
+		// keyboard mode (TestValidateNamesKeyAndFix checks that refusal).
+		for _, goos := range []string{"linux", "windows"} {
+			if goos == "windows" && c.Kind == KindHID && c.Mode != "pos" {
+				continue
+			}
+			if err := c.validate(0, goos); err != nil {
+				t.Errorf("validate(%+v) on %s = %v", c, goos, err)
+			}
 		}
 	}
 }
@@ -84,7 +91,7 @@ func TestValidateAllCatchesDuplicates(t *testing.T) {
 	if err := ValidateAll([]Config{a, b}); err == nil || !strings.Contains(err.Error(), "scanners[1].port") {
 		t.Errorf("same port twice: %v", err)
 	}
-	c := Config{Kind: KindHID, VID: "0c2e", PID: "0b8f", TerminalID: "C", Name: "other"}
+	c := Config{Kind: KindHID, VID: "0c2e", PID: "0b8f", Mode: "pos", TerminalID: "C", Name: "other"}
 	if err := ValidateAll([]Config{b, c}); err == nil || !strings.Contains(err.Error(), "scanners[1].name") {
 		t.Errorf("same name twice: %v", err)
 	}

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -298,7 +297,8 @@ func TestCrashChild(t *testing.T) {
 	}
 }
 
-// TestCrashKill runs TestCrashChild in a child process, SIGKILLs it at
+// TestCrashKill runs TestCrashChild in a child process, kills it hard
+// (SIGKILL; TerminateProcess on Windows: see hardKill) at
 // random moments and checks after each kill that the file opens, passes
 // bbolt's and the journal's checks, holds every commit the child
 // reported, and has no half-applied transition.
@@ -370,13 +370,12 @@ func TestCrashKill(t *testing.T) {
 			}
 			time.Sleep(time.Duration(rng.IntN(80_000)) * time.Microsecond)
 		}
-		if err := cmd.Process.Kill(); err != nil { // SIGKILL: no defer, no flush, no Close
+		if err := hardKill(cmd.Process); err != nil { // SIGKILL or TerminateProcess: no defer, no flush, no Close
 			t.Fatalf("cycle %d: kill: %v", cycle, err)
 		}
 		lines := <-got
 		werr := cmd.Wait()
-		var exit *exec.ExitError
-		if !errors.As(werr, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		if !killedByUs(werr) {
 			t.Fatalf("cycle %d: child ended with %v, not by our kill; output %q", cycle, werr, lines)
 		}
 		reported = append(reported, lines...)

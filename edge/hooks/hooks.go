@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/scanpay/scanpay/internal/fspath"
 	"github.com/scanpay/scanpay/store"
 )
 
@@ -164,15 +164,12 @@ func New(c Config, baseDir string) (Hook, error) {
 		cmd := slices.Clone(c.Command)
 		// A bare program name is looked up in PATH; a path with a folder in
 		// it is the config's own script.
-		if !filepath.IsAbs(cmd[0]) && strings.ContainsAny(cmd[0], `/\`) {
-			cmd[0] = filepath.Join(baseDir, cmd[0])
+		if strings.ContainsAny(cmd[0], `/\`) {
+			cmd[0] = fspath.Resolve(baseDir, cmd[0])
 		}
 		return &execHook{base: b, command: cmd}, nil
 	case KindFile:
-		dir := c.Dir
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(baseDir, dir)
-		}
+		dir := fspath.Resolve(baseDir, c.Dir)
 		removeStaleTemps(dir)
 		return &fileHook{base: b, dir: dir}, nil
 	default:

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -107,13 +108,16 @@ func TestLoadOrCreateToken(t *testing.T) {
 	if len(tok) != 64 || strings.Trim(tok, "0123456789abcdef") != "" {
 		t.Errorf("token %d chars, not 32 bytes of hex", len(tok))
 	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Mode().Perm() != 0o600 {
-		t.Errorf("token file mode %v, want 0600", info.Mode().Perm())
-	}
+	t.Run("mode 0600", func(t *testing.T) {
+		skipModeOnWindows(t)
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("token file mode %v, want 0600", info.Mode().Perm())
+		}
+	})
 	again, err := LoadOrCreateToken(path)
 	if err != nil || again != tok {
 		t.Errorf("second start: %q, %v; want the same token", again, err)
@@ -123,12 +127,15 @@ func TestLoadOrCreateToken(t *testing.T) {
 		t.Errorf("temporary files left beside the token: %v", entries)
 	}
 
-	if err := os.Chmod(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadOrCreateToken(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
-		t.Errorf("world-readable token accepted: %v", err)
-	}
+	t.Run("world-readable refused", func(t *testing.T) {
+		skipModeOnWindows(t)
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadOrCreateToken(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+			t.Errorf("world-readable token accepted: %v", err)
+		}
+	})
 
 	short := filepath.Join(dir, "short")
 	if err := os.WriteFile(short, []byte("abc\n"), 0o600); err != nil {
@@ -136,6 +143,14 @@ func TestLoadOrCreateToken(t *testing.T) {
 	}
 	if _, err := LoadOrCreateToken(short); err == nil || !strings.Contains(err.Error(), "delete the file") {
 		t.Errorf("short token accepted: %v", err)
+	}
+}
+
+// skipModeOnWindows: Windows has no mode bits (Go shows 0666 there); the
+// token's access list is its equivalent.
+func skipModeOnWindows(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no mode bits: the token's access list is checked instead, pending the ACL check (issue 9 item 2)")
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/scanpay/scanpay/internal/fspath"
 )
 
 // DefaultPath is where `scanpay run` looks for its configuration when
@@ -49,9 +51,4 @@ func SandboxDataDir() (string, error) {
 }
 
 // resolve makes p absolute from base, the config file's folder.
-func resolve(base, p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(base, p)
-}
+func resolve(base, p string) string { return fspath.Resolve(base, p) }
