@@ -25,7 +25,7 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 	if err := e.checkCreate(req); err != nil {
 		return PaymentView{}, false, err
 	}
-	now := e.now()
+	now, wall := e.now(), e.wall()
 	var code string
 	var cls providers.Classification
 	if req.Barcode != "" {
@@ -55,13 +55,13 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 	p := store.Payment{
 		ID: uuid.NewString(), TerminalID: req.TerminalID, OrderNumber: req.OrderNumber,
 		Amount: req.Amount, Undiscount: req.Undiscountable, Description: req.Description, Items: items,
-		State: store.AwaitingScan, CreatedAt: now, UpdatedAt: now, ScanBy: now.Add(e.cfg.ScanTimeout),
+		State: store.AwaitingScan, CreatedAt: wall, UpdatedAt: wall, ScanBy: now.Add(e.cfg.ScanTimeout),
 	}
 	if code != "" {
 		w, _ := e.wallet(cls.Wallet)
 		r := payRequest(p)
 		r.Code = code
-		ref, err := w.Wallet.NewRef(r, now)
+		ref, err := w.Wallet.NewRef(r, wall)
 		if err != nil {
 			if held != nil {
 				l.held = held

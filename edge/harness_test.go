@@ -52,6 +52,8 @@ type rigOpts struct {
 	workers   int
 	check     time.Duration // WalletCheck; 0 = an hour (out of the way of injected faults)
 	simOpts   wallettest.Options
+	now       func() time.Time // the wall clock (nil: time.Now)
+	retention time.Duration
 }
 
 // fastPacing shortens every retry and poll so that tests settle in
@@ -159,6 +161,7 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	e, err := New(fastPacing(Config{
 		Journal: r.j, Wallets: wallets, Classifier: cls, Lanes: o.lanes, Hooks: o.hooks,
 		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers, WalletCheck: o.check,
+		Now: o.now, Retention: o.retention,
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -27,6 +27,9 @@
 //   - Pruning removes only final payments, and none with a refund in
 //     progress.
 //
+// The meta bucket also keeps the engine's "last seen time" mark
+// (clock.go), which retention resumes from after a restart.
+//
 // Where things are: journal.go opens the file and decides Update or Batch
 // per write; payments.go, refunds.go and deliveries.go hold the three
 // record kinds and their transitions; keys.go the buckets and index-key
