@@ -25,6 +25,9 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 	if err := e.checkCreate(req); err != nil {
 		return PaymentView{}, false, err
 	}
+	if err := e.refuseWhileSuspect(); err != nil {
+		return PaymentView{}, false, err
+	}
 	now, wall := e.now(), e.wall()
 	var code string
 	var cls providers.Classification
@@ -72,6 +75,7 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 		withCode(&p, code, cls.Wallet, ref, now.Add(w.Limits.CodeTTL))
 	}
 	stored, created, err := e.j.Create(p)
+	e.journalWrote("journal a checkout", err)
 	if err != nil {
 		if held != nil {
 			l.held = held
@@ -372,5 +376,5 @@ func journalErr(err error) error {
 	case errors.Is(err, store.ErrInvalid):
 		return &Error{Code: ErrInvalidRequest, Message: "the journal refused the request", Err: err}
 	}
-	return &Error{Code: ErrUnavailable, Message: "the payment journal cannot be read or written; check the disk and the service log", Err: err}
+	return &Error{Code: ErrUnavailable, Message: "the payment journal cannot be read or written, so nothing was done: GET /v1/status names the cause and the fix", Err: err}
 }

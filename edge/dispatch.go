@@ -359,7 +359,9 @@ func (e *Engine) move(id string, from []store.State, to store.State, reason stri
 	if err != nil {
 		var se *store.StateError
 		if !errors.As(err, &se) && !errors.Is(err, errReverseWish) && !errors.Is(err, store.ErrRefundInProgress) {
-			e.log.Error("journal refused a transition; will retry", "payment", id, "to", to, "err", err)
+			if !errors.Is(err, store.ErrWrite) { // that one is in Health, logged once
+				e.log.Error("journal refused a transition; will retry", "payment", id, "to", to, "err", err)
+			}
 			e.wake(paymentKey(id), e.now().Add(e.cfg.Resolve.Min), e.waitMax)
 		}
 		return p, err
@@ -373,6 +375,7 @@ func (e *Engine) move(id string, from []store.State, to store.State, reason stri
 func (e *Engine) commit(id string, from []store.State, to store.State, reason string, mut func(*store.Payment) error) (store.Payment, error) {
 	hooks := e.hooksFor(to)
 	p, err := e.j.Transition(id, store.Transition{From: from, To: to, Reason: reason, Mutate: mut, Hooks: hooks})
+	e.journalWrote("record a payment's change", err)
 	if err != nil {
 		return p, err
 	}
@@ -390,10 +393,13 @@ func (e *Engine) commit(id string, from []store.State, to store.State, reason st
 // the POS's wish): the write-ahead record of a request about to leave.
 func (e *Engine) touch(p store.Payment, mut func(*store.Payment) error) (store.Payment, error) {
 	q, err := e.j.Transition(p.ID, store.Transition{From: []store.State{p.State}, To: p.State, Mutate: mut})
+	e.journalWrote("record a request about to leave", err)
 	if err != nil {
 		var se *store.StateError
 		if !errors.As(err, &se) {
-			e.log.Error("journal refused an update; will retry", "payment", p.ID, "err", err)
+			if !errors.Is(err, store.ErrWrite) { // that one is in Health, logged once
+				e.log.Error("journal refused an update; will retry", "payment", p.ID, "err", err)
+			}
 			e.wake(paymentKey(p.ID), e.now().Add(e.cfg.Resolve.Min), e.waitMax)
 		}
 		return q, err

@@ -141,6 +141,10 @@ func (e *Engine) Health() Health {
 	for _, p := range pending {
 		h.Pending[string(p.State)]++
 	}
+	if err := e.j.Suspect(); err != nil {
+		h.OK = false
+		h.Problems = append(h.Problems, err.Error())
+	}
 	e.healthMu.Lock()
 	h.Hooks = maps.Clone(e.hookState)
 	probs := make([]string, 0, len(e.problems))

@@ -16,6 +16,9 @@ import (
 // sent; the answer is the refund once final, or as it stands after the
 // wallet's timeout (it then finishes in the background, see Payment).
 func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundView, error) {
+	if err := e.refuseWhileSuspect(); err != nil {
+		return RefundView{}, err
+	}
 	p, err := e.j.Get(id)
 	if err != nil {
 		return RefundView{}, journalErr(err)
@@ -67,6 +70,7 @@ func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundVie
 	}
 	_, err = e.j.CreateRefund(store.Refund{ID: rid, PaymentID: id, Amount: amount, State: store.RefundPending,
 		WalletRef: map[string]string(ref), CreatedAt: now, UpdatedAt: now})
+	e.journalWrote("journal a refund", err)
 	switch {
 	case errors.Is(err, store.ErrRefundExceeds):
 		return RefundView{}, &Error{Code: ErrRefundRefused, Message: "the refund is more than what is left to refund", Err: err}
@@ -234,10 +238,13 @@ func (e *Engine) moveRefund(id string, from, to store.RefundState, reason string
 		hooks = e.hooksFor(store.Refunded)
 	}
 	r, p, err := e.j.TransitionRefund(id, store.RefundTransition{From: []store.RefundState{from}, To: to, Reason: reason, Mutate: mut, Hooks: hooks})
+	e.journalWrote("record a refund's change", err)
 	if err != nil {
 		var se *store.RefundStateError
 		if !errors.As(err, &se) {
-			e.log.Error("journal refused a refund transition; will retry", "refund", id, "err", err)
+			if !errors.Is(err, store.ErrWrite) { // that one is in Health, logged once
+				e.log.Error("journal refused a refund transition; will retry", "refund", id, "err", err)
+			}
 			e.wake(refundKey(id), e.now().Add(e.cfg.Resolve.Min), e.waitMax)
 		}
 		return r, err
