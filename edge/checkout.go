@@ -25,7 +25,10 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 	if err := e.checkCreate(req); err != nil {
 		return PaymentView{}, false, err
 	}
-	now := e.now()
+	if err := e.refuseWhileSuspect(); err != nil {
+		return PaymentView{}, false, err
+	}
+	now, wall := e.now(), e.wall()
 	var code string
 	var cls providers.Classification
 	if req.Barcode != "" {
@@ -55,13 +58,13 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 	p := store.Payment{
 		ID: uuid.NewString(), TerminalID: req.TerminalID, OrderNumber: req.OrderNumber,
 		Amount: req.Amount, Undiscount: req.Undiscountable, Description: req.Description, Items: items,
-		State: store.AwaitingScan, CreatedAt: now, UpdatedAt: now, ScanBy: now.Add(e.cfg.ScanTimeout),
+		State: store.AwaitingScan, CreatedAt: wall, UpdatedAt: wall, ScanBy: now.Add(e.cfg.ScanTimeout),
 	}
 	if code != "" {
 		w, _ := e.wallet(cls.Wallet)
 		r := payRequest(p)
 		r.Code = code
-		ref, err := w.Wallet.NewRef(r, now)
+		ref, err := w.Wallet.NewRef(r, wall)
 		if err != nil {
 			if held != nil {
 				l.held = held
@@ -72,6 +75,7 @@ func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentV
 		withCode(&p, code, cls.Wallet, ref, now.Add(w.Limits.CodeTTL))
 	}
 	stored, created, err := e.j.Create(p)
+	e.journalWrote("journal a checkout", err)
 	if err != nil {
 		if held != nil {
 			l.held = held
@@ -383,5 +387,5 @@ func journalErr(err error) error {
 	case errors.Is(err, store.ErrInvalid):
 		return &Error{Code: ErrInvalidRequest, Message: "the journal refused the request", Err: err}
 	}
-	return &Error{Code: ErrUnavailable, Message: "the payment journal cannot be read or written; check the disk and the service log", Err: err}
+	return &Error{Code: ErrUnavailable, Message: "the payment journal cannot be read or written, so nothing was done: GET /v1/status names the cause and the fix", Err: err}
 }

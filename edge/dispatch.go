@@ -54,18 +54,18 @@ func (e *Engine) stepPayment(id string) {
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			e.log.Error("cannot read a payment from the journal; will retry", "payment", id, "err", err)
-			e.sched.at(paymentKey(id), e.now().Add(e.cfg.Resolve.Max), e.now())
+			e.wake(paymentKey(id), e.now().Add(e.cfg.Resolve.Max), e.waitMax)
 		}
 		return
 	}
 	switch p.State {
 	case store.AwaitingScan:
-		if !e.now().Before(p.ScanBy) {
+		if passed(p.ScanBy, e.now(), e.cfg.ScanTimeout) {
 			e.move(p.ID, []store.State{store.AwaitingScan}, store.Cancelled,
 				fmt.Sprintf("no payment code was scanned within %s", e.cfg.ScanTimeout), nil)
 			return
 		}
-		e.sched.at(paymentKey(p.ID), p.ScanBy, e.now())
+		e.wake(paymentKey(p.ID), p.ScanBy, e.cfg.ScanTimeout)
 	case store.Queued:
 		e.send(p)
 	case store.InFlight:
@@ -92,13 +92,13 @@ func (e *Engine) send(p store.Payment) {
 			fmt.Sprintf("wallet %s is no longer enabled in the configuration; nothing was sent", p.Wallet), nil)
 		return
 	}
-	if !p.CodeExpires.IsZero() && !now.Before(p.CodeExpires) {
+	if !p.CodeExpires.IsZero() && passed(p.CodeExpires, now, w.Limits.CodeTTL) {
 		e.move(p.ID, []store.State{store.Queued}, store.Expired,
 			"the payment code's lifetime ended before the wallet could be reached; nothing was charged", nil)
 		return
 	}
-	if p.NextTry.After(now) {
-		e.sched.at(paymentKey(p.ID), p.NextTry, now)
+	if !passed(p.NextTry, now, e.waitMax) {
+		e.wake(paymentKey(p.ID), p.NextTry, e.waitMax)
 		return
 	}
 	queued := p
@@ -153,7 +153,7 @@ func (e *Engine) send(p store.Payment) {
 				case errors.Is(err, errReverseWish):
 					e.move(p.ID, from, store.Cancelled, "cancelled by the POS while the request was out; it never left ("+out.Message+"): nothing was sent", nil)
 				case err == nil:
-					e.sched.at(paymentKey(p.ID), next, e.now())
+					e.wake(paymentKey(p.ID), next, e.waitMax)
 				}
 				return
 			}
@@ -193,14 +193,14 @@ func (e *Engine) approve(id string, from store.State, out providers.Outcome) err
 // enabled, reported in Health) and returns false.
 func (e *Engine) due(p store.Payment, what string) (WalletSetup, bool) {
 	now := e.now()
-	if p.NextTry.After(now) {
-		e.sched.at(paymentKey(p.ID), p.NextTry, now)
+	if !passed(p.NextTry, now, e.waitMax) {
+		e.wake(paymentKey(p.ID), p.NextTry, e.waitMax)
 		return WalletSetup{}, false
 	}
 	w, ok := e.wallet(p.Wallet)
 	if !ok {
 		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s %s but wallet %s is not enabled: enable it again in the configuration so it can be finished", p.ID, what, p.Wallet))
-		e.sched.at(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), now)
+		e.wake(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), e.waitMax)
 		return WalletSetup{}, false
 	}
 	return w, true
@@ -248,7 +248,7 @@ func (e *Engine) resolve(p store.Payment) {
 			e.problemWhileUnknown(p.ID, fmt.Sprintf("payment %s (order %s, %d TWD, lane %s) is still unknown: wallet %s answers %s (%s). scanpay keeps asking; if this persists, check the order in %s's merchant portal and record what it shows: scanpay settle %s --as approved --transaction <id> --note \"...\" (or --as declined if no money moved)",
 				p.ID, p.OrderNumber, p.Amount, p.TerminalID, p.Wallet, out.Code, out.Message, p.Wallet, p.ID))
 		}
-		e.sched.at(paymentKey(p.ID), next, e.now())
+		e.wake(paymentKey(p.ID), next, e.waitMax)
 	}
 	if se := (*store.StateError)(nil); errors.As(lost, &se) {
 		// An operator (or the POS) moved it while the wallet was asked.
@@ -284,17 +284,17 @@ func (e *Engine) reverse(p store.Payment) {
 	useRefund := !canVoid || p.WalletRef[reverseRefPrefix+"mode"] == "refund" || p.RefundedAmount > 0
 	if useRefund && !canRefund {
 		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s (order %s) was approved after the POS cancelled, and wallet %s can neither void nor refund it: give it back by hand in the wallet's merchant portal, then record that with: scanpay settle %s --as reversed --note \"...\" (add --transaction <id> if the portal gives the refund an id)", p.ID, p.OrderNumber, p.Wallet, p.ID))
-		e.sched.at(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), now)
+		e.wake(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), e.waitMax)
 		return
 	}
 	remaining := p.Amount - p.RefundedAmount
 	var refundRef providers.Ref
 	if useRefund && reverseRef(p) == nil {
 		var err error
-		refundRef, err = refunder.NewRefundRef(reverseRefund(p, remaining, nil), now)
+		refundRef, err = refunder.NewRefundRef(reverseRefund(p, remaining, nil), e.wall())
 		if err != nil {
 			e.log.Error("cannot make the refund identifiers for a reversal", "payment", p.ID, "err", err)
-			e.sched.at(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), now)
+			e.wake(paymentKey(p.ID), now.Add(e.cfg.Resolve.Max), e.waitMax)
 			return
 		}
 	}
@@ -346,9 +346,9 @@ func (e *Engine) reverse(p store.Payment) {
 			return
 		}
 		e.setProblem("payment:"+p.ID, fmt.Sprintf("payment %s (order %s) must be given back but wallet %s refused (%s %s): give it back by hand in the wallet's merchant portal (or check there that it is back), then record that with: scanpay settle %s --as reversed --note \"...\" (add --transaction <id> if the portal gives the refund an id)", p.ID, p.OrderNumber, p.Wallet, out.Code, out.Message, p.ID))
-		e.sched.at(paymentKey(p.ID), e.now().Add(e.cfg.Resolve.Max), e.now())
+		e.wake(paymentKey(p.ID), e.now().Add(e.cfg.Resolve.Max), e.waitMax)
 	default:
-		e.sched.at(paymentKey(p.ID), next, e.now())
+		e.wake(paymentKey(p.ID), next, e.waitMax)
 	}
 }
 
@@ -359,8 +359,10 @@ func (e *Engine) move(id string, from []store.State, to store.State, reason stri
 	if err != nil {
 		var se *store.StateError
 		if !errors.As(err, &se) && !errors.Is(err, errReverseWish) && !errors.Is(err, store.ErrRefundInProgress) {
-			e.log.Error("journal refused a transition; will retry", "payment", id, "to", to, "err", err)
-			e.sched.at(paymentKey(id), e.now().Add(e.cfg.Resolve.Min), e.now())
+			if !errors.Is(err, store.ErrWrite) { // that one is in Health, logged once
+				e.log.Error("journal refused a transition; will retry", "payment", id, "to", to, "err", err)
+			}
+			e.wake(paymentKey(id), e.now().Add(e.cfg.Resolve.Min), e.waitMax)
 		}
 		return p, err
 	}
@@ -373,6 +375,7 @@ func (e *Engine) move(id string, from []store.State, to store.State, reason stri
 func (e *Engine) commit(id string, from []store.State, to store.State, reason string, mut func(*store.Payment) error) (store.Payment, error) {
 	hooks := e.hooksFor(to)
 	p, err := e.j.Transition(id, store.Transition{From: from, To: to, Reason: reason, Mutate: mut, Hooks: hooks})
+	e.journalWrote("record a payment's change", err)
 	if err != nil {
 		return p, err
 	}
@@ -390,11 +393,14 @@ func (e *Engine) commit(id string, from []store.State, to store.State, reason st
 // the POS's wish): the write-ahead record of a request about to leave.
 func (e *Engine) touch(p store.Payment, mut func(*store.Payment) error) (store.Payment, error) {
 	q, err := e.j.Transition(p.ID, store.Transition{From: []store.State{p.State}, To: p.State, Mutate: mut})
+	e.journalWrote("record a request about to leave", err)
 	if err != nil {
 		var se *store.StateError
 		if !errors.As(err, &se) {
-			e.log.Error("journal refused an update; will retry", "payment", p.ID, "err", err)
-			e.sched.at(paymentKey(p.ID), e.now().Add(e.cfg.Resolve.Min), e.now())
+			if !errors.Is(err, store.ErrWrite) { // that one is in Health, logged once
+				e.log.Error("journal refused an update; will retry", "payment", p.ID, "err", err)
+			}
+			e.wake(paymentKey(p.ID), e.now().Add(e.cfg.Resolve.Min), e.waitMax)
 		}
 		return q, err
 	}

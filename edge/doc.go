@@ -80,6 +80,9 @@
 //     EANs, e-invoice and citizen carriers are passed to the POS whole (they
 //     are no credentials and the POS needs them); every other code is
 //     masked everywhere.
+//   - Time: records are stamped with the wall clock, waits are measured
+//     on a steady clock that a backward jump cannot lengthen, and pruning
+//     counts only time scanpay saw pass (clock.go, docs/design.md).
 //   - Events: a subscriber that falls behind loses its oldest events
 //     (counted in Health) rather than ever blocking the engine.
 //   - Receipts are an outbox in the journal, delivered at least once in the

@@ -45,7 +45,10 @@ type Config struct {
 	Retention   time.Duration // prune final payments older than this (default 90 days; 0 = default)
 	Sandbox     bool
 	Logger      *slog.Logger
-	Now         func() time.Time
+	// Clock is the time source (default: the system's). Now, when set
+	// and Clock is not, replaces only its wall clock.
+	Clock Clock
+	Now   func() time.Time
 
 	// Retry paces resends of a request that provably never reached the
 	// wallet (inside the code's lifetime). Default 250ms doubling to 5s.
@@ -72,7 +75,7 @@ type Backoff struct {
 }
 
 // Delay is the pause before attempt n+1 after n attempts (n >= 1), with
-// ±20% jitter so that lanes retrying together spread out.
+// ±20% jitter so that lanes retrying together spread out, never above Max.
 func (b Backoff) Delay(n int) time.Duration {
 	if n < 1 {
 		n = 1
@@ -85,7 +88,9 @@ func (b Backoff) Delay(n int) time.Duration {
 		d = b.Max
 	}
 	j := time.Duration(rand.Int64N(int64(d)/5 + 1))
-	if rand.IntN(2) == 0 {
+	if rand.IntN(2) == 0 || d+j > b.Max {
+		// Never longer than Max: the engine treats a wait longer than its
+		// maximum as a sign that the clock went back (see passed).
 		return d - j
 	}
 	return d + j
@@ -106,15 +111,20 @@ func (b Backoff) orDefault(min, max time.Duration) Backoff {
 
 // Engine runs payments from checkout to a final, journaled state.
 type Engine struct {
-	cfg     Config
-	j       *store.Journal
-	log     *slog.Logger
-	now     func() time.Time
-	lanes   *lanes
-	sched   *scheduler
-	bus     *events.Bus[Event]
-	hooks   map[string]hooks.Hook
-	laneSet map[string]bool
+	cfg   Config
+	j     *store.Journal
+	log   *slog.Logger
+	clock Clock
+	now   func() time.Time // steady time: deadlines are computed and compared in it
+	// waitMax bounds every wait on a payment's or refund's NextTry.
+	waitMax time.Duration
+	// pruneEvery paces pruning (defaultPruneEvery; tests shorten it).
+	pruneEvery time.Duration
+	lanes      *lanes
+	sched      *scheduler
+	bus        *events.Bus[Event]
+	hooks      map[string]hooks.Hook
+	laneSet    map[string]bool
 
 	watchMu sync.Mutex
 	watch   map[string]chan struct{}
@@ -158,9 +168,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock(cfg.Now)
 	}
+	cfg.Now = cfg.Clock.Now
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
@@ -174,7 +185,10 @@ func New(cfg Config) (*Engine, error) {
 		cfg:        cfg,
 		j:          cfg.Journal,
 		log:        cfg.Logger,
-		now:        cfg.Now,
+		clock:      cfg.Clock,
+		now:        newSteadyClock(cfg.Clock).now,
+		waitMax:    max(cfg.Retry.Max, cfg.Resolve.Max),
+		pruneEvery: defaultPruneEvery,
 		lanes:      newLanes(),
 		sched:      newScheduler(),
 		bus:        events.New[Event](0),
@@ -248,42 +262,88 @@ func (e *Engine) recover() error {
 	return nil
 }
 
-// sweepLoop re-kicks due work that no timer holds, and prunes old payments.
+// defaultPruneEvery is how often final payments past retention are
+// pruned, by the monotonic clock.
+const defaultPruneEvery = 6 * time.Hour
+
+// sweepLoop re-kicks due work that no timer holds, keeps the journal's last
+// seen time mark, and prunes old payments by the retention clock.
 func (e *Engine) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(10 * e.cfg.Poll)
 	defer t.Stop()
-	lastPrune := time.Time{}
+	r, markWall, err := e.j.LastSeen()
+	if err != nil {
+		e.journalFailed("read the last seen time", err)
+	}
+	rc, j := startRetention(r, markWall, e.clock.Now(), e.clock.Elapsed())
+	e.clockJumped(j)
+	var lastPrune, lastMark time.Duration = -e.pruneEvery, -time.Hour
 	for {
-		now := e.now()
-		if now.Sub(lastPrune) > 6*time.Hour {
-			lastPrune = now
-			if n, err := e.j.Prune(now.Add(-e.cfg.Retention)); err != nil {
-				e.log.Warn("pruning old payments failed", "err", err)
+		mono := e.clock.Elapsed()
+		if j := rc.advance(e.clock.Now(), mono); j != nil {
+			e.clockJumped(j)
+		}
+		if mono-lastMark >= time.Minute {
+			if err := e.j.SetLastSeen(rc.r, rc.wall); err != nil {
+				e.journalFailed("keep the last seen time", err)
+			} else {
+				lastMark = mono
+			}
+		}
+		if mono-lastPrune >= e.pruneEvery {
+			lastPrune = mono
+			if n, err := e.j.Prune(rc.r.Add(-e.cfg.Retention)); err != nil {
+				e.journalFailed("prune old payments", err)
 			} else if n > 0 {
 				e.log.Info("pruned final payments past retention", "count", n, "retention", e.cfg.Retention)
 			}
 		}
 		select {
 		case <-ctx.Done():
+			e.j.SetLastSeen(rc.r, rc.wall)
 			return
 		case <-t.C:
 		}
+		now := e.now()
 		if pending, err := e.j.Pending(); err == nil {
 			for _, p := range pending {
-				if !p.NextTry.After(e.now()) && p.State != store.AwaitingScan {
+				if p.State != store.AwaitingScan && passed(p.NextTry, now, e.waitMax) {
 					e.sched.kick(paymentKey(p.ID))
 				}
 			}
 		}
 		if refunds, err := e.j.PendingRefunds(); err == nil {
 			for _, r := range refunds {
-				if !r.NextTry.After(e.now()) {
+				if passed(r.NextTry, now, e.waitMax) {
 					e.sched.kick(refundKey(r.ID))
 				}
 			}
 		}
 	}
 }
+
+// clockJumped reports a forward jump of the wall clock that retention did
+// not count (nil: none).
+func (e *Engine) clockJumped(j *jump) {
+	if j == nil {
+		return
+	}
+	e.setProblem("clock", fmt.Sprintf("%s: pruning does not count the jump as time passed, so final payments are kept up to that much longer than retention (%s) and none is lost; if the clock is wrong now, correct it and its time sync", j, e.cfg.Retention))
+}
+
+// wake makes key due at when, a deadline of at most bound: one further
+// ahead than bound was set before the clock went back, and is due now.
+func (e *Engine) wake(key string, when time.Time, bound time.Duration) {
+	now := e.now()
+	if passed(when, now, bound) {
+		e.sched.kick(key)
+		return
+	}
+	e.sched.at(key, when, now)
+}
+
+// wall is the wall clock, for stamps a person reads (never for a wait).
+func (e *Engine) wall() time.Time { return e.clock.Now() }
 
 // walletLoop asks each wallet that can tell whether it is reachable.
 func (e *Engine) walletLoop(ctx context.Context) {
@@ -322,7 +382,7 @@ func (e *Engine) walletLoop(ctx context.Context) {
 func (e *Engine) Subscribe(ctx context.Context) <-chan Event { return e.bus.Subscribe(ctx) }
 
 func (e *Engine) publish(typ string, data any) {
-	e.bus.Publish(Event{Type: typ, At: e.now(), Data: data})
+	e.bus.Publish(Event{Type: typ, At: e.wall(), Data: data})
 }
 
 // setProblem records (problem != "") or clears (problem == "") what an

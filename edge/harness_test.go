@@ -53,6 +53,8 @@ type rigOpts struct {
 	check     time.Duration // WalletCheck; 0 = an hour (out of the way of injected faults)
 	simOpts   wallettest.Options
 	shared    map[string]wallettest.Simulator // simulators to reuse by name (an engine restarted on the same books)
+	now       func() time.Time                // the wall clock (nil: time.Now)
+	retention time.Duration
 }
 
 // fastPacing shortens every retry and poll so that tests settle in
@@ -163,6 +165,7 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	e, err := New(fastPacing(Config{
 		Journal: r.j, Wallets: wallets, Classifier: cls, Lanes: o.lanes, Hooks: o.hooks,
 		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers, WalletCheck: o.check,
+		Now: o.now, Retention: o.retention,
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -251,7 +251,7 @@ func (e *Engine) stillAwaiting(ids []string) ([]store.Payment, error) {
 			return nil, err
 		case p.State != store.AwaitingScan:
 			continue
-		case !now.Before(p.ScanBy):
+		case passed(p.ScanBy, now, e.cfg.ScanTimeout):
 			e.move(p.ID, []store.State{store.AwaitingScan}, store.Cancelled,
 				fmt.Sprintf("no payment code was scanned within %s", e.cfg.ScanTimeout), nil)
 			continue
@@ -281,14 +281,14 @@ func (e *Engine) attachCode(id, code string, cls providers.Classification, w Wal
 	if p.State != store.AwaitingScan {
 		return p, Errorf(ErrConflict, "payment %s is %s", id, p.State)
 	}
-	if !now.Before(p.ScanBy) {
+	if passed(p.ScanBy, now, e.cfg.ScanTimeout) {
 		e.move(p.ID, []store.State{store.AwaitingScan}, store.Cancelled,
 			fmt.Sprintf("no payment code was scanned within %s", e.cfg.ScanTimeout), nil)
 		return p, Errorf(ErrConflict, "payment %s waited too long for a scan", id)
 	}
 	req := payRequest(p)
 	req.Code = code
-	ref, err := w.Wallet.NewRef(req, now)
+	ref, err := w.Wallet.NewRef(req, e.wall())
 	if err != nil {
 		return p, Errorf(ErrInvalidRequest, "wallet %s cannot take this payment: %v", cls.Wallet, err)
 	}

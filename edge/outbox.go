@@ -50,7 +50,15 @@ func (e *Engine) outboxLoop(ctx context.Context) {
 // deliverDue delivers one batch of due receipts; true if the batch was full.
 func (e *Engine) deliverDue(ctx context.Context) bool {
 	const batch = 32
-	due, err := e.j.DueDeliveries(e.now(), batch)
+	now := e.now()
+	due, err := e.j.DueDeliveries(now, batch)
+	if err == nil && len(due) < batch {
+		// Retries set further ahead than the longest pause were set
+		// before the clock went back: they are due too.
+		var late []store.Delivery
+		late, err = e.j.DeliveriesAfter(now.Add(e.cfg.HookRetry.Max), batch-len(due))
+		due = append(due, late...)
+	}
 	if err != nil {
 		e.log.Error("cannot read the receipt outbox", "err", err)
 		return false
@@ -132,6 +140,10 @@ func (e *Engine) Health() Health {
 	}
 	for _, p := range pending {
 		h.Pending[string(p.State)]++
+	}
+	if err := e.j.Suspect(); err != nil {
+		h.OK = false
+		h.Problems = append(h.Problems, err.Error())
 	}
 	e.healthMu.Lock()
 	h.Hooks = maps.Clone(e.hookState)

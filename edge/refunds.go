@@ -16,6 +16,9 @@ import (
 // sent; the answer is the refund once final, or as it stands after the
 // wallet's timeout (it then finishes in the background, see Payment).
 func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundView, error) {
+	if err := e.refuseWhileSuspect(); err != nil {
+		return RefundView{}, err
+	}
 	p, err := e.j.Get(id)
 	if err != nil {
 		return RefundView{}, journalErr(err)
@@ -58,7 +61,7 @@ func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundVie
 	if !full && !refunder.PartialRefunds() {
 		return RefundView{}, Errorf(ErrRefundRefused, "wallet %s refunds only in full: refund %d TWD (everything that remains)", p.Wallet, p.Amount-p.RefundedAmount)
 	}
-	now := e.now()
+	now := e.wall()
 	rid := uuid.NewString()
 	rr := providers.RefundRequest{RefundID: rid, Payment: payRequest(p), Approval: approval(p), Amount: amount, Full: full, CreatedAt: now}
 	ref, err := refunder.NewRefundRef(rr, now)
@@ -67,6 +70,7 @@ func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundVie
 	}
 	_, err = e.j.CreateRefund(store.Refund{ID: rid, PaymentID: id, Amount: amount, State: store.RefundPending,
 		WalletRef: map[string]string(ref), CreatedAt: now, UpdatedAt: now})
+	e.journalWrote("journal a refund", err)
 	switch {
 	case errors.Is(err, store.ErrRefundExceeds):
 		return RefundView{}, &Error{Code: ErrRefundRefused, Message: "the refund is more than what is left to refund", Err: err}
@@ -110,7 +114,7 @@ func (e *Engine) stepRefund(id string) {
 	r, err := e.j.GetRefund(id)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
-			e.sched.at(refundKey(id), e.now().Add(e.cfg.Resolve.Max), e.now())
+			e.wake(refundKey(id), e.now().Add(e.cfg.Resolve.Max), e.waitMax)
 		}
 		return
 	}
@@ -118,20 +122,20 @@ func (e *Engine) stepRefund(id string) {
 		return
 	}
 	now := e.now()
-	if r.NextTry.After(now) {
-		e.sched.at(refundKey(id), r.NextTry, now)
+	if !passed(r.NextTry, now, e.waitMax) {
+		e.wake(refundKey(id), r.NextTry, e.waitMax)
 		return
 	}
 	p, err := e.j.Get(r.PaymentID)
 	if err != nil {
-		e.sched.at(refundKey(id), now.Add(e.cfg.Resolve.Max), now)
+		e.wake(refundKey(id), now.Add(e.cfg.Resolve.Max), e.waitMax)
 		return
 	}
 	w, ok := e.wallet(p.Wallet)
 	refunder, can := w.Wallet.(providers.Refunder)
 	if !ok || !can {
 		e.setProblem("refund:"+id, fmt.Sprintf("refund %s of payment %s cannot be sent: wallet %s is not enabled or cannot refund", id, p.ID, p.Wallet))
-		e.sched.at(refundKey(id), now.Add(e.cfg.Resolve.Max), now)
+		e.wake(refundKey(id), now.Add(e.cfg.Resolve.Max), e.waitMax)
 		return
 	}
 	if r.State == store.RefundInFlight {
@@ -185,12 +189,12 @@ func (e *Engine) stepRefund(id string) {
 			// first refusal does (unknown would hold its amount until an
 			// operator acts).
 			if _, err := e.moveRefund(id, to, store.RefundPending, "not sent ("+out.Message+"); sending again", nil); err == nil {
-				e.sched.at(refundKey(id), next, e.now())
+				e.wake(refundKey(id), next, e.waitMax)
 			}
 			return
 		}
 		if _, err := e.moveRefund(id, to, store.RefundUnknown, "no definite answer ("+out.Message+"); resending", nil); err == nil {
-			e.sched.at(refundKey(id), next, e.now())
+			e.wake(refundKey(id), next, e.waitMax)
 		}
 	}
 }
@@ -216,7 +220,7 @@ func (e *Engine) refusedAfterUnknown(r store.Refund, p store.Payment, to store.R
 		q.NextTry = next
 		return answer(q)
 	}); err == nil {
-		e.sched.at(refundKey(r.ID), next, e.now())
+		e.wake(refundKey(r.ID), next, e.waitMax)
 	}
 }
 
@@ -234,11 +238,14 @@ func (e *Engine) moveRefund(id string, from, to store.RefundState, reason string
 		hooks = e.hooksFor(store.Refunded)
 	}
 	r, p, err := e.j.TransitionRefund(id, store.RefundTransition{From: []store.RefundState{from}, To: to, Reason: reason, Mutate: mut, Hooks: hooks})
+	e.journalWrote("record a refund's change", err)
 	if err != nil {
 		var se *store.RefundStateError
 		if !errors.As(err, &se) {
-			e.log.Error("journal refused a refund transition; will retry", "refund", id, "err", err)
-			e.sched.at(refundKey(id), e.now().Add(e.cfg.Resolve.Min), e.now())
+			if !errors.Is(err, store.ErrWrite) { // that one is in Health, logged once
+				e.log.Error("journal refused a refund transition; will retry", "refund", id, "err", err)
+			}
+			e.wake(refundKey(id), e.now().Add(e.cfg.Resolve.Min), e.waitMax)
 		}
 		return r, err
 	}

@@ -31,11 +31,17 @@ func enqueueDelivery(tx *bolt.Tx, d *Delivery) error {
 // DueDeliveries returns up to limit deliveries whose NextTry is at or
 // before now, oldest first (limit <= 0: all).
 func (j *Journal) DueDeliveries(now time.Time, limit int) ([]Delivery, error) {
-	var out []Delivery
 	end := stamp(nil, now)
+	return j.dueIndex((*bolt.Cursor).First, (*bolt.Cursor).Next, func(k []byte) bool { return bytes.Compare(k[:8], end) <= 0 }, limit)
+}
+
+// dueIndex collects up to limit deliveries (0: all) along the next-try
+// index, from first on by step, while in(key).
+func (j *Journal) dueIndex(first, step func(*bolt.Cursor) ([]byte, []byte), in func([]byte) bool, limit int) ([]Delivery, error) {
+	var out []Delivery
 	err := j.read(func(tx *bolt.Tx) error {
 		c := tx.Bucket(ixDelDue).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) <= 0; k, _ = c.Next() {
+		for k, _ := first(c); k != nil && in(k); k, _ = step(c) {
 			if limit > 0 && len(out) >= limit {
 				return nil
 			}
@@ -131,4 +137,12 @@ func deleteDelivery(tx *bolt.Tx, d *Delivery) error {
 		return err
 	}
 	return tx.Bucket(ixDelPay).Delete(deliveryPayKey(d))
+}
+
+// DeliveriesAfter returns up to limit deliveries (0: all) whose next try
+// is later than after, latest first: with after = now + the longest
+// retry pause, those were scheduled before the clock went back.
+func (j *Journal) DeliveriesAfter(after time.Time, limit int) ([]Delivery, error) {
+	start := stamp(nil, after)
+	return j.dueIndex((*bolt.Cursor).Last, (*bolt.Cursor).Prev, func(k []byte) bool { return bytes.Compare(k[:8], start) > 0 }, limit)
 }

@@ -27,6 +27,20 @@
 //   - Pruning removes only final payments, and none with a refund in
 //     progress.
 //
+// Write errors (suspect.go). A failed write is ErrWrite. bbolt syncs the
+// data pages, writes its commit record, then syncs that; if that last
+// sync fails it returns the error though the commit stands (its rollback
+// reloads the meta page just written), so every later read sees the
+// write. The rule: after ErrWrite, Create, Transition, CreateRefund and
+// TransitionRefund read their record again; if it holds exactly what was
+// written they answer success (what is true: the engine goes on to act
+// on it) and the journal turns Suspect, for the life of the Journal: the
+// engine then takes no new payment or refund and settles what the
+// journal holds. Otherwise the error stands and nothing was written.
+//
+// The meta bucket also keeps the engine's "last seen time" mark
+// (clock.go), which retention resumes from after a restart.
+//
 // Where things are: journal.go opens the file and decides Update or Batch
 // per write; payments.go, refunds.go and deliveries.go hold the three
 // record kinds and their transitions; keys.go the buckets and index-key

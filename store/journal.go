@@ -3,9 +3,11 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -94,6 +96,7 @@ type Journal struct {
 	// writers counts write calls in progress: a lone writer commits with
 	// Update at once instead of waiting MaxBatchDelay for company.
 	writers atomic.Int64
+	suspect atomic.Pointer[suspect]
 }
 
 // Open opens (or creates) the journal at path. The parent directory is
@@ -125,7 +128,10 @@ func Open(path string, opts Options) (*Journal, error) {
 			return nil, fmt.Errorf("%w: another scanpay is already using %s (waited %s; stop the other instance or use another data_dir): %w",
 				ErrLocked, path, opts.Timeout, err)
 		}
-		return nil, fmt.Errorf("open journal %s: %w (is it a scanpay journal? move it aside to start a new one)", path, err)
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return nil, fmt.Errorf("%w: open journal %s: %w: the file or its folder is read-only (or the disk went read-only): make data_dir writable for scanpay's user; keep the journal where it is, it holds the open payments", ErrWrite, path, err)
+		}
+		return nil, fmt.Errorf("open journal %s: %w (is it a scanpay journal? if it is, keep it: it may hold open payments; restore it from a backup or ask support; only a file that is no journal may be moved aside)", path, err)
 	}
 	db.MaxBatchSize = opts.MaxBatchSize
 	db.MaxBatchDelay = opts.MaxBatchDelay
@@ -136,7 +142,10 @@ func Open(path string, opts Options) (*Journal, error) {
 	j := &Journal{db: db, path: path, now: func() time.Time { return now().Round(0).UTC() }}
 	if err := db.Update(initBuckets); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
+		if errors.Is(err, ErrInvalid) {
+			return nil, fmt.Errorf("open journal %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("%w: open journal %s: %w: free space on its drive or make data_dir writable; keep the journal where it is, it may hold open payments", ErrWrite, path, err)
 	}
 	return j, nil
 }
@@ -158,7 +167,7 @@ func (j *Journal) write(fn func(*bolt.Tx) error) error {
 	n := j.writers.Add(1)
 	defer j.writers.Add(-1)
 	if n == 1 {
-		return unrefuse(j.db.Update(fn))
+		return commitErr(j.db.Update(fn))
 	}
 	var refused error
 	err := j.db.Batch(func(tx *bolt.Tx) error {
@@ -172,9 +181,19 @@ func (j *Journal) write(fn func(*bolt.Tx) error) error {
 		return err
 	})
 	if err != nil {
-		return unrefuse(err)
+		return commitErr(err)
 	}
 	return refused
+}
+
+// commitErr returns a refusal's own error, and marks any other (the
+// disk's, or bbolt's while writing) as ErrWrite.
+func commitErr(err error) error {
+	var r refusal
+	if err == nil || errors.As(err, &r) {
+		return unrefuse(err)
+	}
+	return fmt.Errorf("%w: %w", ErrWrite, err)
 }
 
 // refusal marks an error returned before any write in the transaction.

@@ -78,7 +78,7 @@ func (j *Journal) Create(p Payment) (Payment, bool, error) {
 		created = true
 		return err
 	})
-	if err != nil {
+	if err = j.settleWriteError(err, bPayments, []byte(p.ID), rec); err != nil {
 		return Payment{}, false, err
 	}
 	return out, created, nil
@@ -169,8 +169,9 @@ func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 	}
 	now := j.now()
 	var out Payment
+	var wrote []byte
 	err := j.write(func(tx *bolt.Tx) error {
-		out = Payment{}
+		out, wrote = Payment{}, nil
 		p, err := getPayment(tx, id)
 		if err != nil {
 			return refuse(err)
@@ -241,10 +242,11 @@ func (j *Journal) Transition(id string, t Transition) (Payment, error) {
 			}
 		}
 		// Return the stored form, so it equals what a later Get returns.
+		wrote = rec
 		out, err = decodePayment(rec)
 		return err
 	})
-	if err != nil {
+	if err = j.settleWriteError(err, bPayments, []byte(id), wrote); err != nil {
 		return Payment{}, err
 	}
 	return out, nil

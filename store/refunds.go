@@ -87,7 +87,7 @@ func (j *Journal) CreateRefund(r Refund) (Refund, error) {
 		out, err = decodeRefund(rec)
 		return err
 	})
-	if err != nil {
+	if err = j.settleWriteError(err, bRefunds, []byte(r.ID), rec); err != nil {
 		return Refund{}, err
 	}
 	return out, nil
@@ -134,8 +134,9 @@ func (j *Journal) TransitionRefund(id string, t RefundTransition) (Refund, Payme
 	now := j.now()
 	var outR Refund
 	var outP Payment
+	var wrote []byte
 	err := j.write(func(tx *bolt.Tx) error {
-		outR, outP = Refund{}, Payment{}
+		outR, outP, wrote = Refund{}, Payment{}, nil
 		r, err := getRefund(tx, id)
 		if err != nil {
 			return refuse(err)
@@ -189,13 +190,14 @@ func (j *Journal) TransitionRefund(id string, t RefundTransition) (Refund, Payme
 			}
 		}
 		// Return the stored forms, so they equal what a later Get returns.
+		wrote = rec
 		if outR, err = decodeRefund(rec); err != nil {
 			return err
 		}
 		outP, err = getPayment(tx, r.PaymentID)
 		return err
 	})
-	if err != nil {
+	if err = j.settleWriteError(err, bRefunds, []byte(id), wrote); err != nil {
 		return Refund{}, Payment{}, err
 	}
 	return outR, outP, nil
