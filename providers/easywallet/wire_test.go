@@ -95,13 +95,16 @@ func TestPayRequestGolden(t *testing.T) {
 
 func TestSpecResponseExampleIsApproved(t *testing.T) {
 	sent := Order{MerchantOrderNo: "108010100202", OrderAmount: 110}
-	out := PayOutcome(200, readFile(t, "spec_pay_response.json"), sent)
+	out := testReader.PayOutcome(200, readFile(t, "spec_pay_response.json"), sent)
 	want := providers.Outcome{Kind: providers.Approved, Code: "00000", Message: "paid", TransactionID: "14334434434417",
 		PaymentMethod: "BALANCE", AmountPaid: 100, Discount: 10, Carrier: "/QER3DEW"}
 	if out != want {
 		t.Fatalf("got %+v\nwant %+v", out, want)
 	}
 }
+
+// testReader lists the codes the tables below use as declines.
+var testReader = Reader{DeclineCodes: []string{"10001", "20003", "E0400"}}
 
 func TestPayOutcomeTable(t *testing.T) {
 	sent := Order{MerchantOrderNo: "ORD-1", OrderAmount: 110}
@@ -145,7 +148,7 @@ func TestPayOutcomeTable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := PayOutcome(tc.status, []byte(tc.body), sent)
+			out := testReader.PayOutcome(tc.status, []byte(tc.body), sent)
 			if out.Kind != tc.kind || out.Code != tc.code || out.Duplicate != tc.duplicate || out.RetryScan != tc.retryScan {
 				t.Fatalf("got %+v", out)
 			}
@@ -197,7 +200,7 @@ func TestResendOutcome(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := ResendOutcome(tc.status, []byte(tc.body), sent)
+			out := testReader.ResendOutcome(tc.status, []byte(tc.body), sent)
 			if out.Kind != tc.kind || out.Code != tc.code || out.Duplicate != tc.duplicate || out.Message == "" {
 				t.Fatalf("got %+v", out)
 			}
@@ -262,7 +265,7 @@ func FuzzParseAnswer(f *testing.F) {
 	sent := Order{MerchantOrderNo: "108010100202", OrderAmount: 110}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		a, err := ParseAnswer(body)
-		out := PayOutcome(200, body, sent)
+		out := testReader.PayOutcome(200, body, sent)
 		if err != nil && out.Kind != providers.Unknown {
 			t.Fatalf("unparsable answer classified %v", out.Kind)
 		}
@@ -275,7 +278,7 @@ func FuzzParseAnswer(f *testing.F) {
 			t.Fatalf("declined on invalid JSON %q", body)
 		}
 		// A resend's refusal code declines only with a stated flag.
-		if res := ResendOutcome(200, body, sent); res.Kind == providers.Declined && res.Code != StatusCancelled &&
+		if res := testReader.ResendOutcome(200, body, sent); res.Kind == providers.Declined && res.Code != StatusCancelled &&
 			(a.Data == nil || !a.Data.IsDuplicatedPaymentRequest.Stated) {
 			t.Fatalf("resend declined without isDuplicatedPaymentRequest: %q", body)
 		}
