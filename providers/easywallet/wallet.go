@@ -206,15 +206,15 @@ func (r Reader) PayOutcome(status int, body []byte, sent Order) providers.Outcom
 	if d == nil {
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "a success answer without data: the order's state is unknown"}
 	}
-	if d.MerchantOrderNo != "" && string(d.MerchantOrderNo) != sent.MerchantOrderNo {
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", gateway.Clip(string(d.MerchantOrderNo)), sent.MerchantOrderNo)}
-	}
-	if d.OrderAmount != nil && int64(*d.OrderAmount) != sent.OrderAmount {
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer's orderAmount %d differs from the %d sent: check the order with EasyWallet", *d.OrderAmount, sent.OrderAmount)}
+	if string(d.MerchantOrderNo) != sent.MerchantOrderNo {
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q: not an approval of this order", gateway.Clip(string(d.MerchantOrderNo)), sent.MerchantOrderNo)}
 	}
 	st := string(d.OrderStatus)
 	switch st {
 	case StatusPaymentReceived, StatusCompleted, StatusRefundProcessing, StatusRefundCompleted:
+		if why := contradicts(d, sent); why != "" {
+			return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "EasyWallet answered paid, but " + why + ": not an approval; settling by a resend, check the order with EasyWallet if it persists"}
+		}
 		// Refund states only come back on a duplicate after a refund: the
 		// payment itself did happen.
 		out := providers.Outcome{
@@ -239,6 +239,27 @@ func (r Reader) PayOutcome(status int, body []byte, sent Order) providers.Outcom
 		return providers.Outcome{Kind: providers.Declined, Code: st, Message: "EasyWallet cancelled the order", RetryScan: true, Duplicate: d.IsDuplicatedPaymentRequest.Value}
 	}
 	return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the order is in state %q, not paid yet", gateway.Clip(st))}
+}
+
+// contradicts says how a paid answer's data disagrees with the order sent
+// (the spec's Data table: orderAmount, point, paymentAmount = orderAmount
+// - point), or "" when it is a whole approval of it.
+func contradicts(d *PayData, sent Order) string {
+	switch {
+	case d.OrderAmount == nil:
+		return "it names no orderAmount"
+	case int64(*d.OrderAmount) != sent.OrderAmount:
+		return fmt.Sprintf("for orderAmount %d, not the %d sent", *d.OrderAmount, sent.OrderAmount)
+	case d.PaymentNo == "" && d.OrderNo == "":
+		return "it names neither paymentNo nor orderNo"
+	case d.PaymentAmount != nil && (*d.PaymentAmount < 0 || int64(*d.PaymentAmount) > sent.OrderAmount):
+		return fmt.Sprintf("paymentAmount %d is outside 0..%d", *d.PaymentAmount, sent.OrderAmount)
+	case d.Point != nil && (*d.Point < 0 || int64(*d.Point) > sent.OrderAmount):
+		return fmt.Sprintf("point %d is outside 0..%d", *d.Point, sent.OrderAmount)
+	case d.PaymentAmount != nil && d.Point != nil && int64(*d.PaymentAmount+*d.Point) != sent.OrderAmount:
+		return fmt.Sprintf("paymentAmount %d + point %d is not the orderAmount %d", *d.PaymentAmount, *d.Point, sent.OrderAmount)
+	}
+	return ""
 }
 
 // ResendOutcome classifies the answer to a resend (retry_time > 0:

@@ -144,6 +144,14 @@ func TestPayOutcomeTable(t *testing.T) {
 		{"truncated", 200, ok(StatusCompleted, "")[:60], providers.Unknown, "", false, false},
 		{"empty", 200, ``, providers.Unknown, "", false, false},
 		{"trailing garbage", 200, ok(StatusCompleted, "") + `x`, providers.Unknown, "", false, false},
+		// An approval that contradicts the order, or lacks what proves it,
+		// is not an approval.
+		{"paymentAmount above the order", 200, strings.Replace(ok(StatusCompleted, ""), `"paymentAmount":110`, `"paymentAmount":5000`, 1), providers.Unknown, "00000", false, false},
+		{"negative paymentAmount", 200, strings.Replace(ok(StatusCompleted, ""), `"paymentAmount":110`, `"paymentAmount":-1`, 1), providers.Unknown, "00000", false, false},
+		{"point and paymentAmount do not add up", 200, strings.Replace(ok(StatusCompleted, ""), `"point":0`, `"point":10`, 1), providers.Unknown, "00000", false, false},
+		{"no orderAmount", 200, strings.Replace(ok(StatusCompleted, ""), `"orderAmount":110,`, ``, 1), providers.Unknown, "00000", false, false},
+		{"no merchantOrderNo", 200, strings.Replace(ok(StatusCompleted, ""), `"merchantOrderNo":"ORD-1",`, ``, 1), providers.Unknown, "00000", false, false},
+		{"no paymentNo nor orderNo", 200, strings.Replace(ok(StatusCompleted, ""), `"orderNo":"O1","paymentNo":"P1",`, ``, 1), providers.Unknown, "00000", false, false},
 		{"fractional amount", 200, strings.Replace(ok(StatusCompleted, ""), `"paymentAmount":110`, `"paymentAmount":109.5`, 1), providers.Unknown, "", false, false},
 	}
 	for _, tc := range tests {

@@ -211,12 +211,16 @@ func (w *Wallet) PayOutcome(status int, body []byte, sent PayFields) providers.O
 			msg = string(a.Message)
 		}
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered %s (%s), which is not a known decline (providers.ipass.decline_codes): settling by search and void", code, gateway.Clip(msg))}
-	case a.OrderNumber != "" && string(a.OrderNumber) != sent.OrderNumber:
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", gateway.Clip(string(a.OrderNumber)), sent.OrderNumber)}
-	case a.Amount != nil && int64(*a.Amount) != sent.Amount:
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer's amount %d differs from the %d sent: check the order with iPass", *a.Amount, sent.Amount)}
+	case string(a.OrderNumber) != sent.OrderNumber:
+		// The spec's success example names order_number and amount; an
+		// approval without them proves nothing about this order.
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered success for order %q, not %q: not an approval; resolving by search", gateway.Clip(string(a.OrderNumber)), sent.OrderNumber)}
+	case a.Amount == nil:
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "iPass answered success without an amount: not an approval; resolving by search"}
+	case int64(*a.Amount) != sent.Amount:
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered success for amount %d, not the %d sent: not an approval; resolving by search", *a.Amount, sent.Amount)}
 	case a.TransactionID == "":
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "a success answer without a transaction_id: resolving by search"}
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "iPass answered success without a transaction_id: not an approval; resolving by search"}
 	}
 	return providers.Outcome{
 		Kind: providers.Approved, Code: code, Message: "paid",

@@ -133,6 +133,8 @@ func TestPayOutcomeTable(t *testing.T) {
 		{"0000 for another order", 200, `{"return_code":"0000","transaction_id":"e1","order_number":"OTHER","amount":2}`, providers.Unknown, "0000"},
 		{"0000 for another amount", 200, `{"return_code":"0000","transaction_id":"e1","order_number":"IXN20240827000003","amount":3}`, providers.Unknown, "0000"},
 		{"0000 without transaction_id", 200, `{"return_code":"0000"}`, providers.Unknown, "0000"},
+		{"0000 without order_number", 200, `{"return_code":"0000","transaction_id":"e1","amount":2}`, providers.Unknown, "0000"},
+		{"0000 without amount", 200, `{"return_code":"0000","transaction_id":"e1","order_number":"IXN20240827000003"}`, providers.Unknown, "0000"},
 		{"gateway refusal without return_code", 400, `{"message":"bad request","message_from":"OMNI"}`, providers.Unknown, ""},
 		{"403", 403, `{"message":"no"}`, providers.ConfigError, "403"},
 		{"502", 502, `{"return_code":"0101"}`, providers.Unknown, "502"},
