@@ -32,12 +32,29 @@ type Config struct {
 	OrderTitle string `toml:"order_title"`
 	// RefundPath is a guess (see DefaultRefundPath).
 	RefundPath string `toml:"refund_path"`
+	// DeclineCodes are the returnCodes KNOWN to mean "EasyWallet refused
+	// the payment, nothing was charged". A first send's refusal with any
+	// other code is Unknown and settled by a resend, whose
+	// isDuplicatedPaymentRequest tells the truth, so that a gateway-side
+	// timeout code cannot let a second scan charge twice. Default: none
+	// (DefaultDeclineCodes), because EasyWallet publishes no code but
+	// 00000 (WALLET-FACTS.md); list a code here once EasyWallet or the
+	// gateway documents it as a refusal. 00000 is refused.
+	DeclineCodes []string `toml:"decline_codes"`
 }
+
+// DefaultDeclineCodes is decline_codes when unset: empty, since no refusal
+// code is published. A refusal then costs one resend before the cashier
+// hears "declined", never a double charge.
+func DefaultDeclineCodes() []string { return []string{} }
 
 // Provision fills defaults and resolves the secrets.
 func (c *Config) Provision(env providers.Env) error {
 	if c.RefundPath == "" {
 		c.RefundPath = DefaultRefundPath
+	}
+	if c.DeclineCodes == nil {
+		c.DeclineCodes = DefaultDeclineCodes()
 	}
 	return c.Account.Provision(env, table)
 }
@@ -52,6 +69,14 @@ func (c *Config) Validate() error {
 		return errors.New("providers.easywallet.branch_code is empty: set it to the branch code EasyWallet registered for this store")
 	case !strings.HasPrefix(c.RefundPath, "/"):
 		return fmt.Errorf("providers.easywallet.refund_path %q must start with /: e.g. %q", c.RefundPath, DefaultRefundPath)
+	}
+	for _, code := range c.DeclineCodes {
+		switch {
+		case code == ReturnOK:
+			return errors.New("providers.easywallet.decline_codes lists 00000, which is success: remove it")
+		case strings.TrimSpace(code) == "":
+			return errors.New("providers.easywallet.decline_codes has an empty code: remove it")
+		}
 	}
 	return nil
 }

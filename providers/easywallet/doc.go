@@ -8,6 +8,12 @@
 // outcome: resend the identical order with retry_time + 1; the answer then
 // says isDuplicatedPaymentRequest and tells the truth.
 //
+// A first send's refusal is a decline only when its returnCode is listed in
+// decline_codes (default: none, since EasyWallet publishes no code but
+// 00000); any other code is Unknown and settled by a resend, so that a
+// gateway-side timeout code cannot send the customer to a second scan that
+// charges twice.
+//
 // Unknown is never declined on a guess: the spec says merchantOrderNo must
 // never repeat, so a resend (Resolve, or Pay with Attempt > 1) may be
 // refused — as a repeated order, or for a code that expired or was used

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/scanpay/scanpay/internal/mask"
@@ -105,9 +106,9 @@ func (w *Wallet) send(ctx context.Context, req providers.PayRequest, retry int, 
 	case err != nil:
 		out = gateway.Outcome(err) // never a decline
 	case retry > 0:
-		out = ResendOutcome(resp.Status, resp.Body, body.Order)
+		out = w.reader().ResendOutcome(resp.Status, resp.Body, body.Order)
 	default:
-		out = PayOutcome(resp.Status, resp.Body, body.Order)
+		out = w.reader().PayOutcome(resp.Status, resp.Body, body.Order)
 	}
 	out.Message = w.scrub(out.Message, req.Code)
 	w.log.InfoContext(ctx, "easywallet "+op, "payment", req.PaymentID, "merchant_order_no", body.Order.MerchantOrderNo,
@@ -152,8 +153,16 @@ func (w *Wallet) payBody(req providers.PayRequest, retry int) (PayBody, error) {
 	}, nil
 }
 
+func (w *Wallet) reader() Reader { return Reader{DeclineCodes: w.cfg.DeclineCodes} }
+
+// Reader classifies the answers to pay requests. DeclineCodes are the
+// returnCodes known to mean "refused, nothing charged" (decline_codes).
+type Reader struct {
+	DeclineCodes []string
+}
+
 // PayOutcome classifies the answer to a pay request for order sent.
-func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
+func (r Reader) PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 	if status >= 500 {
 		return providers.Outcome{Kind: providers.Unknown, Code: fmt.Sprint(status), Message: fmt.Sprintf("the gateway answered HTTP %d: the payment may or may not have gone through", status)}
 	}
@@ -173,9 +182,17 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("HTTP %d without a returnCode: %s", status, gateway.Clip(msg))}
 	}
 	if code != ReturnOK {
-		// EasyWallet publishes no other codes: every one it answers is its
-		// refusal of this order, which a new scan may overcome.
 		msg := string(a.ReturnMsg)
+		if msg == "" {
+			msg = string(a.Message)
+		}
+		if !slices.Contains(r.DeclineCodes, code) {
+			// Not a known decline: EasyWallet publishes no code but 00000,
+			// and a gateway-side timeout may have charged. Unknown, and
+			// settled by a resend (Resolve), so that a second scan cannot
+			// charge twice.
+			return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("EasyWallet answered %s (%s), which is not a known decline (providers.easywallet.decline_codes): settling by a resend", code, gateway.Clip(msg))}
+		}
 		if msg == "" {
 			msg = "EasyWallet refused the payment"
 		}
@@ -189,15 +206,15 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 	if d == nil {
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "a success answer without data: the order's state is unknown"}
 	}
-	if d.MerchantOrderNo != "" && string(d.MerchantOrderNo) != sent.MerchantOrderNo {
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", gateway.Clip(string(d.MerchantOrderNo)), sent.MerchantOrderNo)}
-	}
-	if d.OrderAmount != nil && int64(*d.OrderAmount) != sent.OrderAmount {
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer's orderAmount %d differs from the %d sent: check the order with EasyWallet", *d.OrderAmount, sent.OrderAmount)}
+	if string(d.MerchantOrderNo) != sent.MerchantOrderNo {
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q: not an approval of this order", gateway.Clip(string(d.MerchantOrderNo)), sent.MerchantOrderNo)}
 	}
 	st := string(d.OrderStatus)
 	switch st {
 	case StatusPaymentReceived, StatusCompleted, StatusRefundProcessing, StatusRefundCompleted:
+		if why := contradicts(d, sent); why != "" {
+			return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "EasyWallet answered paid, but " + why + ": not an approval; settling by a resend, check the order with EasyWallet if it persists"}
+		}
 		// Refund states only come back on a duplicate after a refund: the
 		// payment itself did happen.
 		out := providers.Outcome{
@@ -224,11 +241,32 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 	return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the order is in state %q, not paid yet", gateway.Clip(st))}
 }
 
+// contradicts says how a paid answer's data disagrees with the order sent
+// (the spec's Data table: orderAmount, point, paymentAmount = orderAmount
+// - point), or "" when it is a whole approval of it.
+func contradicts(d *PayData, sent Order) string {
+	switch {
+	case d.OrderAmount == nil:
+		return "it names no orderAmount"
+	case int64(*d.OrderAmount) != sent.OrderAmount:
+		return fmt.Sprintf("for orderAmount %d, not the %d sent", *d.OrderAmount, sent.OrderAmount)
+	case d.PaymentNo == "" && d.OrderNo == "":
+		return "it names neither paymentNo nor orderNo"
+	case d.PaymentAmount != nil && (*d.PaymentAmount < 0 || int64(*d.PaymentAmount) > sent.OrderAmount):
+		return fmt.Sprintf("paymentAmount %d is outside 0..%d", *d.PaymentAmount, sent.OrderAmount)
+	case d.Point != nil && (*d.Point < 0 || int64(*d.Point) > sent.OrderAmount):
+		return fmt.Sprintf("point %d is outside 0..%d", *d.Point, sent.OrderAmount)
+	case d.PaymentAmount != nil && d.Point != nil && int64(*d.PaymentAmount+*d.Point) != sent.OrderAmount:
+		return fmt.Sprintf("paymentAmount %d + point %d is not the orderAmount %d", *d.PaymentAmount, *d.Point, sent.OrderAmount)
+	}
+	return ""
+}
+
 // ResendOutcome classifies the answer to a resend (retry_time > 0:
 // Resolve, or Pay with Attempt > 1) of an order that may already have been
 // sent. A 00000 answer reads as on a first send (paid → Approved,
-// CANCELLED → Declined). A refusal code is a decline only when the answer
-// says, in data.isDuplicatedPaymentRequest, whether the wallet had seen
+// CANCELLED → Declined). A refusal code (listed in DeclineCodes or not) is
+// a decline only when the answer says, in data.isDuplicatedPaymentRequest, whether the wallet had seen
 // this order before (WALLET-FACTS: a resend keeps merchantOrderNo, bumps
 // retry_time, and the answer carries that flag):
 //   - true: the wallet replays the order's first result, so the first send
@@ -239,8 +277,10 @@ func PayOutcome(status int, body []byte, sent Order) providers.Outcome {
 // Without the flag (a bare "order number repeated" refusal, no data, or
 // data for another order) the refusal says nothing about the first send,
 // which may have charged: Unknown, naming the wallet's code.
-func ResendOutcome(status int, body []byte, sent Order) providers.Outcome {
-	out := PayOutcome(status, body, sent)
+func (r Reader) ResendOutcome(status int, body []byte, sent Order) providers.Outcome {
+	// Every refusal code is weighed here, listed or not: the stated flag
+	// is the wallet's own word on this order.
+	out := Reader{DeclineCodes: []string{refusalCode(body)}}.PayOutcome(status, body, sent)
 	if out.Kind != providers.Declined || out.Code == StatusCancelled {
 		return out
 	}
@@ -257,6 +297,16 @@ func ResendOutcome(status int, body []byte, sent Order) providers.Outcome {
 		Kind: providers.Unknown, Code: out.Code,
 		Message: fmt.Sprintf("EasyWallet answered %s (%s) to a resend of an order that may already have been charged, without saying whether it had seen the order (isDuplicatedPaymentRequest): still unsettled; check the order with EasyWallet if it persists", out.Code, out.Message),
 	}
+}
+
+// refusalCode is the returnCode of body when it is a refusal (not 00000),
+// or "".
+func refusalCode(body []byte) string {
+	a, err := ParseAnswer(body)
+	if err != nil || string(a.ReturnCode) == ReturnOK {
+		return ""
+	}
+	return string(a.ReturnCode)
 }
 
 // NewRefundRef makes the refund's own order number: the payment's merchant

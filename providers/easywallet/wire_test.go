@@ -95,13 +95,16 @@ func TestPayRequestGolden(t *testing.T) {
 
 func TestSpecResponseExampleIsApproved(t *testing.T) {
 	sent := Order{MerchantOrderNo: "108010100202", OrderAmount: 110}
-	out := PayOutcome(200, readFile(t, "spec_pay_response.json"), sent)
+	out := testReader.PayOutcome(200, readFile(t, "spec_pay_response.json"), sent)
 	want := providers.Outcome{Kind: providers.Approved, Code: "00000", Message: "paid", TransactionID: "14334434434417",
 		PaymentMethod: "BALANCE", AmountPaid: 100, Discount: 10, Carrier: "/QER3DEW"}
 	if out != want {
 		t.Fatalf("got %+v\nwant %+v", out, want)
 	}
 }
+
+// testReader lists the codes the tables below use as declines.
+var testReader = Reader{DeclineCodes: []string{"10001", "20003", "E0400"}}
 
 func TestPayOutcomeTable(t *testing.T) {
 	sent := Order{MerchantOrderNo: "ORD-1", OrderAmount: 110}
@@ -141,11 +144,19 @@ func TestPayOutcomeTable(t *testing.T) {
 		{"truncated", 200, ok(StatusCompleted, "")[:60], providers.Unknown, "", false, false},
 		{"empty", 200, ``, providers.Unknown, "", false, false},
 		{"trailing garbage", 200, ok(StatusCompleted, "") + `x`, providers.Unknown, "", false, false},
+		// An approval that contradicts the order, or lacks what proves it,
+		// is not an approval.
+		{"paymentAmount above the order", 200, strings.Replace(ok(StatusCompleted, ""), `"paymentAmount":110`, `"paymentAmount":5000`, 1), providers.Unknown, "00000", false, false},
+		{"negative paymentAmount", 200, strings.Replace(ok(StatusCompleted, ""), `"paymentAmount":110`, `"paymentAmount":-1`, 1), providers.Unknown, "00000", false, false},
+		{"point and paymentAmount do not add up", 200, strings.Replace(ok(StatusCompleted, ""), `"point":0`, `"point":10`, 1), providers.Unknown, "00000", false, false},
+		{"no orderAmount", 200, strings.Replace(ok(StatusCompleted, ""), `"orderAmount":110,`, ``, 1), providers.Unknown, "00000", false, false},
+		{"no merchantOrderNo", 200, strings.Replace(ok(StatusCompleted, ""), `"merchantOrderNo":"ORD-1",`, ``, 1), providers.Unknown, "00000", false, false},
+		{"no paymentNo nor orderNo", 200, strings.Replace(ok(StatusCompleted, ""), `"orderNo":"O1","paymentNo":"P1",`, ``, 1), providers.Unknown, "00000", false, false},
 		{"fractional amount", 200, strings.Replace(ok(StatusCompleted, ""), `"paymentAmount":110`, `"paymentAmount":109.5`, 1), providers.Unknown, "", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := PayOutcome(tc.status, []byte(tc.body), sent)
+			out := testReader.PayOutcome(tc.status, []byte(tc.body), sent)
 			if out.Kind != tc.kind || out.Code != tc.code || out.Duplicate != tc.duplicate || out.RetryScan != tc.retryScan {
 				t.Fatalf("got %+v", out)
 			}
@@ -197,7 +208,7 @@ func TestResendOutcome(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := ResendOutcome(tc.status, []byte(tc.body), sent)
+			out := testReader.ResendOutcome(tc.status, []byte(tc.body), sent)
 			if out.Kind != tc.kind || out.Code != tc.code || out.Duplicate != tc.duplicate || out.Message == "" {
 				t.Fatalf("got %+v", out)
 			}
@@ -262,7 +273,7 @@ func FuzzParseAnswer(f *testing.F) {
 	sent := Order{MerchantOrderNo: "108010100202", OrderAmount: 110}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		a, err := ParseAnswer(body)
-		out := PayOutcome(200, body, sent)
+		out := testReader.PayOutcome(200, body, sent)
 		if err != nil && out.Kind != providers.Unknown {
 			t.Fatalf("unparsable answer classified %v", out.Kind)
 		}
@@ -275,7 +286,7 @@ func FuzzParseAnswer(f *testing.F) {
 			t.Fatalf("declined on invalid JSON %q", body)
 		}
 		// A resend's refusal code declines only with a stated flag.
-		if res := ResendOutcome(200, body, sent); res.Kind == providers.Declined && res.Code != StatusCancelled &&
+		if res := testReader.ResendOutcome(200, body, sent); res.Kind == providers.Declined && res.Code != StatusCancelled &&
 			(a.Data == nil || !a.Data.IsDuplicatedPaymentRequest.Stated) {
 			t.Fatalf("resend declined without isDuplicatedPaymentRequest: %q", body)
 		}

@@ -4,7 +4,9 @@
 //
 // It owns the wire formats of pay, search, void and refund, both credential
 // modes (the merchant's own merchant_id + key with a fresh random iv per
-// request, or the gateway-held credentials chosen by omni_store_id), the
+// request, or the gateway-held credentials chosen by omni_store_id), sent
+// with every one of the four calls together with is_test, as the gateway's
+// Ipass Search, Void and Refund pages show them, the
 // identifiers (req_id, order_number, pos_date_time: made once by NewRef and
 // reused on every resend of the payment), the mapping of every return_code
 // to an Outcome, and iPass's rule for settling an unknown outcome: search by

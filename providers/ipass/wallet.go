@@ -140,13 +140,29 @@ func (w *Wallet) payBody(req providers.PayRequest) (PayBody, error) {
 		ProductDesc:   productDesc(req),
 		Redeem:        &Redeem{NonRedeemAmout: req.Undiscountable},
 	}
-	b := PayBody{Request: f, IsTest: w.cfg.IsTest}
-	if w.cfg.merchantMode() {
-		b.Request.MerchantID, b.Request.Key, b.Request.IV = w.cfg.MerchantID, w.cfg.key, newIV()
-	} else {
-		b.StoreID = w.cfg.OmniStoreID
+	f.Credentials = w.credentials()
+	return PayBody{Request: f, Envelope: w.envelope()}, nil
+}
+
+// envelope is what every call's body carries beside its request: the
+// gateway's store_id in omni mode, and is_test. The gateway's pages give
+// search, void and refund the same fields as pay.
+func (w *Wallet) envelope() Envelope {
+	e := Envelope{IsTest: w.cfg.IsTest}
+	if !w.cfg.merchantMode() {
+		e.StoreID = w.cfg.OmniStoreID
 	}
-	return b, nil
+	return e
+}
+
+// credentials are the merchant's own merchantid and key with a fresh iv
+// (the spec: "每次請求皆不同"), or none in omni mode. Called once per
+// request sent.
+func (w *Wallet) credentials() Credentials {
+	if !w.cfg.merchantMode() {
+		return Credentials{}
+	}
+	return Credentials{MerchantID: w.cfg.MerchantID, Key: w.cfg.key, IV: newIV()}
 }
 
 // Pay sends the payment; a resend carries the same req_id, order_number
@@ -195,12 +211,16 @@ func (w *Wallet) PayOutcome(status int, body []byte, sent PayFields) providers.O
 			msg = string(a.Message)
 		}
 		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered %s (%s), which is not a known decline (providers.ipass.decline_codes): settling by search and void", code, gateway.Clip(msg))}
-	case a.OrderNumber != "" && string(a.OrderNumber) != sent.OrderNumber:
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer is for order %q, not %q", gateway.Clip(string(a.OrderNumber)), sent.OrderNumber)}
-	case a.Amount != nil && int64(*a.Amount) != sent.Amount:
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("the answer's amount %d differs from the %d sent: check the order with iPass", *a.Amount, sent.Amount)}
+	case string(a.OrderNumber) != sent.OrderNumber:
+		// The spec's success example names order_number and amount; an
+		// approval without them proves nothing about this order.
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered success for order %q, not %q: not an approval; resolving by search", gateway.Clip(string(a.OrderNumber)), sent.OrderNumber)}
+	case a.Amount == nil:
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "iPass answered success without an amount: not an approval; resolving by search"}
+	case int64(*a.Amount) != sent.Amount:
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: fmt.Sprintf("iPass answered success for amount %d, not the %d sent: not an approval; resolving by search", *a.Amount, sent.Amount)}
 	case a.TransactionID == "":
-		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "a success answer without a transaction_id: resolving by search"}
+		return providers.Outcome{Kind: providers.Unknown, Code: code, Message: "iPass answered success without a transaction_id: not an approval; resolving by search"}
 	}
 	return providers.Outcome{
 		Kind: providers.Approved, Code: code, Message: "paid",
@@ -295,7 +315,7 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, no strin
 
 // search asks iPass for the order; ok means s is an answered search.
 func (w *Wallet) search(ctx context.Context, no string) (Search, providers.Outcome, bool) {
-	body := SearchBody{Request: SearchFields{ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}}
+	body := SearchBody{Request: SearchFields{Credentials: w.credentials(), ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}, Envelope: w.envelope()}
 	resp, err := w.gw.Post(ctx, SearchPath, body)
 	if err != nil {
 		out := gateway.Outcome(err)
@@ -329,7 +349,7 @@ func (w *Wallet) Void(ctx context.Context, req providers.PayRequest, approval pr
 }
 
 func (w *Wallet) void(ctx context.Context, no, code string) providers.Outcome {
-	body := VoidBody{Request: VoidFields{ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}}
+	body := VoidBody{Request: VoidFields{Credentials: w.credentials(), ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}, Envelope: w.envelope()}
 	resp, err := w.gw.Post(ctx, w.cfg.VoidPath, body)
 	if err != nil {
 		return gateway.Outcome(err)
@@ -379,7 +399,7 @@ func (w *Wallet) Refund(ctx context.Context, req providers.RefundRequest) provid
 	if req.Ref[RefRefundReqID] == "" {
 		return providers.Outcome{Kind: providers.ConfigError, Message: fmt.Sprintf("%v: the refund's ref has no %s: it was not made by NewRefundRef", ErrRequest, RefRefundReqID)}
 	}
-	body := RefundBody{Request: RefundFields{ReqID: req.Ref[RefRefundReqID], TransactionID: req.Approval.TransactionID, Amount: req.Amount}}
+	body := RefundBody{Request: RefundFields{Credentials: w.credentials(), ReqID: req.Ref[RefRefundReqID], TransactionID: req.Approval.TransactionID, Amount: req.Amount}, Envelope: w.envelope()}
 	resp, err := w.gw.Post(ctx, RefundPath, body)
 	var out providers.Outcome
 	if err != nil {

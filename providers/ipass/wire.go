@@ -17,20 +17,34 @@ import (
 // exactly what this package sends; the golden tests decode the spec's own
 // example into them strictly.
 
-// PayBody is the body of POST /v1/payment/ipass/offline/pay.
-type PayBody struct {
-	Request PayFields `json:"request"`
+// Envelope is what every call's body carries beside its request object
+// (pay, search, void and refund alike: the spec's pay table and the
+// gateway's Ipass Search, Void and Refund pages).
+type Envelope struct {
 	// StoreID is the gateway's store code, which selects the credentials
 	// the gateway holds (omni_store_id); omitted with the merchant's own.
 	StoreID string `json:"store_id,omitempty"`
 	IsTest  bool   `json:"is_test,omitempty"`
 }
 
+// Credentials are the merchant's own iPass credentials, sent inside every
+// call's request object in merchant mode (empty, and omitted, in omni
+// mode): merchantid, key, and an iv drawn afresh for every request.
+type Credentials struct {
+	MerchantID string `json:"merchantid,omitempty"`
+	Key        string `json:"key,omitempty"`
+	IV         string `json:"iv,omitempty"`
+}
+
+// PayBody is the body of POST /v1/payment/ipass/offline/pay.
+type PayBody struct {
+	Request PayFields `json:"request"`
+	Envelope
+}
+
 // PayFields is the spec's Request object.
 type PayFields struct {
-	MerchantID    string  `json:"merchantid,omitempty"`
-	Key           string  `json:"key,omitempty"`
-	IV            string  `json:"iv,omitempty"`
+	Credentials
 	ReqID         string  `json:"req_id"`
 	TradeCode     string  `json:"trade_code"`
 	Amount        int64   `json:"amount"`
@@ -54,10 +68,12 @@ type Redeem struct {
 // orderNumber, as documented.
 type SearchBody struct {
 	Request SearchFields `json:"request"`
+	Envelope
 }
 
 // SearchFields is the search call's request object.
 type SearchFields struct {
+	Credentials
 	ReqID       string `json:"req_id"`
 	OrderNumber string `json:"orderNumber"`
 }
@@ -65,10 +81,12 @@ type SearchFields struct {
 // VoidBody is the body of the void call.
 type VoidBody struct {
 	Request VoidFields `json:"request"`
+	Envelope
 }
 
 // VoidFields is the void call's request object.
 type VoidFields struct {
+	Credentials
 	ReqID       string `json:"req_id"`
 	OrderNumber string `json:"order_number"`
 }
@@ -76,11 +94,13 @@ type VoidFields struct {
 // RefundBody is the body of the refund call.
 type RefundBody struct {
 	Request RefundFields `json:"request"`
+	Envelope
 }
 
 // RefundFields is the refund call's request object. Amount omitted would
 // mean the whole payment; scanpay always says how much.
 type RefundFields struct {
+	Credentials
 	ReqID         string `json:"req_id"`
 	TransactionID string `json:"transaction_id"`
 	Amount        int64  `json:"amount"`
@@ -196,7 +216,9 @@ func ParseSearch(body []byte) (Search, error) {
 	// ("success": the search worked), which says nothing of the payment.
 	text(&s.PayStatus, "paystatus")
 	text(&s.PaymentType, "paymenttype")
-	text(&s.TransactionID, "transactionid")
+	// The gateway's Ipass Search page names the charge
+	// original_transactionId; transaction_id is read too, in case.
+	text(&s.TransactionID, "originaltransactionid", "transactionid")
 	text(&s.OrderNumber, "ordernumber")
 	text(&s.Carrier, "electronicinvoicecarrier")
 	text(&s.DateTime, "transactiondatetime")

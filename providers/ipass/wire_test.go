@@ -133,6 +133,8 @@ func TestPayOutcomeTable(t *testing.T) {
 		{"0000 for another order", 200, `{"return_code":"0000","transaction_id":"e1","order_number":"OTHER","amount":2}`, providers.Unknown, "0000"},
 		{"0000 for another amount", 200, `{"return_code":"0000","transaction_id":"e1","order_number":"IXN20240827000003","amount":3}`, providers.Unknown, "0000"},
 		{"0000 without transaction_id", 200, `{"return_code":"0000"}`, providers.Unknown, "0000"},
+		{"0000 without order_number", 200, `{"return_code":"0000","transaction_id":"e1","amount":2}`, providers.Unknown, "0000"},
+		{"0000 without amount", 200, `{"return_code":"0000","transaction_id":"e1","order_number":"IXN20240827000003"}`, providers.Unknown, "0000"},
 		{"gateway refusal without return_code", 400, `{"message":"bad request","message_from":"OMNI"}`, providers.Unknown, ""},
 		{"403", 403, `{"message":"no"}`, providers.ConfigError, "403"},
 		{"502", 502, `{"return_code":"0101"}`, providers.Unknown, "502"},
@@ -285,10 +287,11 @@ func FuzzParseSearch(f *testing.F) {
 // The bodies of search (camelCase orderNumber, as documented), void and
 // refund, compared decoded with golden files.
 func TestOtherRequestsGolden(t *testing.T) {
+	omni := Envelope{StoreID: "0", IsTest: true} // the gateway's pages: the same fields as pay
 	bodies := map[string]any{
-		"search_request.golden.json": SearchBody{Request: SearchFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3753", OrderNumber: "IXN20240827000003"}},
-		"void_request.golden.json":   VoidBody{Request: VoidFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3754", OrderNumber: "IXN20240827000003"}},
-		"refund_request.golden.json": RefundBody{Request: RefundFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3755", TransactionID: "e2458974869618", Amount: 2}},
+		"search_request.golden.json": SearchBody{Request: SearchFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3753", OrderNumber: "IXN20240827000003"}, Envelope: omni},
+		"void_request.golden.json":   VoidBody{Request: VoidFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3754", OrderNumber: "IXN20240827000003"}, Envelope: omni},
+		"refund_request.golden.json": RefundBody{Request: RefundFields{ReqID: "9CC154A0-E12C-4AC5-8CC0-1154409D3755", TransactionID: "e2458974869618", Amount: 2}, Envelope: omni},
 	}
 	for file, body := range bodies {
 		got, _ := json.MarshalIndent(body, "", "  ")

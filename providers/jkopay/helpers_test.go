@@ -1,10 +1,15 @@
 package jkopay_test
 
 import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path"
 	"testing"
 
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/jkopay"
+	"github.com/scanpay/scanpay/providers/jkopay/jkopaytest"
 )
 
 func openWallet(t *testing.T, cfg *jkopay.Config, env providers.Env) *jkopay.Wallet {
@@ -17,4 +22,21 @@ func openWallet(t *testing.T, cfg *jkopay.Config, env providers.Env) *jkopay.Wal
 		t.Fatal(err)
 	}
 	return w.(*jkopay.Wallet)
+}
+
+// behindPaymentProxy opens a wallet whose Payment calls are served by
+// payment and every other call by the rig's simulator.
+func (r *rig) behindPaymentProxy(t *testing.T, payment http.HandlerFunc) *jkopay.Wallet {
+	t.Helper()
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if path.Base(req.URL.Path) != jkopay.CallPayment {
+			r.sim.Handler().ServeHTTP(w, req)
+			return
+		}
+		payment(w, req)
+	}))
+	t.Cleanup(proxy.Close)
+	cfg := r.sim.JKOConfig()
+	cfg.BaseURL = proxy.URL + "/" + jkopaytest.SystemName
+	return openWallet(t, cfg, providers.Env{Logger: slog.New(slog.DiscardHandler)})
 }

@@ -225,11 +225,10 @@ func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Ou
 	if st.Kind != providers.Approved {
 		return out
 	}
-	switch {
-	case resp.TradeNo == "":
-		return unknown("JKOPay answered success without a TradeNo; settling by Cancel", false)
-	case resp.TradeAmount != req.Amount:
-		return unknown(fmt.Sprintf("JKOPay answered success for %d TWD, not the %d asked; settling by Cancel", resp.TradeAmount, req.Amount), false)
+	if why := contradicts(resp, req.Amount); why != "" {
+		out := unknown("JKOPay answered success, but "+why+": not an approval; settling by Cancel", false)
+		out.Code = resp.StatusCode
+		return out
 	}
 	out.TransactionID = resp.TradeNo
 	out.PaymentMethod = paymentMethod(resp.PaymentType)
@@ -237,6 +236,26 @@ func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Ou
 	out.Discount = -(resp.RedeemAmount + resp.StoreRedeemAmount) // JKOPay sends them negative
 	out.Carrier = resp.InvoiceVehicle
 	return out
+}
+
+// contradicts says how a success answer disagrees with the payment asked
+// for (the spec's answer table: TradeAmount as sent, DebitAmount the
+// amount after discounts, RedeemAmount and StoreRedeemAmount negative; its
+// example: 7 debited + 3 redeemed = 10), or "" for a whole approval.
+func contradicts(r Response, amount int64) string {
+	switch {
+	case r.TradeNo == "":
+		return "without a TradeNo"
+	case r.TradeAmount != amount:
+		return fmt.Sprintf("for %d TWD, not the %d asked", r.TradeAmount, amount)
+	case r.DebitAmount < 0 || r.DebitAmount > r.TradeAmount:
+		return fmt.Sprintf("DebitAmount %d is outside 0..TradeAmount %d", r.DebitAmount, r.TradeAmount)
+	case r.RedeemAmount > 0 || r.StoreRedeemAmount > 0:
+		return fmt.Sprintf("RedeemAmount %d or StoreRedeemAmount %d is positive (JKOPay sends them negative)", r.RedeemAmount, r.StoreRedeemAmount)
+	case r.DebitAmount-r.RedeemAmount-r.StoreRedeemAmount != r.TradeAmount:
+		return fmt.Sprintf("DebitAmount %d and the discounts %d, %d do not add up to TradeAmount %d", r.DebitAmount, r.RedeemAmount, r.StoreRedeemAmount, r.TradeAmount)
+	}
+	return ""
 }
 
 func paymentMethod(t int64) string {

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -642,20 +641,12 @@ func TestHTTPErrorsOnPaymentAreUnknown(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, wallettest.Options{}, nil)
-			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-				if path.Base(req.URL.Path) != jkopay.CallPayment {
-					r.sim.Handler().ServeHTTP(w, req)
-					return
-				}
+			w := r.behindPaymentProxy(t, func(w http.ResponseWriter, req *http.Request) {
 				if tt.forward {
 					r.sim.Handler().ServeHTTP(httptest.NewRecorder(), req)
 				}
 				http.Error(w, "<html>not here</html>", tt.status)
-			}))
-			t.Cleanup(proxy.Close)
-			cfg := r.sim.JKOConfig()
-			cfg.BaseURL = proxy.URL + "/" + jkopaytest.SystemName
-			w := openWallet(t, cfg, providers.Env{Logger: slog.New(slog.DiscardHandler)})
+			})
 			req := r.payment(t, r.sim.IssueCode(), 110)
 			out := w.Pay(context.Background(), req)
 			if out.Kind != providers.Unknown || out.NotSent || !strings.Contains(out.Message, tt.wantText) {

@@ -36,3 +36,12 @@ var declineMsgs = map[string]string{
 	CodeSuspended:    refusals[wallettest.RefuseSuspended].msg,
 	CodeCodeUsed:     "付款條碼已使用 (payment code already used)",
 }
+
+// DeclineCodes are the simulator's own codes for a refused payment that
+// charged nothing. Config lists them as the wallet's decline_codes, so that
+// SANDBOX shows a decline at once; they are not EasyWallet's (which
+// publishes none), and a production configuration does not have them by
+// default.
+func DeclineCodes() []string {
+	return []string{CodeInsufficient, CodeExpired, CodeInvalid, CodeLimit, CodeSuspended, CodeCodeUsed}
+}

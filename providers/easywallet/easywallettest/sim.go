@@ -112,6 +112,7 @@ func (s *Sim) Config() providers.Config {
 	c := &easywallet.Config{
 		Account:    gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.Kit().Opts.CodeTTL},
 		BranchCode: BranchCode, BranchName: BranchName, PosSN: "SIM",
+		DeclineCodes: DeclineCodes(),
 	}
 	if err := c.Provision(providers.Env{}); err != nil {
 		panic("easywallettest: own config does not provision: " + err.Error())

@@ -48,6 +48,7 @@ type order struct {
 	decline string // set when declined
 	voided  bool   // voided before any charge: the number is burnt
 	charged bool
+	isTest  bool // the pay's is_test: later calls about the order must repeat it
 }
 
 var _ wallettest.Simulator = (*Sim)(nil)
@@ -142,8 +143,7 @@ func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if status, err := s.checkCredentials(b); err != nil {
-		omniError(w, status, err)
+	if !s.credentialsOK(w, b.Envelope, b.Request.Credentials) {
 		return
 	}
 	if err := s.checkPay(b.Request); err != nil {
@@ -151,13 +151,13 @@ func (s *Sim) pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := b.Request
-	rep := s.settle(q, f)
+	rep := s.settle(q, b.IsTest, f)
 	s.Kit().Log().Debug("ipass sim pay", "order_number", q.OrderNumber, "code", mask.Code(q.TradeCode), "amount", q.Amount,
 		"return_code", rep["return_code"], "fault", f.Kind.String())
 	s.answer(w, f, rep)
 }
 
-func (s *Sim) settle(q ipass.PayFields, f wallettest.Fault) map[string]any {
+func (s *Sim) settle(q ipass.PayFields, isTest bool, f wallettest.Fault) map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, seen := s.orders[q.OrderNumber]; seen {
@@ -187,7 +187,7 @@ func (s *Sim) settle(q ipass.PayFields, f wallettest.Fault) map[string]any {
 			decline = CodeInvalid
 		}
 	}
-	o := &order{code: q.TradeCode, amount: q.Amount, decline: decline}
+	o := &order{code: q.TradeCode, amount: q.Amount, decline: decline, isTest: isTest}
 	s.orders[q.OrderNumber] = o
 	if decline != "" {
 		return refusal(decline, q.ReqID)
@@ -210,11 +210,21 @@ func (s *Sim) expiredByPosTime(v string) bool {
 	return err == nil && s.Kit().Now().Sub(t) > s.Kit().Opts.CodeTTL
 }
 
+// credentialsOK checks the credentials every call carries (pay, search,
+// void and refund alike, as the gateway's pages say); it has answered the
+// client when it returns false.
+func (s *Sim) credentialsOK(w http.ResponseWriter, e ipass.Envelope, c ipass.Credentials) bool {
+	if status, err := s.checkCredentials(e, c); err != nil {
+		omniError(w, status, err)
+		return false
+	}
+	return true
+}
+
 // checkCredentials: either the merchant's own (merchantid + key + a fresh
 // 16-byte hex iv, no top-level store_id) or the gateway's (top-level
 // store_id, none of the three).
-func (s *Sim) checkCredentials(b ipass.PayBody) (int, error) {
-	q := b.Request
+func (s *Sim) checkCredentials(b ipass.Envelope, q ipass.Credentials) (int, error) {
 	own := q.MerchantID != "" || q.Key != "" || q.IV != ""
 	switch {
 	case own && b.StoreID != "":
@@ -282,7 +292,7 @@ func (s *Sim) checkPay(q ipass.PayFields) error {
 
 func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
 	b, _, f, ok := start[ipass.SearchBody](s, w, r, wallettest.CallSearch)
-	if !ok {
+	if !ok || !s.credentialsOK(w, b.Envelope, b.Request.Credentials) || !s.sameMode(w, b.Request.OrderNumber, b.IsTest) {
 		return
 	}
 	if _, err := uuid.Parse(b.Request.ReqID); err != nil || b.Request.OrderNumber == "" {
@@ -304,7 +314,9 @@ func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
 		case ch.Refunded > 0:
 			status = StatusRefunded
 		}
-		rep["pay_status"], rep["payment_type"], rep["transaction_id"] = status, "1", ch.TransactionID
+		// original_transactionId, as the gateway's Ipass Search page
+		// names it (not the pay answer's transaction_id).
+		rep["pay_status"], rep["payment_type"], rep["original_transactionId"] = status, "1", ch.TransactionID
 		rep["amount"], rep["transaction_date_time"] = ch.Amount, ipass.FormatTime(ch.At)
 	case seen && o.voided:
 		rep["pay_status"] = StatusVoided
@@ -318,7 +330,7 @@ func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 	b, _, f, ok := start[ipass.VoidBody](s, w, r, wallettest.CallVoid)
-	if !ok {
+	if !ok || !s.credentialsOK(w, b.Envelope, b.Request.Credentials) || !s.sameMode(w, b.Request.OrderNumber, b.IsTest) {
 		return
 	}
 	if _, err := uuid.Parse(b.Request.ReqID); err != nil || b.Request.OrderNumber == "" {
@@ -359,7 +371,10 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 	b, inner, f, ok := start[ipass.RefundBody](s, w, r, wallettest.CallRefund, "req_id", "transaction_id")
-	if !ok {
+	if !ok || !s.credentialsOK(w, b.Envelope, b.Request.Credentials) {
+		return
+	}
+	if ch, found := s.Kit().Ledger.ByTransaction(b.Request.TransactionID); found && !s.sameMode(w, ch.Key, b.IsTest) {
 		return
 	}
 	q := b.Request
@@ -404,6 +419,21 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": q.ReqID,
 		"cancel_transaction_id": rf.TransactionID, "cancel_date_time": ipass.FormatTime(rf.At), "amount": rf.Amount,
 	})
+}
+
+// sameMode refuses a call about an order paid with another is_test: test
+// and production orders are apart, so a search, void or refund that drops
+// the pay's is_test would not find it. It has answered when it returns
+// false.
+func (s *Sim) sameMode(w http.ResponseWriter, orderNumber string, isTest bool) bool {
+	s.mu.Lock()
+	o, ok := s.orders[orderNumber]
+	s.mu.Unlock()
+	if ok && o.code != "" && o.isTest != isTest {
+		omniError(w, http.StatusBadRequest, fmt.Errorf("is_test %v differs from the payment's %v: send the pay request's is_test with every call about it", isTest, o.isTest))
+		return false
+	}
+	return true
 }
 
 // start begins a call: the bearer token and the call's fault (Auth), the

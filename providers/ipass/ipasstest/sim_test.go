@@ -150,15 +150,27 @@ func TestTheSpecExampleRepeatAndSearch(t *testing.T) {
 	if _, a := post(t, sim.URL(), ipass.PayPath, tok, b); a["return_code"] != "0006" || a["message_from"] != "IPASS" {
 		t.Fatalf("repeat: %v", a)
 	}
-	search := map[string]any{"request": map[string]any{"req_id": uuid.NewString(), "orderNumber": "IXN20231011000001"}}
-	if _, s := post(t, sim.URL(), ipass.SearchPath, tok, search); s["return_code"] != "0000" || s["pay_status"] != ipasstest.StatusPaid || s["amount"] != 229.0 {
+	// Search without the pay's credentials (the gateway's page: the same
+	// store_id, or merchantid/key/iv) is refused.
+	bare := map[string]any{"request": map[string]any{"req_id": uuid.NewString(), "orderNumber": "IXN20231011000001"}}
+	if status, _ := post(t, sim.URL(), ipass.SearchPath, tok, bare); status != 400 {
+		t.Fatalf("search without store_id: %d, want 400", status)
+	}
+	search := map[string]any{"store_id": "0", "request": map[string]any{"req_id": uuid.NewString(), "orderNumber": "IXN20231011000001"}}
+	if _, s := post(t, sim.URL(), ipass.SearchPath, tok, search); s["return_code"] != "0000" || s["pay_status"] != ipasstest.StatusPaid || s["amount"] != 229.0 || s["original_transactionId"] != a["transaction_id"] {
 		t.Fatalf("search: %v", s)
 	}
-	snake := map[string]any{"request": map[string]any{"req_id": uuid.NewString(), "order_number": "IXN20231011000001"}}
+	// The spec example's pay had no is_test; a search that says it is a
+	// test does not find it.
+	test := map[string]any{"store_id": "0", "is_test": true, "request": map[string]any{"req_id": uuid.NewString(), "orderNumber": "IXN20231011000001"}}
+	if status, _ := post(t, sim.URL(), ipass.SearchPath, tok, test); status != 400 {
+		t.Fatalf("search with another is_test: %d, want 400", status)
+	}
+	snake := map[string]any{"store_id": "0", "request": map[string]any{"req_id": uuid.NewString(), "order_number": "IXN20231011000001"}}
 	if status, _ := post(t, sim.URL(), ipass.SearchPath, tok, snake); status != 400 {
 		t.Fatalf("search with order_number: %d, want 400 (the doc says orderNumber)", status)
 	}
-	missing := map[string]any{"request": map[string]any{"req_id": uuid.NewString(), "orderNumber": "NOPE"}}
+	missing := map[string]any{"store_id": "0", "request": map[string]any{"req_id": uuid.NewString(), "orderNumber": "NOPE"}}
 	if _, s := post(t, sim.URL(), ipass.SearchPath, tok, missing); s["return_code"] != ipasstest.CodeNotFound {
 		t.Fatalf("search for nothing: %v", s)
 	}
@@ -178,8 +190,11 @@ func TestRefundWithoutAmountIsEverythingThatRemains(t *testing.T) {
 		if amount != nil {
 			q["amount"] = amount
 		}
-		_, r := post(t, sim.URL(), ipass.RefundPath, tok, map[string]any{"request": q})
+		_, r := post(t, sim.URL(), ipass.RefundPath, tok, map[string]any{"store_id": ipasstest.OmniStoreID, "request": q})
 		return r
+	}
+	if status, _ := post(t, sim.URL(), ipass.RefundPath, tok, map[string]any{"request": map[string]any{"req_id": uuid.NewString(), "transaction_id": txn, "amount": 1}}); status != 400 {
+		t.Fatalf("refund without store_id: %d, want 400", status)
 	}
 	if r := refund(29); r["return_code"] != "0000" || r["cancel_transaction_id"] == "" || r["cancel_date_time"] == "" {
 		t.Fatalf("partial: %v", r)
