@@ -4,10 +4,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scanpay/scanpay/internal/fileperm"
+	"github.com/scanpay/scanpay/internal/fileperm/permtest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -107,13 +111,14 @@ func TestLoadOrCreateToken(t *testing.T) {
 	if len(tok) != 64 || strings.Trim(tok, "0123456789abcdef") != "" {
 		t.Errorf("token %d chars, not 32 bytes of hex", len(tok))
 	}
-	info, err := os.Stat(path)
+	f, err := fileperm.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Mode().Perm() != 0o600 {
-		t.Errorf("token file mode %v, want 0600", info.Mode().Perm())
+	if who, err := fileperm.OthersMayRead(f); err != nil || who != "" {
+		t.Errorf("a new token file is readable by %q (%v), want its owner only", who, err)
 	}
+	f.Close()
 	again, err := LoadOrCreateToken(path)
 	if err != nil || again != tok {
 		t.Errorf("second start: %q, %v; want the same token", again, err)
@@ -123,11 +128,15 @@ func TestLoadOrCreateToken(t *testing.T) {
 		t.Errorf("temporary files left beside the token: %v", entries)
 	}
 
-	if err := os.Chmod(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadOrCreateToken(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+	// Unix refuses a loosened token file; Windows narrows its access list
+	// again (TestTokenFileIsOwnerOnlyOnWindows reads it back).
+	permtest.EveryoneReads(t, path)
+	_, err = LoadOrCreateToken(path)
+	if runtime.GOOS != "windows" && (err == nil || !strings.Contains(err.Error(), "chmod 600")) {
 		t.Errorf("world-readable token accepted: %v", err)
+	}
+	if runtime.GOOS == "windows" && err != nil {
+		t.Errorf("a loosened token file was not narrowed again: %v", err)
 	}
 
 	short := filepath.Join(dir, "short")
