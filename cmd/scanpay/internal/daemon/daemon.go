@@ -190,6 +190,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 		return nil, err
 	}
 	d.server = srv
+	srv.MaskWith(o.Secrets) // answers and events masked as the log is
 
 	ctx, d.cancel = context.WithCancel(ctx)
 	scans := make(chan scanner.Scan, 64)
