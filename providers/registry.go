@@ -9,11 +9,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/scanpay/scanpay/internal/fileperm"
 )
 
 // Env is what a wallet may take from its surroundings. Every field is
@@ -179,33 +180,38 @@ func ResolveSecret(env Env, key, value, file, envVar string) (string, error) {
 	return value, nil
 }
 
-// readSecretFile reads a secret file. On Unix it refuses a file that every
-// user may read or write (mode & 0o007): the service runs as user scanpay
-// and the package installs /etc/scanpay/secrets as root:scanpay 0640, so
-// the owner and the service's group may read it (0600 or 0640), nobody
-// else. On Windows the mode bits say nothing (access is by ACL, which Go's
-// os.FileMode does not show), so there is no mode check there.
+// readSecretFile reads a secret file. It refuses a file every user of the
+// PC may read or change: on Unix by its mode bits (the package installs
+// /etc/scanpay/secrets as root:scanpay 0640, so the owner and the
+// service's group may read it, nobody else), on Windows by its access list
+// (Everyone, Users, Authenticated Users). A FIFO or device is refused
+// without waiting on it.
 func readSecretFile(env Env, key, file string) (string, error) {
 	path := file
 	if !filepath.IsAbs(path) && env.Dir != "" {
 		path = filepath.Join(env.Dir, path)
 	}
-	f, err := os.Open(path)
+	f, err := fileperm.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("%w: %s_file %q does not exist: create it holding only the secret (owner-only: chmod 600 %s), or set %s_env instead", ErrSecret, key, path, path, key)
+		return "", fmt.Errorf("%w: %s_file %q does not exist: create it holding only the secret (readable by scanpay's account only: %s), or set %s_env instead", ErrSecret, key, path, fileperm.FixRead(path), key)
 	}
 	if err != nil {
 		// The *PathError names only the path, never the content.
-		return "", fmt.Errorf("%w: %s_file: %w: make the file readable by the service (chmod 600 as its user, or 640 owned by its group), or set %s_env instead", ErrSecret, key, err, key)
+		return "", fmt.Errorf("%w: %s_file: %w: make it a file readable by the service (chmod 600 as its user, or 640 owned by its group), or set %s_env instead", ErrSecret, key, err, key)
 	}
 	defer f.Close()
-	// Stat the opened file, not the path: it is the file that is read.
-	st, err := f.Stat()
+	// Asked of the opened file, not the path: it is the file that is read.
+	who, err := fileperm.EveryoneMayRead(f)
+	if err == nil && who != "" {
+		return "", fmt.Errorf("%w: %s_file %q is open to %s: run %s", ErrSecret, key, path, who, fileperm.FixRead(path))
+	}
+	if err == nil {
+		if who, err = fileperm.OthersMayWrite(f); err == nil && who != "" {
+			return "", fmt.Errorf("%w: %s_file %q may be changed by %s: run %s", ErrSecret, key, path, who, fileperm.FixWrite(path))
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("%w: %s_file: %w", ErrSecret, key, err)
-	}
-	if runtime.GOOS != "windows" && st.Mode().Perm()&0o007 != 0 {
-		return "", fmt.Errorf("%w: %s_file %q is open to every user (mode %04o): run chmod 600 %s (or chmod 640 if the service reads it through its group)", ErrSecret, key, path, st.Mode().Perm(), path)
 	}
 	b, err := io.ReadAll(f)
 	if err != nil {

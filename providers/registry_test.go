@@ -2,13 +2,15 @@ package providers_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/scanpay/scanpay/internal/fileperm"
+	"github.com/scanpay/scanpay/internal/fileperm/permtest"
 	"github.com/scanpay/scanpay/providers"
 )
 
@@ -60,6 +62,15 @@ func TestRegisterPanics(t *testing.T) {
 	}
 }
 
+// everyone is how fileperm names every user: by mode on Unix, by group on
+// Windows.
+func everyone(mode string) string {
+	if runtime.GOOS == "windows" {
+		return "Everyone"
+	}
+	return "every user (mode " + mode + ")"
+}
+
 func TestResolveSecret(t *testing.T) {
 	const key = "providers.x.merchant_key"
 	dir := t.TempDir()
@@ -69,18 +80,29 @@ func TestResolveSecret(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "empty.txt"), []byte("\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Modes set by Chmod: WriteFile's are cut by the umask.
+	// Modes set by Chmod: WriteFile's are cut by the umask. On Windows
+	// the bits mean nothing: the open files get an access list for
+	// Everyone instead.
 	for name, mode := range map[string]os.FileMode{"group.txt": 0o640, "world.txt": 0o644, "world-only.txt": 0o604, "world-write.txt": 0o602} {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte("s3cret-from-file\n"), 0o600); err != nil {
+		err := os.WriteFile(p, []byte("s3cret-from-file\n"), 0o600)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chmod(p, mode); err != nil {
+		switch {
+		case runtime.GOOS != "windows":
+			err = os.Chmod(p, mode)
+		case mode&0o004 != 0:
+			permtest.EveryoneReads(t, p)
+		case mode&0o002 != 0:
+			permtest.EveryoneWrites(t, p)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	openMode := func(file string) string {
-		return key + "_file " + strconv.Quote(filepath.Join(dir, file)) + " is open to every user"
+	openTo := func(file string) string {
+		return fmt.Sprintf("%s_file %q is open to ", key, filepath.Join(dir, file))
 	}
 	env := providers.Env{Dir: dir, LookupEnv: func(name string) (string, bool) {
 		switch name {
@@ -95,7 +117,6 @@ func TestResolveSecret(t *testing.T) {
 		name, value, file, envVar string
 		want                      string
 		wantErr                   string // substring; "" means success
-		mode                      bool   // a Unix mode check
 	}{
 		{name: "inline", value: "s3cret-inline", want: "s3cret-inline"},
 		{name: "relative file", file: "key.txt", want: "s3cret-from-file"},
@@ -104,19 +125,16 @@ func TestResolveSecret(t *testing.T) {
 		{name: "none", wantErr: key + " is not set"},
 		{name: "two sources", value: "s3cret-inline", envVar: "KEY", wantErr: "more than once"},
 		{name: "owner and group may read", file: "group.txt", want: "s3cret-from-file"},
-		{name: "missing file", file: "nope.txt", wantErr: key + "_file " + strconv.Quote(filepath.Join(dir, "nope.txt")) + " does not exist: create it holding only the secret (owner-only: chmod 600"},
-		{name: "world-readable file", file: "world.txt", mode: true, wantErr: openMode("world.txt") + " (mode 0644): run chmod 600 " + filepath.Join(dir, "world.txt")},
-		{name: "readable by others only", file: "world-only.txt", mode: true, wantErr: openMode("world-only.txt")},
-		{name: "writable by others", file: "world-write.txt", mode: true, wantErr: openMode("world-write.txt")},
+		{name: "missing file", file: "nope.txt", wantErr: fmt.Sprintf("%s_file %q does not exist: create it holding only the secret (readable by scanpay's account only: %s", key, filepath.Join(dir, "nope.txt"), fileperm.FixRead(filepath.Join(dir, "nope.txt")))},
+		{name: "world-readable file", file: "world.txt", wantErr: openTo("world.txt") + everyone("0644") + ": run " + fileperm.FixRead(filepath.Join(dir, "world.txt"))},
+		{name: "readable by others only", file: "world-only.txt", wantErr: openTo("world-only.txt")},
+		{name: "writable by others", file: "world-write.txt", wantErr: fmt.Sprintf("%s_file %q may be changed by %s", key, filepath.Join(dir, "world-write.txt"), everyone("0602"))},
 		{name: "empty file", file: "empty.txt", wantErr: "is empty"},
 		{name: "unset env", envVar: "NOPE", wantErr: "not set: export it"},
 		{name: "blank env", envVar: "BLANK", wantErr: "which is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.mode && runtime.GOOS == "windows" {
-				t.Skip("Windows has no mode bits: a secret file's access list is checked instead, pending the ACL check (issue 9 item 2)")
-			}
 			got, err := providers.ResolveSecret(env, key, tt.value, tt.file, tt.envVar)
 			if tt.wantErr == "" {
 				if err != nil || got != tt.want {

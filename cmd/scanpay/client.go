@@ -104,7 +104,7 @@ approved, 5 not approved, 6 still being settled when --wait ended.`,
 		return c.clientFail(err)
 	}
 	if !v.Final && *code == "" {
-		fmt.Fprintf(c.stderr, "payment %s is waiting for a scan on lane %s (up to %s)…\n", v.ID, v.TerminalID, *wait)
+		fmt.Fprintf(c.stderr, "payment %s is waiting for a scan on lane %s (up to %s)…\n", field(v.ID), field(v.TerminalID), *wait)
 	}
 	if !v.Final {
 		if v, err = cl.WaitFinal(ctx, v.ID, *wait); err != nil {
@@ -167,13 +167,17 @@ number, lane or state, or one payment by its id.`,
 		printPayment(c.stdout, list[0])
 		return exitOK
 	}
-	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	printPaymentList(c.stdout, list)
+	return exitOK
+}
+
+func printPaymentList(w io.Writer, list []edge.PaymentView) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tLANE\tORDER\tAMOUNT\tWALLET\tCODE\tSTATE\tUPDATED")
 	for _, v := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", v.ID, v.TerminalID, v.OrderNumber, v.Amount, v.Wallet, v.MaskedCode, v.State, v.UpdatedAt.Local().Format(time.DateTime))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", field(v.ID), field(v.TerminalID), field(v.OrderNumber), v.Amount, field(v.Wallet), field(v.MaskedCode), field(string(v.State)), v.UpdatedAt.Local().Format(time.DateTime))
 	}
 	tw.Flush()
-	return exitOK
 }
 
 func printPayment(w io.Writer, v edge.PaymentView) {
@@ -182,16 +186,16 @@ func printPayment(w io.Writer, v edge.PaymentView) {
 		mode = " [SANDBOX]"
 	}
 	fmt.Fprintf(w, "payment %s%s\n  lane %s, order %s, %d TWD\n  wallet %s, code %s\n  state %s (final: %v), attempts %d\n",
-		v.ID, mode, v.TerminalID, v.OrderNumber, v.Amount, orDash(v.Wallet), orDash(v.MaskedCode), v.State, v.Final, v.Attempts)
+		field(v.ID), mode, field(v.TerminalID), field(v.OrderNumber), v.Amount, orDash(field(v.Wallet)), orDash(field(v.MaskedCode)), field(string(v.State)), v.Final, v.Attempts)
 	if a := v.Answer; a.Code != "" || a.Message != "" || a.TransactionID != "" {
-		fmt.Fprintf(w, "  wallet said: %s %s", a.Code, a.Message)
+		fmt.Fprintf(w, "  wallet said: %s %s", field(a.Code), text(a.Message))
 		if a.TransactionID != "" {
-			fmt.Fprintf(w, " (transaction %s, paid %d, discount %d)", a.TransactionID, a.AmountPaid, a.Discount)
+			fmt.Fprintf(w, " (transaction %s, paid %d, discount %d)", field(a.TransactionID), a.AmountPaid, a.Discount)
 		}
 		fmt.Fprintln(w)
 	}
 	for _, h := range v.History {
-		fmt.Fprintf(w, "    %s  %-13s %s\n", h.At.Local().Format("15:04:05.000"), h.State, h.Reason)
+		fmt.Fprintf(w, "    %s  %-13s %s\n", h.At.Local().Format("15:04:05.000"), field(string(h.State)), text(h.Reason))
 	}
 }
 

@@ -37,7 +37,7 @@ type cli struct {
 }
 
 func newCLI(stdin io.Reader, stdout, stderr io.Writer) *cli {
-	return &cli{stdin: stdin, stdout: stdout, stderr: stderr, lookupEnv: os.LookupEnv, defaultConfig: config.DefaultPath()}
+	return &cli{stdin: stdin, stdout: termWriter{stdout}, stderr: termWriter{stderr}, lookupEnv: os.LookupEnv, defaultConfig: config.DefaultPath()}
 }
 
 type command struct {

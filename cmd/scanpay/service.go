@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
@@ -144,9 +145,13 @@ nothing answers. A monitoring script can run it as is.`, "scanpay status --confi
 		fmt.Fprintln(c.stdout, "problems: none")
 		return code
 	}
-	fmt.Fprintf(c.stdout, "PROBLEMS: %d need a person (also in scanpay's log):\n", len(report.Problems))
-	for i, p := range report.Problems {
-		fmt.Fprintf(c.stdout, "  %d. %s\n", i+1, p)
-	}
+	printProblems(c.stdout, report.Problems)
 	return code
+}
+
+func printProblems(w io.Writer, problems []string) {
+	fmt.Fprintf(w, "PROBLEMS: %d need a person (also in scanpay's log):\n", len(problems))
+	for i, p := range problems {
+		fmt.Fprintf(w, "  %d. %s\n", i+1, text(p))
+	}
 }

@@ -77,9 +77,9 @@ func (c *cli) cmdSettle(ctx context.Context, args []string) int {
 			writeJSON(c.stdout, r)
 			return exitOK
 		}
-		fmt.Fprintf(c.stdout, "refund %s of payment %s, %d TWD\n  state %s\n", r.ID, r.PaymentID, r.Amount, r.State)
+		fmt.Fprintf(c.stdout, "refund %s of payment %s, %d TWD\n  state %s\n", field(r.ID), field(r.PaymentID), r.Amount, field(string(r.State)))
 		if r.Answer.TransactionID != "" {
-			fmt.Fprintf(c.stdout, "  transaction %s\n", r.Answer.TransactionID)
+			fmt.Fprintf(c.stdout, "  transaction %s\n", field(r.Answer.TransactionID))
 		}
 		return exitOK
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -13,6 +14,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/scanpay/scanpay/internal/fileperm"
 )
 
 // Defaults of the [api] table.
@@ -172,7 +175,7 @@ func LoadOrCreateToken(path string) (string, error) {
 	}
 	// Before the token is written: on Windows the new file inherited the
 	// folder's access list, which may let every user read it.
-	if err := RestrictToOwner(tmp.Name()); err != nil {
+	if err := fileperm.RestrictToOwner(tmp.Name()); err != nil {
 		tmp.Close()
 		return "", fmt.Errorf("api.token_file %s: %w", path, err)
 	}
@@ -196,20 +199,44 @@ func LoadOrCreateToken(path string) (string, error) {
 	return tok, nil
 }
 
+// readToken reads the token from the file itself: opened without
+// following a link or waiting on a FIFO, then every check asks about the
+// opened file (owner, who else may read or change it), so the file
+// checked is the file read.
 func readToken(path string) (string, error) {
-	info, err := os.Stat(path)
-	if err != nil {
+	f, err := fileperm.OpenNoFollow(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("api.token_file %s is readable by other users (mode %v): run chmod 600 %s", path, info.Mode().Perm(), path)
+	if err != nil {
+		return "", fmt.Errorf("api.token_file: %w", err)
 	}
-	// Windows has no mode to check: the access list is set again at each
-	// start, so a token file copied in or loosened by hand is owner-only.
-	if err := RestrictToOwner(path); err != nil {
+	defer f.Close()
+	owner, trusted, err := fileperm.Owner(f)
+	if err != nil {
 		return "", fmt.Errorf("api.token_file %s: %w", path, err)
 	}
-	b, err := os.ReadFile(path)
+	if !trusted {
+		return "", fmt.Errorf("api.token_file %s is owned by %s, not by scanpay's account or the administrator: run %s, or delete it and restart scanpay to make a new one", path, owner, fileperm.FixOwner(path))
+	}
+	// Windows: the access list is set again at each start, so a token
+	// file copied in or loosened by hand is owner-only (and read back).
+	if err := fileperm.RestrictToOwner(path); err != nil {
+		return "", fmt.Errorf("api.token_file %s: %w", path, err)
+	}
+	if who, err := fileperm.OthersMayRead(f); err != nil || who != "" {
+		if err != nil {
+			return "", fmt.Errorf("api.token_file %s: %w", path, err)
+		}
+		return "", fmt.Errorf("api.token_file %s is readable by %s: run %s", path, who, fixToken(path))
+	}
+	if who, err := fileperm.OthersMayWrite(f); err != nil || who != "" {
+		if err != nil {
+			return "", fmt.Errorf("api.token_file %s: %w", path, err)
+		}
+		return "", fmt.Errorf("api.token_file %s may be changed by %s: run %s", path, who, fixToken(path))
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
 	if err != nil {
 		return "", fmt.Errorf("api.token_file %s: %w", path, err)
 	}
@@ -218,4 +245,12 @@ func readToken(path string) (string, error) {
 		return "", fmt.Errorf("api.token_file %s holds no usable token (fewer than 32 characters): delete the file and restart scanpay to make a new one", path)
 	}
 	return tok, nil
+}
+
+// fixToken: the token is the owner's alone (0600), not its group's.
+func fixToken(path string) string {
+	if runtime.GOOS == "windows" {
+		return fileperm.FixRead(path)
+	}
+	return "chmod 600 " + path
 }

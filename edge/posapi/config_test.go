@@ -9,6 +9,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scanpay/scanpay/internal/fileperm"
+	"github.com/scanpay/scanpay/internal/fileperm/permtest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -108,16 +111,14 @@ func TestLoadOrCreateToken(t *testing.T) {
 	if len(tok) != 64 || strings.Trim(tok, "0123456789abcdef") != "" {
 		t.Errorf("token %d chars, not 32 bytes of hex", len(tok))
 	}
-	t.Run("mode 0600", func(t *testing.T) {
-		skipModeOnWindows(t)
-		info, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if info.Mode().Perm() != 0o600 {
-			t.Errorf("token file mode %v, want 0600", info.Mode().Perm())
-		}
-	})
+	f, err := fileperm.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who, err := fileperm.OthersMayRead(f); err != nil || who != "" {
+		t.Errorf("a new token file is readable by %q (%v), want its owner only", who, err)
+	}
+	f.Close()
 	again, err := LoadOrCreateToken(path)
 	if err != nil || again != tok {
 		t.Errorf("second start: %q, %v; want the same token", again, err)
@@ -127,15 +128,16 @@ func TestLoadOrCreateToken(t *testing.T) {
 		t.Errorf("temporary files left beside the token: %v", entries)
 	}
 
-	t.Run("world-readable refused", func(t *testing.T) {
-		skipModeOnWindows(t)
-		if err := os.Chmod(path, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := LoadOrCreateToken(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
-			t.Errorf("world-readable token accepted: %v", err)
-		}
-	})
+	// Unix refuses a loosened token file; Windows narrows its access list
+	// again (TestTokenFileIsOwnerOnlyOnWindows reads it back).
+	permtest.EveryoneReads(t, path)
+	_, err = LoadOrCreateToken(path)
+	if runtime.GOOS != "windows" && (err == nil || !strings.Contains(err.Error(), "chmod 600")) {
+		t.Errorf("world-readable token accepted: %v", err)
+	}
+	if runtime.GOOS == "windows" && err != nil {
+		t.Errorf("a loosened token file was not narrowed again: %v", err)
+	}
 
 	short := filepath.Join(dir, "short")
 	if err := os.WriteFile(short, []byte("abc\n"), 0o600); err != nil {
@@ -143,14 +145,6 @@ func TestLoadOrCreateToken(t *testing.T) {
 	}
 	if _, err := LoadOrCreateToken(short); err == nil || !strings.Contains(err.Error(), "delete the file") {
 		t.Errorf("short token accepted: %v", err)
-	}
-}
-
-// skipModeOnWindows: Windows has no mode bits (Go shows 0666 there); the
-// token's access list is its equivalent.
-func skipModeOnWindows(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Windows has no mode bits: the token's access list is checked instead, pending the ACL check (issue 9 item 2)")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/internal/mask"
 )
 
 // Error codes of the API's own refusals, beside the engine's edge.Err*.
@@ -56,8 +57,12 @@ type ErrorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
+// writeError answers with code and message. The message is masked here
+// (every code-like run) whatever its source, since many echo what the
+// request held; the engine's messages are first masked with the
+// registered secrets too (Server.text).
 func writeError(w http.ResponseWriter, code, message string) {
-	body := ErrorBody{Error: ErrorDetail{Code: code, Message: message, RequestID: w.Header().Get(headerRequestID)}}
+	body := ErrorBody{Error: ErrorDetail{Code: code, Message: mask.Text(message), RequestID: w.Header().Get(headerRequestID)}}
 	writeJSON(w, StatusOf(code), body)
 }
 

@@ -73,10 +73,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			if !eventTypes[ev.Type] || (len(want) > 0 && !want[ev.Type]) {
 				continue
 			}
-			if v, isView := ev.Data.(edge.PaymentView); isView {
-				ev.Data = s.stamp(v)
-			}
-			data, err := json.Marshal(ev)
+			data, err := json.Marshal(s.event(ev))
 			if err != nil {
 				s.log.Warn("POS API: event not encodable, skipped", "type", ev.Type, "err", err)
 				continue

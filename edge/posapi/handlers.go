@@ -123,7 +123,7 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusCreated
 		w.Header().Set("Location", "/v1/payments/"+view.ID)
 	}
-	writeJSON(w, status, s.stamp(view))
+	writeJSON(w, status, s.view(view))
 }
 
 func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) {
@@ -208,7 +208,7 @@ func (s *Server) searchPayments(w http.ResponseWriter, r *http.Request) {
 		views = []edge.PaymentView{}
 	}
 	for i := range views {
-		views[i] = s.stamp(views[i])
+		views[i] = s.view(views[i])
 	}
 	writeJSON(w, http.StatusOK, PaymentList{Payments: views})
 }
@@ -273,7 +273,7 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request) {
 	list := DeviceList{Devices: []scanner.DeviceStatus{}}
 	if s.dev != nil {
 		if st := s.dev.Status(); st != nil {
-			list.Devices = st
+			list.Devices = s.deviceList(st)
 		}
 	}
 	writeJSON(w, http.StatusOK, list)
@@ -283,22 +283,22 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	h := s.eng.Health()
 	st := Status{
 		OK: h.OK, Sandbox: s.sandbox || h.Sandbox,
-		Pending: h.Pending, Hooks: h.Hooks, Problems: h.Problems,
+		Pending: h.Pending, Hooks: map[string]string{}, Problems: s.texts(h.Problems),
 		Devices: []scanner.DeviceStatus{},
 	}
 	// Always arrays and objects, never null, so a script can count them.
 	if st.Pending == nil {
 		st.Pending = map[string]int{}
 	}
-	if st.Hooks == nil {
-		st.Hooks = map[string]string{}
+	for name, state := range h.Hooks {
+		st.Hooks[name] = s.text(state)
 	}
 	if st.Problems == nil {
 		st.Problems = []string{}
 	}
 	if s.dev != nil {
 		if d := s.dev.Status(); d != nil {
-			st.Devices = d
+			st.Devices = s.deviceList(d)
 		}
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -313,7 +313,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, Liveness{OK: h.OK, Sandbox: s.sandbox || h.Sandbox})
 }
 
-// stamp marks a view as SANDBOX when the server runs in sandbox mode.
 // reply writes the engine's answer as 200 JSON, or its error with the
 // error's stable code: the tail every engine-backed handler shares.
 func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
@@ -326,14 +325,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, v any, err error)
 
 // replyView is reply for a payment view, marked SANDBOX where it applies.
 func (s *Server) replyView(w http.ResponseWriter, r *http.Request, v edge.PaymentView, err error) {
-	s.reply(w, r, s.stamp(v), err)
-}
-
-func (s *Server) stamp(v edge.PaymentView) edge.PaymentView {
-	if s.sandbox {
-		v.Sandbox = true
-	}
-	return v
+	s.reply(w, r, s.view(v), err)
 }
 
 // waitParam reads ?wait= ("30s", or whole seconds "30"), capped by
@@ -365,7 +357,7 @@ func (s *Server) engineError(w http.ResponseWriter, r *http.Request, err error) 
 	var e *edge.Error
 	if errors.As(err, &e) {
 		if _, known := statusOf[e.Code]; known && e.Code != ErrInternal {
-			writeError(w, e.Code, e.Message)
+			writeError(w, e.Code, s.text(e.Message))
 			return
 		}
 	}

@@ -8,10 +8,13 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/scanpay/scanpay/internal/mask"
 )
 
 // Headers the API sets or reads.
@@ -51,6 +54,8 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	metrics *metrics
+
+	secrets atomic.Pointer[mask.Secrets] // masks outgoing free text; see MaskWith
 
 	tcp      net.Listener
 	sock     net.Listener
@@ -96,6 +101,9 @@ func newServer(cfg Config, eng Engine, dev Devices, token string, log *slog.Logg
 		log: log.With("component", "posapi"), sandbox: sandbox, t: t,
 		stopping: make(chan struct{}),
 	}
+	own := &mask.Secrets{}
+	own.Add(token)
+	s.secrets.Store(own)
 	s.metrics = newMetrics(eng)
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {

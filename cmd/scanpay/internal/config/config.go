@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
 	"github.com/scanpay/scanpay/edge/hooks"
 	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/internal/fileperm"
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/scanner"
 )
@@ -93,10 +95,18 @@ func Load(path string, o Options) (*Config, error) {
 	if err != nil {
 		return nil, cfgErr(fmt.Errorf("config path %q: %w", path, err))
 	}
-	data, err := os.ReadFile(abs)
+	f, err := fileperm.Open(abs)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, cfgErr(fmt.Errorf("%w: %s does not exist: create it from packaging/scanpay.example.toml, or leave out --config to try scanpay in SANDBOX mode", ErrNotFound, abs))
 	}
+	if err != nil {
+		return nil, cfgErr(readError(abs, err))
+	}
+	defer f.Close()
+	if err := checkWriters(f, abs); err != nil {
+		return nil, cfgErr(err)
+	}
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, cfgErr(readError(abs, err))
 	}
@@ -104,8 +114,45 @@ func Load(path string, o Options) (*Config, error) {
 	if err != nil {
 		return nil, cfgErr(fmt.Errorf("%s: %w", abs, err))
 	}
+	if keys := c.InlineSecrets(); len(keys) > 0 {
+		who, err := fileperm.EveryoneMayRead(f)
+		if err != nil {
+			return nil, cfgErr(fmt.Errorf("%s: %w", abs, err))
+		}
+		if who != "" {
+			return nil, cfgErr(fmt.Errorf("%s holds %s and is open to %s: run %s, or move the secrets into files (%s_file) readable by scanpay's account only",
+				abs, strings.Join(keys, ", "), who, fileperm.FixRead(abs), keys[0]))
+		}
+	}
 	c.Path = abs
 	return c, nil
+}
+
+// checkWriters refuses a configuration that anyone but the administrator
+// or scanpay's account may change: it can name an exec hook, so whoever
+// writes it runs code as the service. On Unix the owner must be root or
+// scanpay's user; on Windows the access list must not let Everyone, Users
+// or Authenticated Users write (an administrator's own account often owns
+// files it made there, so the owner is not asked).
+func checkWriters(f *os.File, path string) error {
+	who, err := fileperm.OthersMayWrite(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if who != "" {
+		return fmt.Errorf("%s may be changed by %s, and it can name a program scanpay runs (an exec hook): run %s", path, who, fileperm.FixWrite(path))
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	owner, trusted, err := fileperm.Owner(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if !trusted {
+		return fmt.Errorf("%s is owned by %s, who may change it, and it can name a program scanpay runs (an exec hook): run %s", path, owner, fileperm.FixWrite(path))
+	}
+	return nil
 }
 
 // readError explains a configuration file that exists but cannot be read.

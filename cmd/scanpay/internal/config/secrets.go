@@ -190,3 +190,29 @@ func tomlName(f reflect.StructField) string {
 	}
 	return name
 }
+
+// InlineSecrets names the wallet keys whose secret is written in the
+// configuration itself ("providers.jkopay.merchant_key"), rather than in a
+// _file or an _env: such a file must not be readable by every user.
+func (c *Config) InlineSecrets() []string {
+	var out []string
+	for _, w := range c.Wallets {
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(w.Config); err != nil {
+			continue
+		}
+		var tree map[string]any
+		if _, err := toml.Decode(buf.String(), &tree); err != nil {
+			continue
+		}
+		for k, v := range tree {
+			s, ok := v.(string)
+			_, hasFile := tree[k+"_file"]
+			if ok && s != "" && (hasFile || secretName.MatchString(k)) {
+				out = append(out, "providers."+w.Name+"."+k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

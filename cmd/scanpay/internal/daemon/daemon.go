@@ -16,6 +16,7 @@ import (
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/hooks"
 	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/internal/fileperm"
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/wallettest"
 	"github.com/scanpay/scanpay/scanner"
@@ -78,7 +79,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	}
 	// Windows: the journal and the token must not be readable by every
 	// user through C:\ProgramData's inherited access list.
-	if err := posapi.RestrictToOwner(cfg.DataDir); err != nil {
+	if err := fileperm.RestrictToOwner(cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("data_dir: %w", err)
 	}
 	j, err := store.Open(cfg.JournalPath(), store.Options{Timeout: time.Second})
@@ -87,6 +88,11 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	}
 	d.journal = j
 	closers = append(closers, func() { j.Close() })
+	// A journal from before data_dir was narrowed keeps the list it was
+	// created with: narrow it too (it holds open payments' full codes).
+	if err := fileperm.RestrictToOwner(cfg.JournalPath()); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
 
 	env := providers.Env{Logger: log, Dir: cfg.Dir}
 	setups := map[string]edge.WalletSetup{}
@@ -184,6 +190,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 		return nil, err
 	}
 	d.server = srv
+	srv.MaskWith(o.Secrets) // answers and events masked as the log is
 
 	ctx, d.cancel = context.WithCancel(ctx)
 	scans := make(chan scanner.Scan, 64)
