@@ -97,7 +97,9 @@ func setup(m *testing.M) (int, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return m.Run(), nil
+	code := m.Run()
+	stopWine()
+	return code, nil
 }
 
 // scanpay is one installation: its folder, config, pty scanner and, while
@@ -108,11 +110,14 @@ type scanpay struct {
 	config string
 	url    string
 	token  string
-	master *os.File // the scanner's side of the pty: what the test types
+	master *os.File // the scanner's side of the pty: what the test types (nil: the POS sends scans)
 	slave  *os.File
-	cmd    *exec.Cmd
-	exited chan struct{}
-	log    *os.File
+	// command makes the process to start: nil runs the Linux binary; the
+	// Wine test runs scanpay.exe under Wine.
+	command func() *exec.Cmd
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	log     *os.File
 }
 
 func freePort(t *testing.T) int {
@@ -162,6 +167,15 @@ level = "debug"
 
 %s`, filepath.Join(dir, "data"), lane, port, filepath.Join(dir, "api.sock"), filepath.Join(dir, "api-token"), slave.Name(), lane,
 		filepath.Join(dir, "receipts"), providersTOML(t))
+	s := installation(t, dir, port, config)
+	s.master, s.slave = master, slave
+	return s
+}
+
+// installation writes config as dir's scanpay.toml and opens the log the
+// process writes; the log's tail is shown when the test fails.
+func installation(t *testing.T, dir string, port int, config string) *scanpay {
+	t.Helper()
 	path := filepath.Join(dir, "scanpay.toml")
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -170,7 +184,7 @@ level = "debug"
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &scanpay{t: t, dir: dir, config: path, url: fmt.Sprintf("http://127.0.0.1:%d", port), master: master, slave: slave, log: logf}
+	s := &scanpay{t: t, dir: dir, config: path, url: fmt.Sprintf("http://127.0.0.1:%d", port), log: logf}
 	t.Cleanup(func() {
 		s.stop()
 		if t.Failed() {
@@ -204,18 +218,29 @@ func providersTOML(t *testing.T) string {
 }
 
 // start runs `scanpay run` and waits until the POS API answers and the
-// scanner is connected.
+// scanner, if there is one, is connected.
 func (s *scanpay) start() {
 	t := s.t
 	t.Helper()
-	// A killed scanpay leaves the pty in exclusive mode (TIOCEXCL, set by
-	// the serial library); a real unplug/replug would clear it.
-	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, s.master.Fd(), unix.TIOCNXCL, 0); errno != 0 {
-		t.Fatalf("TIOCNXCL: %v", errno)
+	scanners := 0
+	if s.master != nil {
+		scanners = 1
+		// A killed scanpay leaves the pty in exclusive mode (TIOCEXCL, set
+		// by the serial library); a real unplug/replug would clear it.
+		if _, _, errno := unix.Syscall(unix.SYS_IOCTL, s.master.Fd(), unix.TIOCNXCL, 0); errno != 0 {
+			t.Fatalf("TIOCNXCL: %v", errno)
+		}
 	}
-	s.cmd = exec.Command(filepath.Join(binDir, "scanpay"), "run", "--no-monitor", "--config", s.config)
+	if s.command != nil {
+		s.cmd = s.command()
+	} else {
+		s.cmd = exec.Command(filepath.Join(binDir, "scanpay"), "run", "--no-monitor", "--config", s.config)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	s.cmd.Env = append(os.Environ(), "SCANPAY_E2E=1")
+	if s.cmd.Env == nil {
+		s.cmd.Env = os.Environ()
+	}
+	s.cmd.Env = append(s.cmd.Env, "SCANPAY_E2E=1")
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -239,12 +264,12 @@ func (s *scanpay) start() {
 					Connected bool `json:"connected"`
 				} `json:"devices"`
 			}
-			if st, _ := s.try("GET", "/v1/devices", "", nil, &devs); st == 200 && len(devs.Devices) == 1 && devs.Devices[0].Connected {
+			if st, _ := s.try("GET", "/v1/devices", "", nil, &devs); st == 200 && len(devs.Devices) == scanners && (scanners == 0 || devs.Devices[0].Connected) {
 				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("scanpay did not come up with its scanner connected within 30s")
+			t.Fatalf("scanpay did not come up with its %d scanner(s) connected within 30s", scanners)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -323,9 +348,16 @@ func (s *scanpay) must(method, path, body string, want int, out any) {
 	}
 }
 
-// scan types a code on the scanner, as the scanner's USB-serial would.
+// scan types a code on the scanner, as the scanner's USB-serial would;
+// with no scanner, the POS sends it (POST /v1/scans).
 func (s *scanpay) scan(code string) {
 	s.t.Helper()
+	if s.master == nil {
+		if st, b := s.try("POST", "/v1/scans", fmt.Sprintf(`{"terminal_id":%q,"code":%q}`, lane, code), nil, nil); st >= 300 {
+			s.t.Fatalf("POST /v1/scans: %d %s", st, b)
+		}
+		return
+	}
 	if _, err := s.master.Write([]byte(code + "\r")); err != nil {
 		s.t.Fatal(err)
 	}
@@ -494,97 +526,110 @@ func waitForReceipt(t *testing.T, dir, id, state string) []byte {
 // way; the POS, polling through the outage, gets the truth, and the
 // ledger agrees: charged at most once, and voided when the POS was told so.
 func TestKilledMidPayment(t *testing.T) {
-	tests := []struct {
-		name   string
-		wallet string
-		faults []string // walletsim fault requests, queued before the scan
-		// The kill comes once the payment is in this state and the
-		// wallet has seen this many pay requests for it.
-		killIn       string
-		killRequests int
-		want         string // the truth after the restart
-		charged      int    // charges in the ledger
-		voided       bool
-	}{
-		// The wallet holds the payment request; scanpay dies with it on
-		// the wire. The request never charged.
-		{"jkopay request held", "jkopay", []string{`{"call":"pay","faults":[{"kind":"delay","delay":"30s"}]}`},
-			"in_flight", 0, "voided", 0, false},
-		{"easywallet request held", "easywallet", []string{`{"call":"pay","faults":[{"kind":"delay","delay":"30s"}]}`},
-			"in_flight", 0, "approved", 1, false},
-		// The wallet charged, the answer was lost; scanpay is killed while
-		// settling it. JKOPay settles by Cancel: voided.
-		{"jkopay answer lost", "jkopay", []string{
-			`{"call":"pay","faults":[{"kind":"drop_after_charge"}]}`,
-			`{"call":"cancel","faults":[{"kind":"hang"}]}`,
-		}, "unknown", 1, "voided", 1, true},
-		// EasyWallet settles by resending the identical order, which the
-		// wallet answers with its first result: approved. The wallet holds
-		// the resend (a held request is not in the ledger's count).
-		{"easywallet answer lost", "easywallet", []string{
-			`{"call":"pay","faults":[{"kind":"drop_after_charge"},{"kind":"hang"}]}`,
-		}, "unknown", 1, "approved", 1, false},
-		// iPass settles by searching the order number: the charge is
-		// found, approved. The wallet holds the search.
-		{"ipass answer lost", "ipass", []string{
-			`{"call":"pay","faults":[{"kind":"drop_after_charge"}]}`,
-			`{"call":"search","faults":[{"kind":"hang"}]}`,
-		}, "unknown", 1, "approved", 1, false},
-		{"ipass request held", "ipass", []string{`{"call":"pay","faults":[{"kind":"delay","delay":"30s"}]}`},
-			"in_flight", 0, "voided", 0, false},
-	}
 	s := newScanpay(t)
 	s.start()
-	for i, tt := range tests {
+	for i, tt := range killCases {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, ok := simState.Wallets[tt.wallet]; !ok {
-				t.Fatalf("walletsim runs no %s", tt.wallet)
-			}
 			s.t = t
-			var p payment
-			s.must("POST", "/v1/payments", fmt.Sprintf(`{"terminal_id":%q,"order_number":"kill-%d","amount":%d}`, lane, i, 200+i), 201, &p)
-			for _, f := range tt.faults {
-				sim(t, "POST", "/v1/wallets/"+tt.wallet+"/faults", f, nil)
-			}
-			s.scan(issue(t, tt.wallet))
-
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				var cur payment
-				s.try("GET", "/v1/payments/"+p.ID, "", nil, &cur)
-				if cur.State == tt.killIn {
-					p = cur
-					if requests(t, tt.wallet, p.MaskedCode) >= tt.killRequests {
-						break
-					}
-				}
-				if cur.Final || time.Now().After(deadline) {
-					t.Fatalf("payment is %s (%d pay requests seen), never %s with %d", cur.State, requests(t, tt.wallet, cur.MaskedCode), tt.killIn, tt.killRequests)
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			// Let a settling request reach the wallet and be held there.
-			time.Sleep(time.Second)
-			s.kill()
-			if st, _ := s.try("GET", "/v1/payments/"+p.ID, "", nil, nil); st != 0 {
-				t.Fatalf("scanpay still answers after SIGKILL (%d)", st)
-			}
-			s.start()
-			got := s.settle(p.ID, 60*time.Second)
-			if got.State != tt.want {
-				t.Errorf("after the restart the POS was told %s, want %s", got.State, tt.want)
-			}
-			ledger := charges(t, tt.wallet, p.MaskedCode)
-			if len(ledger) != tt.charged {
-				t.Fatalf("charged %d times, want %d: %+v", len(ledger), tt.charged, ledger)
-			}
-			if len(ledger) == 1 && ledger[0].Voided != tt.voided {
-				t.Errorf("ledger voided=%v, but the POS was told %s", ledger[0].Voided, got.State)
-			}
-			waitForReceipt(t, filepath.Join(s.dir, "receipts"), p.ID, tt.want)
+			killMidPayment(t, s, fmt.Sprintf("kill-%d", i), int64(200+i), tt)
 		})
 		s.t = t
 	}
+}
+
+// killCase is one moment to kill scanpay at, and the truth after.
+type killCase struct {
+	name   string
+	wallet string
+	faults []string // walletsim fault requests, queued before the scan
+	// The kill comes once the payment is in this state and the
+	// wallet has seen this many pay requests for it.
+	killIn       string
+	killRequests int
+	want         string // the truth after the restart
+	charged      int    // charges in the ledger
+	voided       bool
+}
+
+var killCases = []killCase{
+	// The wallet holds the payment request; scanpay dies with it on
+	// the wire. The request never charged.
+	{"jkopay request held", "jkopay", []string{`{"call":"pay","faults":[{"kind":"delay","delay":"30s"}]}`},
+		"in_flight", 0, "voided", 0, false},
+	{"easywallet request held", "easywallet", []string{`{"call":"pay","faults":[{"kind":"delay","delay":"30s"}]}`},
+		"in_flight", 0, "approved", 1, false},
+	// The wallet charged, the answer was lost; scanpay is killed while
+	// settling it. JKOPay settles by Cancel: voided.
+	{"jkopay answer lost", "jkopay", []string{
+		`{"call":"pay","faults":[{"kind":"drop_after_charge"}]}`,
+		`{"call":"cancel","faults":[{"kind":"hang"}]}`,
+	}, "unknown", 1, "voided", 1, true},
+	// EasyWallet settles by resending the identical order, which the
+	// wallet answers with its first result: approved. The wallet holds
+	// the resend (a held request is not in the ledger's count).
+	{"easywallet answer lost", "easywallet", []string{
+		`{"call":"pay","faults":[{"kind":"drop_after_charge"},{"kind":"hang"}]}`,
+	}, "unknown", 1, "approved", 1, false},
+	// iPass settles by searching the order number: the charge is
+	// found, approved. The wallet holds the search.
+	{"ipass answer lost", "ipass", []string{
+		`{"call":"pay","faults":[{"kind":"drop_after_charge"}]}`,
+		`{"call":"search","faults":[{"kind":"hang"}]}`,
+	}, "unknown", 1, "approved", 1, false},
+	{"ipass request held", "ipass", []string{`{"call":"pay","faults":[{"kind":"delay","delay":"30s"}]}`},
+		"in_flight", 0, "voided", 0, false},
+}
+
+// killMidPayment pays order through tt.wallet with tt's faults queued,
+// kills scanpay in tt.killIn, restarts it, and checks what the POS is told
+// against the wallet's ledger.
+func killMidPayment(t *testing.T, s *scanpay, order string, amount int64, tt killCase) {
+	t.Helper()
+	if _, ok := simState.Wallets[tt.wallet]; !ok {
+		t.Fatalf("walletsim runs no %s", tt.wallet)
+	}
+	s.t = t
+	var p payment
+	s.must("POST", "/v1/payments", fmt.Sprintf(`{"terminal_id":%q,"order_number":%q,"amount":%d}`, lane, order, amount), 201, &p)
+	for _, f := range tt.faults {
+		sim(t, "POST", "/v1/wallets/"+tt.wallet+"/faults", f, nil)
+	}
+	s.scan(issue(t, tt.wallet))
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var cur payment
+		s.try("GET", "/v1/payments/"+p.ID, "", nil, &cur)
+		if cur.State == tt.killIn {
+			p = cur
+			if requests(t, tt.wallet, p.MaskedCode) >= tt.killRequests {
+				break
+			}
+		}
+		if cur.Final || time.Now().After(deadline) {
+			t.Fatalf("payment is %s (%d pay requests seen), never %s with %d", cur.State, requests(t, tt.wallet, cur.MaskedCode), tt.killIn, tt.killRequests)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Let a settling request reach the wallet and be held there.
+	time.Sleep(time.Second)
+	s.kill()
+	if st, _ := s.try("GET", "/v1/payments/"+p.ID, "", nil, nil); st != 0 {
+		t.Fatalf("scanpay still answers after SIGKILL (%d)", st)
+	}
+	s.start()
+	got := s.settle(p.ID, 60*time.Second)
+	if got.State != tt.want {
+		t.Errorf("after the restart the POS was told %s, want %s", got.State, tt.want)
+	}
+	ledger := charges(t, tt.wallet, p.MaskedCode)
+	if len(ledger) != tt.charged {
+		t.Fatalf("charged %d times, want %d: %+v", len(ledger), tt.charged, ledger)
+	}
+	if len(ledger) == 1 && ledger[0].Voided != tt.voided {
+		t.Errorf("ledger voided=%v, but the POS was told %s", ledger[0].Voided, got.State)
+	}
+	waitForReceipt(t, filepath.Join(s.dir, "receipts"), p.ID, tt.want)
 }
 
 // requests is how many pay requests the wallet saw for the code's charge
@@ -605,6 +650,34 @@ func requests(t *testing.T, wallet, masked string) int {
 func TestRefusals(t *testing.T) {
 	s := newScanpay(t)
 	s.start()
+	checkRefusals(t, s)
+	// The Unix socket serves the same API, behind the same token, and the
+	// log names the peer the kernel vouches for.
+	sock := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", filepath.Join(s.dir, "api.sock"))
+		}}}
+	for token, want := range map[string]int{s.token: 200, strings.Repeat("0", 64): 401} {
+		req, _ := http.NewRequest("GET", "http://localhost/v1/devices", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := sock.Do(req)
+		if err != nil {
+			t.Fatalf("over the socket: %v", err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("over the socket: %d, want %d", res.StatusCode, want)
+		}
+	}
+	if logb, _ := os.ReadFile(s.log.Name()); !bytes.Contains(logb, []byte(fmt.Sprintf("pid=%d", os.Getpid()))) {
+		t.Error("the log does not name the socket's peer (SO_PEERCRED)")
+	}
+}
+
+// checkRefusals sends what the POS API must refuse: each answer a JSON
+// error with a stable code, nothing created; and liveness needs no token.
+func checkRefusals(t *testing.T, s *scanpay) {
+	t.Helper()
 	ok := fmt.Sprintf(`{"terminal_id":%q,"order_number":"refused","amount":10}`, lane)
 	tests := []struct {
 		name   string
@@ -643,27 +716,6 @@ func TestRefusals(t *testing.T) {
 	s.must("GET", "/v1/payments?order_number=refused", "", 200, &list)
 	if len(list.Payments) != 0 {
 		t.Errorf("refused requests created payments: %+v", list.Payments)
-	}
-	// The Unix socket serves the same API, behind the same token, and the
-	// log names the peer the kernel vouches for.
-	sock := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", filepath.Join(s.dir, "api.sock"))
-		}}}
-	for token, want := range map[string]int{s.token: 200, strings.Repeat("0", 64): 401} {
-		req, _ := http.NewRequest("GET", "http://localhost/v1/devices", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := sock.Do(req)
-		if err != nil {
-			t.Fatalf("over the socket: %v", err)
-		}
-		res.Body.Close()
-		if res.StatusCode != want {
-			t.Errorf("over the socket: %d, want %d", res.StatusCode, want)
-		}
-	}
-	if logb, _ := os.ReadFile(s.log.Name()); !bytes.Contains(logb, []byte(fmt.Sprintf("pid=%d", os.Getpid()))) {
-		t.Error("the log does not name the socket's peer (SO_PEERCRED)")
 	}
 
 	// Liveness needs no token and says nothing sensitive.
