@@ -190,6 +190,24 @@ func TestCertifySignature(t *testing.T) {
 	if code != 8 || !strings.Contains(stdout, "REFUSED (904)") {
 		t.Fatalf("a wrong key: exit %d\n%s", code, stdout)
 	}
+	// --try finds the value that is accepted, in one command, and shows a
+	// secret key's values masked.
+	wrong := strings.Repeat("0", len(key))
+	code, stdout, stderr = runScanpay(t, "", "certify", "jkopay", "--config", config, "--signature", "--try", "merchant_key="+wrong+","+key)
+	if code != 0 || strings.Count(stdout, "REFUSED (904)") != 1 || strings.Count(stdout, "ACCEPTED") != 1 || !strings.Contains(stdout, "accepted merchant_key = [redacted]") {
+		t.Fatalf("--try: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, key) || strings.Contains(stdout+stderr, wrong) {
+		t.Fatalf("--try printed a key:\n%s%s", stdout, stderr)
+	}
+	code, stdout, stderr = runScanpay(t, "", "certify", "jkopay", "--config", config, "--signature", "--try", "merchant_key="+wrong)
+	if code != 8 || !strings.Contains(stdout, "accepted none") {
+		t.Fatalf("--try with no accepted value: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = runScanpay(t, "", "certify", "jkopay", "--config", config, "--signature", "--try", "no_such_key=a,b")
+	if code != 2 || !strings.Contains(stderr, "no_such_key") {
+		t.Fatalf("--try with a key the table does not have: exit %d\n%s", code, stderr)
+	}
 }
 
 func ledger(t *testing.T, wallet string) []charge {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,12 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/certify"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
+	"github.com/scanpay/scanpay/internal/mask"
 	"github.com/scanpay/scanpay/providers"
 )
 
@@ -47,7 +51,11 @@ qa or beta in the host name) unless --production is given.
 JKOPay signature check (--signature, jkopay only): send one harmless
 Inquiry about an order that does not exist and say whether JKOPay accepted
 the signature (status 904 = refused): run it after each change of the
-signature setting until it says accepted. No code is needed.
+signature setting until it says accepted. No code is needed. With
+--try <key>=<value>,<value>,… it checks each value of that key of
+[providers.jkopay] in turn (each configuration validated as scanpay run
+would) and names the one JKOPay accepts, so one command finds the
+signature setting; values of secret keys are shown masked.
 
 Exit 0: every case passed (or was skipped, as a wallet without void skips
 cancel/void); 8: a case failed, or the signature was refused; 2: bad
@@ -56,7 +64,7 @@ command line or configuration, or a production address without
 
 func (c *cli) cmdCertify(ctx context.Context, args []string) int {
 	fs := c.newFlagSet("certify <jkopay|easywallet|ipass>", certifyWhat,
-		"scanpay certify jkopay --config /etc/scanpay/scanpay.toml --transcript jkopay-cert.txt\n  scanpay certify jkopay --config scanpay.toml --signature\n  scanpay certify ipass --config sim.toml --simulator http://127.0.0.1:40123")
+		"scanpay certify jkopay --config /etc/scanpay/scanpay.toml --transcript jkopay-cert.txt\n  scanpay certify jkopay --config scanpay.toml --signature\n  scanpay certify jkopay --config scanpay.toml --signature --try signature_variant=spec,escaped-upper\n  scanpay certify ipass --config sim.toml --simulator http://127.0.0.1:40123")
 	path := fs.String("config", "", "configuration file with the wallet's [providers.<wallet>] table (default "+config.DefaultPath()+")")
 	codes := fs.String("codes", "", "payment codes from the test app, comma-separated, one per payment case in order (default: ask for each on the terminal)")
 	sim := fs.String("simulator", "", "walletsim's control URL: certify makes its own codes there (simulators only)")
@@ -66,6 +74,7 @@ func (c *cli) cmdCertify(ctx context.Context, args []string) int {
 	production := fs.Bool("production", false, "allow a base_url that does not look like a test system: REAL MONEY MOVES")
 	settle := fs.Duration("settle", 2*time.Minute, "how long to keep settling a lost answer or an unclear refund")
 	signature := fs.Bool("signature", false, "jkopay only: just check that JKOPay accepts the signature (one harmless Inquiry)")
+	try := fs.String("try", "", "with --signature: check each value of one [providers.jkopay] key in turn, like signature_variant=spec,escaped-upper, and say which JKOPay accepts")
 	var wallet string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		wallet, args = args[0], args[1:]
@@ -83,6 +92,10 @@ func (c *cli) cmdCertify(ctx context.Context, args []string) int {
 	}
 	if _, ok := providers.Lookup(wallet); !ok {
 		fmt.Fprintf(c.stderr, "scanpay certify: there is no wallet called %q: use one of %s\n", wallet, strings.Join(names, ", "))
+		return exitUsage
+	}
+	if *try != "" && !*signature {
+		fmt.Fprintln(c.stderr, "scanpay certify: --try goes with --signature: scanpay certify jkopay --signature --try <key>=<value>,<value>")
 		return exitUsage
 	}
 	if *signature && wallet != "jkopay" {
@@ -113,6 +126,9 @@ func (c *cli) cmdCertify(ctx context.Context, args []string) int {
 	// The transcript is the record; the wallet client's own log lines
 	// would only interleave with the prompts.
 	env := providers.Env{Dir: cfg.Dir, LookupEnv: c.lookupEnv, Logger: slog.New(slog.DiscardHandler)}
+	if *signature && *try != "" {
+		return c.certifySignatureVariants(ctx, cfg, wallet, *try, env, *production)
+	}
 	if *signature {
 		return c.certifySignature(ctx, wallet, wc, env, *production)
 	}
@@ -217,4 +233,102 @@ func versionString() string {
 		v += " (" + b.Commit + ")"
 	}
 	return v + " " + b.Platform
+}
+
+// certifySignatureVariants is `scanpay certify jkopay --signature --try
+// key=v1,v2,…`: the signature check once per value of one key of the
+// wallet's table, each configuration validated as scanpay run would, so
+// that a store finds the setting its wallet's test system accepts in one
+// command.
+func (c *cli) certifySignatureVariants(ctx context.Context, cfg *config.Config, wallet, spec string, env providers.Env, production bool) int {
+	key, list, ok := strings.Cut(spec, "=")
+	key = strings.TrimSpace(key)
+	var values []string
+	for _, v := range strings.Split(list, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			values = append(values, v)
+		}
+	}
+	if !ok || key == "" || len(values) == 0 {
+		fmt.Fprintf(c.stderr, "scanpay certify: --try %q: write it as <key>=<value>,<value>, like signature_variant=spec,escaped-upper\n", spec)
+		return exitUsage
+	}
+	data, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		return c.fail(&config.Error{Err: fmt.Errorf("reading %s again: %w", cfg.Path, err)})
+	}
+	var tree map[string]any
+	if _, err := toml.Decode(string(data), &tree); err != nil {
+		return c.fail(&config.Error{Err: err})
+	}
+	pt, _ := tree["providers"].(map[string]any)
+	table, _ := pt[wallet].(map[string]any)
+	if table == nil {
+		return c.fail(&config.Error{Err: fmt.Errorf("%s has no [providers.%s] table", cfg.Path, wallet)})
+	}
+	secret := certify.SecretName(key)
+	show := func(v string) string {
+		if secret {
+			return mask.Secret(v)
+		}
+		return v
+	}
+	var accepted []string
+	was := table[key]
+	for _, v := range values {
+		tv, err := tomlValue(v, was)
+		if err != nil {
+			return c.fail(&config.Error{Err: fmt.Errorf("--try: %s is a %T in %s, and %q is not one: %w", key, was, cfg.Path, show(v), err)})
+		}
+		table[key] = tv
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(tree); err != nil {
+			return c.fail(err)
+		}
+		vc, err := config.Parse(buf.Bytes(), cfg.Dir, config.Options{LookupEnv: c.lookupEnv})
+		if err != nil {
+			return c.fail(fmt.Errorf("with %s = %s: %w", key, show(v), err))
+		}
+		var wc providers.Config
+		for _, w := range vc.Wallets {
+			if w.Name == wallet {
+				wc = w.Config
+			}
+		}
+		res, err := certify.CheckSignature(ctx, certify.Options{Wallet: wallet, Config: wc, Env: env, Production: production})
+		if err != nil {
+			if errors.Is(err, certify.ErrProduction) {
+				return c.fail(&config.Error{Err: err})
+			}
+			return c.fail(err)
+		}
+		fmt.Fprintf(c.stdout, "%s = %-20s %s\n", key, show(v), res.Verdict)
+		if res.Verdict == certify.SignatureAccepted {
+			accepted = append(accepted, v)
+		} else {
+			fmt.Fprintf(c.stdout, "    %s\n", strings.ReplaceAll(res.Detail, "\n", "\n    "))
+		}
+	}
+	if len(accepted) == 0 {
+		fmt.Fprintf(c.stdout, "\n%s accepted none of these values of %s\n", wallet, key)
+		return exitCertFailed
+	}
+	shown := make([]string, len(accepted))
+	for i, v := range accepted {
+		shown[i] = show(v)
+	}
+	fmt.Fprintf(c.stdout, "\n%s accepted %s = %s: set that in [providers.%s]\n", wallet, key, strings.Join(shown, " or "), wallet)
+	return exitOK
+}
+
+// tomlValue reads a value given on the command line as the type the key
+// has in the file (a boolean, a whole number), else as a string.
+func tomlValue(v string, was any) (any, error) {
+	switch was.(type) {
+	case bool:
+		return strconv.ParseBool(v)
+	case int64:
+		return strconv.ParseInt(v, 10, 64)
+	}
+	return v, nil
 }

@@ -22,6 +22,12 @@ var secretHeaders = []string{"authorization", "proxy-authorization", "cookie", "
 // jsonString matches a JSON "name": "value" pair.
 var jsonString = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"`)
 
+// SecretName reports whether a field or key of this name holds a secret
+// (a key, token or password), to be shown masked.
+func SecretName(name string) bool {
+	return secretName(name) || strings.Contains(strings.ToLower(name), "secret") || strings.HasSuffix(strings.ToLower(name), "_key")
+}
+
 func secretName(name string) bool {
 	n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
 	return slices.Contains(secretFields, n)
