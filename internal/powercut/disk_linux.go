@@ -14,7 +14,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
@@ -24,12 +26,22 @@ import (
 type Disk struct {
 	backing, mountpoint string
 
-	mu     sync.Mutex
-	files  map[uint64]*volatile // unsynced state by backing inode number
-	down   bool                 // the power is off: every operation fails
-	server *fuse.Server
-	stats  Stats
+	mu    sync.Mutex
+	files map[uint64]*volatile // unsynced state by backing inode number
+	// down: the power is off. Operations wait for the cut, then fail.
+	down     bool
+	cut      bool          // the cut since the power went off is done
+	released chan struct{} // closed when it is
+	server   *fuse.Server
+	stats    Stats
+	// syncLatency is how long an fsync takes before it flushes.
+	syncLatency atomic.Int64
 }
+
+// SetSyncLatency makes every fsync and fdatasync wait l before it flushes,
+// as a real disk's does: more of a writer's time then has writes pending,
+// for a cut to find. A cut during the wait loses what the sync was for.
+func (d *Disk) SetSyncLatency(l time.Duration) { d.syncLatency.Store(int64(l)) }
 
 // Mount serves backing at mountpoint (both existing directories). It
 // fails with an error wrapping ErrUnavailable where this machine cannot
@@ -68,7 +80,7 @@ func (d *Disk) mount() error {
 		return fmt.Errorf("powercut: mounting FUSE at %s: %w", d.mountpoint, err)
 	}
 	d.mu.Lock()
-	d.server, d.down = srv, false
+	d.server, d.down, d.cut, d.released = srv, false, false, nil
 	d.mu.Unlock()
 	return nil
 }
@@ -83,33 +95,44 @@ func (d *Disk) Stats() Stats {
 	return d.stats
 }
 
-// Unmount unmounts the file system, dropping what was never synced (a
-// clean shutdown that forgot to sync loses it too).
-func (d *Disk) Unmount() error {
+// Freeze is the instant the power goes: no operation completes from now
+// on, so nothing more reaches the disk. Operations wait until PowerCut,
+// then fail with EIO. Freeze, kill the writer, then PowerCut: a writer
+// killed while its request is being served waits for the answer.
+func (d *Disk) Freeze() {
 	d.mu.Lock()
-	d.down = true
-	d.files = map[uint64]*volatile{}
-	srv := d.server
-	d.server = nil
-	d.mu.Unlock()
-	if srv == nil {
-		return nil
+	defer d.mu.Unlock()
+	if !d.down {
+		d.down, d.released = true, make(chan struct{})
 	}
-	if err := srv.Unmount(); err != nil {
-		return fmt.Errorf("powercut: unmounting %s (close every file on it first): %w", d.mountpoint, err)
-	}
-	return nil
 }
 
-// PowerCut loses every write not yet synced, keeping what cut says, and
-// unmounts: the backing directory then holds what a disk would after a
-// power failure, and PowerOn mounts it again. Every file on the mount
-// must be closed first (a killed writer's are). rng makes the torn and
-// kept pages reproducible.
-func (d *Disk) PowerCut(cut Cut, rng *rand.Rand) (Report, error) {
+// on locks d.mu and says true while the power is on. While it is off, it
+// waits for the cut and says false, unlocked.
+func (d *Disk) on() bool {
 	d.mu.Lock()
-	d.down = true
+	if !d.down {
+		return true
+	}
+	rel := d.released
+	d.mu.Unlock()
+	<-rel
+	return false
+}
+
+// PowerCut freezes the Disk (if Freeze did not), loses every write not
+// yet synced, keeping what cut says, and fails the operations waiting.
+// The backing directory then holds what a disk would after a power
+// failure; PowerOn mounts it again. rng makes the torn and kept pages
+// reproducible (Drop needs none).
+func (d *Disk) PowerCut(cut Cut, rng *rand.Rand) (Report, error) {
+	d.Freeze()
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var r Report
+	if d.cut {
+		return r, nil
+	}
 	var err error
 	inos := make([]uint64, 0, len(d.files))
 	for ino := range d.files {
@@ -125,28 +148,42 @@ func (d *Disk) PowerCut(cut Cut, rng *rand.Rand) (Report, error) {
 	}
 	d.files = map[uint64]*volatile{}
 	d.stats.Cuts++
+	d.cut = true
+	close(d.released)
+	return r, err
+}
+
+// Unmount unmounts the file system, cutting the power first if it is on
+// (what was never synced is lost). Every file on the mount must be closed
+// (a killed writer's are, once it has been waited for).
+func (d *Disk) Unmount() error {
+	if _, err := d.PowerCut(Drop, nil); err != nil {
+		return err
+	}
+	d.mu.Lock()
 	srv := d.server
 	d.server = nil
 	d.mu.Unlock()
-	if err != nil {
-		return r, err
+	if srv == nil {
+		return nil
 	}
-	if srv != nil {
-		if err := srv.Unmount(); err != nil {
-			return r, fmt.Errorf("powercut: unmounting %s for the cut (close every file on it first): %w", d.mountpoint, err)
-		}
+	if err := srv.Unmount(); err != nil {
+		return fmt.Errorf("powercut: unmounting %s (close every file on it first): %w", d.mountpoint, err)
 	}
-	return r, nil
+	return nil
 }
 
 // PowerOn mounts the Disk again after a PowerCut, with no kernel cache of
 // what the cut lost.
 func (d *Disk) PowerOn() error {
 	d.mu.Lock()
-	on := d.server != nil
-	d.mu.Unlock()
-	if on {
+	if !d.down {
+		d.mu.Unlock()
 		return errors.New("powercut: PowerOn while the power is on")
+	}
+	d.mu.Unlock()
+	if err := d.Unmount(); err != nil {
+		return err
 	}
 	return d.mount()
 }
@@ -506,11 +543,10 @@ var (
 // do runs fn on the file's volatile state, creating it, unless the power
 // is off.
 func (h *file) do(fn func(v *volatile) error) syscall.Errno {
-	h.d.mu.Lock()
-	defer h.d.mu.Unlock()
-	if h.d.down {
+	if !h.d.on() {
 		return syscall.EIO
 	}
+	defer h.d.mu.Unlock()
 	v, err := h.d.state(h.ino, h.f)
 	if err == nil {
 		err = fn(v)
@@ -519,11 +555,10 @@ func (h *file) do(fn func(v *volatile) error) syscall.Errno {
 }
 
 func (h *file) Read(ctx context.Context, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	h.d.mu.Lock()
-	defer h.d.mu.Unlock()
-	if h.d.down {
+	if !h.d.on() {
 		return nil, syscall.EIO
 	}
+	defer h.d.mu.Unlock()
 	var n int
 	var err error
 	if v := h.d.files[h.ino]; v != nil {
@@ -548,11 +583,11 @@ func (h *file) Write(ctx context.Context, data []byte, off int64) (uint32, sysca
 // Fsync serves fsync and fdatasync alike: the file's volatile state
 // reaches the backing file.
 func (h *file) Fsync(ctx context.Context, flags uint32) syscall.Errno {
-	h.d.mu.Lock()
-	defer h.d.mu.Unlock()
-	if h.d.down {
+	time.Sleep(time.Duration(h.d.syncLatency.Load()))
+	if !h.d.on() {
 		return syscall.EIO
 	}
+	defer h.d.mu.Unlock()
 	h.d.stats.Syncs++
 	v := h.d.files[h.ino]
 	if v == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"time"
 )
 
 // Disk is a mounted power-cut file system; off Linux it cannot be made.
@@ -17,8 +18,10 @@ func Mount(backing, mountpoint string) (*Disk, error) {
 }
 
 func (d *Disk) Mountpoint() string                               { return "" }
+func (d *Disk) Freeze()                                          {}
 func (d *Disk) Backing() string                                  { return "" }
 func (d *Disk) PowerOn() error                                   { return ErrUnavailable }
 func (d *Disk) Stats() Stats                                     { return Stats{} }
 func (d *Disk) Unmount() error                                   { return ErrUnavailable }
 func (d *Disk) PowerCut(cut Cut, rng *rand.Rand) (Report, error) { return Report{}, ErrUnavailable }
+func (d *Disk) SetSyncLatency(l time.Duration)                   {}

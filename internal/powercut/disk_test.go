@@ -348,3 +348,52 @@ func TestBolt(t *testing.T) {
 		t.Fatal("the cut dropped no page")
 	}
 }
+
+// TestFreeze: once the power goes, a write neither completes nor reaches
+// the disk; it fails when the cut is done, and so does an fsync.
+func TestFreeze(t *testing.T) {
+	d := MountT(t)
+	path := filepath.Join(d.Mountpoint(), "f")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt([]byte("synced"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	d.Freeze()
+	done := make(chan error, 2)
+	go func() {
+		_, err := f.WriteAt([]byte("frozen"), 0)
+		if err == nil {
+			err = f.Sync()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a write after the power went returned %v before the cut", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if _, err := d.PowerCut(Drop, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, syscall.EIO) {
+		t.Fatalf("a write waiting for the cut got %v, want EIO", err)
+	}
+	f.Close()
+	got, err := os.ReadFile(filepath.Join(d.Backing(), "f"))
+	if err != nil || string(got) != "synced" {
+		t.Fatalf("the disk holds %q (%v), want %q", got, err, "synced")
+	}
+	if err := d.PowerOn(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "synced" {
+		t.Fatalf("after PowerOn the mount reads %q (%v), want %q", got, err, "synced")
+	}
+}
