@@ -47,9 +47,11 @@ func (d *Disk) SetSyncLatency(l time.Duration) { d.syncLatency.Store(int64(l)) }
 // fails with an error wrapping ErrUnavailable where this machine cannot
 // mount FUSE: /dev/fuse is absent, or mounting is not permitted.
 func Mount(backing, mountpoint string) (*Disk, error) {
-	if _, err := os.Stat("/dev/fuse"); err != nil {
-		return nil, fmt.Errorf("%w: %v (load the fuse kernel module and install fuse3)", ErrUnavailable, err)
+	f, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v (load the fuse kernel module and install fuse3; the device must be readable and writable by this user)", ErrUnavailable, err)
 	}
+	f.Close()
 	d := &Disk{backing: backing, mountpoint: mountpoint, files: map[uint64]*volatile{}}
 	if err := d.mount(); err != nil {
 		return nil, err
@@ -73,8 +75,11 @@ func (d *Disk) mount() error {
 		Name:        "powercut",
 	}})
 	if err != nil {
+		// Without root, go-fuse runs fusermount3, which says why it
+		// failed on stderr and returns only its exit code.
 		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) || errors.Is(err, exec.ErrNotFound) ||
-			strings.Contains(err.Error(), "ermission denied") || strings.Contains(err.Error(), "not permitted") {
+			strings.Contains(err.Error(), "ermission denied") || strings.Contains(err.Error(), "not permitted") ||
+			strings.Contains(err.Error(), "executable file not found") || strings.Contains(err.Error(), "fusermount exited") {
 			return fmt.Errorf("%w: mounting FUSE at %s: %v (run as root, or install fuse3 for fusermount3)", ErrUnavailable, d.mountpoint, err)
 		}
 		return fmt.Errorf("powercut: mounting FUSE at %s: %w", d.mountpoint, err)
