@@ -68,7 +68,7 @@ func TestEngineCrash(t *testing.T) {
 	}
 	kills = crashPower.count(kills)
 	dir := t.TempDir()
-	setup := crashSetup{Journal: filepath.Join(crashPower.dir(dir), "journal.db"), Receipts: filepath.Join(dir, "receipts"), Wallets: map[string]string{}}
+	setup := crashSetup{Journal: filepath.Join(crashPower.dir(dir), "journal.db"), Receipts: filepath.Join(crashPower.dir(dir), "receipts"), Wallets: map[string]string{}}
 	sims := map[string]wallettest.Simulator{}
 	// Wallet requests being served, by the child run that sent them: a
 	// request of a killed child may take a moment to notice it is gone.
@@ -301,7 +301,7 @@ func TestEngineCrash(t *testing.T) {
 	if d, _ := j.PendingDeliveries(); len(d) > 0 {
 		t.Errorf("%d receipts never delivered", len(d))
 	}
-	receipts := receiptTruth(t, setup.Receipts, all, refunds, h.codes)
+	receipts := receiptTruth(t, crashPower.off(t, setup.Receipts), all, refunds, h.codes)
 
 	ordersPaid := map[string]int{}
 	for _, p := range all {

@@ -93,7 +93,8 @@ func (p *crashPowerRig) off(t *testing.T, path string) string {
 // torn or reordered, and the engine restarts on what the disk holds. The
 // same checks then hold: the journal agrees with the wallets' books (no
 // double charge, no lost payment) and every final answer the POS got is
-// true. SCANPAY_CRASH_CUTS (default 100) sets the number of cuts and
+// true. The file hook's receipts are on the disk too, and must be whole.
+// SCANPAY_CRASH_CUTS (default 100) sets the number of cuts and
 // SCANPAY_CRASH_SEED replays a schedule.
 func TestEngineCrashPowerCut(t *testing.T) {
 	d := powercut.MountT(t)
