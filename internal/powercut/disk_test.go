@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -395,5 +396,95 @@ func TestFreeze(t *testing.T) {
 	}
 	if got, err := os.ReadFile(path); err != nil || string(got) != "synced" {
 		t.Fatalf("after PowerOn the mount reads %q (%v), want %q", got, err, "synced")
+	}
+}
+
+// TestVolatileModel drives one file's volatile layer (no mount needed)
+// with random writes, truncates, allocates and syncs, against a model of
+// the logical file and of what is synced: reads must show the logical
+// file, a sync must make the backing file equal it, and a Drop cut must
+// leave what was synced last.
+func TestVolatileModel(t *testing.T) {
+	for seed := range uint64(20) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 9))
+			path := filepath.Join(t.TempDir(), "f")
+			synced := fill('s', rng.IntN(3*pageSize))
+			if err := os.WriteFile(path, synced, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			d := &Disk{files: map[uint64]*volatile{}}
+			v, err := d.state(1, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logical := slices.Clone(synced)
+			for step := range 200 {
+				switch op := rng.IntN(10); {
+				case op < 6:
+					off, n := rng.IntN(5*pageSize), 1+rng.IntN(2*pageSize)
+					data := fill(byte('a'+step%26), n)
+					if err := v.write(data, int64(off)); err != nil {
+						t.Fatal(err)
+					}
+					if end := off + n; end > len(logical) {
+						logical = append(logical, make([]byte, end-len(logical))...)
+					}
+					copy(logical[off:], data)
+				case op < 8:
+					size := rng.IntN(5 * pageSize)
+					v.truncate(int64(size))
+					if size < len(logical) {
+						logical = logical[:size]
+					} else {
+						logical = append(logical, make([]byte, size-len(logical))...)
+					}
+				default:
+					if err := v.sync(); err != nil {
+						t.Fatal(err)
+					}
+					if err := v.fd.Close(); err != nil {
+						t.Fatal(err)
+					}
+					delete(d.files, 1)
+					synced = slices.Clone(logical)
+					got, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(got, synced) {
+						t.Fatalf("step %d: after a sync the file has %d bytes, want %d: %s", step, len(got), len(synced), diff(got, synced))
+					}
+					if v, err = d.state(1, f); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got := make([]byte, len(logical)+pageSize)
+				n, err := v.read(got, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got[:n], logical) {
+					t.Fatalf("step %d: the file reads %d bytes, want %d: %s", step, n, len(logical), diff(got[:n], logical))
+				}
+			}
+			// A Drop cut writes nothing: the disk holds the last sync.
+			if err := v.cut(Drop, rng, &Report{}); err != nil {
+				t.Fatal(err)
+			}
+			v.fd.Close()
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, synced) {
+				t.Fatalf("after a drop the file has %d bytes, want the %d last synced: %s", len(got), len(synced), diff(got, synced))
+			}
+		})
 	}
 }
