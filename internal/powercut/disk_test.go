@@ -400,7 +400,7 @@ func TestFreeze(t *testing.T) {
 }
 
 // TestVolatileModel drives one file's volatile layer (no mount needed)
-// with random writes, truncates, allocates and syncs, against a model of
+// with random writes, truncates and syncs, against a model of
 // the logical file and of what is synced: reads must show the logical
 // file, a sync must make the backing file equal it, and a Drop cut must
 // leave what was synced last.
