@@ -610,8 +610,10 @@ func TestCrashPowerCut(t *testing.T) {
 		st.cycles, time.Since(start).Round(time.Millisecond), cs.kinds, st.committing, st.prunes, st.working, st.lines, st.approvals, cs.lossy, cs.pages, cs.kept, cs.tornBytes, d.Stats())
 	st.guard(t)
 	// A cut that finds nothing unsynced tests no more than a kill.
-	if cs.lossy*4 < st.cycles {
-		t.Fatalf("only %d of %d power cuts found unsynced writes to lose (want at least a quarter): the cuts proved little more than kills", cs.lossy, st.cycles)
+	// Observed: a third to a half of the cuts, with -race and under load
+	// too; the bar is a fifth.
+	if cs.lossy*5 < st.cycles {
+		t.Fatalf("only %d of %d power cuts found unsynced writes to lose (want at least a fifth): the cuts proved little more than kills", cs.lossy, st.cycles)
 	}
 }
 
