@@ -6,6 +6,7 @@ require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/creack/pty v1.1.24
 	github.com/google/uuid v1.6.0
+	github.com/hanwen/go-fuse/v2 v2.12.1
 	github.com/karalabe/hid v1.0.1-0.20240306101548-573246063e52
 	github.com/kardianos/service v1.3.0
 	github.com/prometheus/client_golang v1.25.0

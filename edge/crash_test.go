@@ -66,8 +66,9 @@ func TestEngineCrash(t *testing.T) {
 		}
 		kills = v
 	}
+	kills = crashPower.count(kills)
 	dir := t.TempDir()
-	setup := crashSetup{Journal: filepath.Join(dir, "journal.db"), Receipts: filepath.Join(dir, "receipts"), Wallets: map[string]string{}}
+	setup := crashSetup{Journal: filepath.Join(crashPower.dir(dir), "journal.db"), Receipts: filepath.Join(crashPower.dir(dir), "receipts"), Wallets: map[string]string{}}
 	sims := map[string]wallettest.Simulator{}
 	// Wallet requests being served, by the child run that sent them: a
 	// request of a killed child may take a moment to notice it is gone.
@@ -212,7 +213,7 @@ func TestEngineCrash(t *testing.T) {
 	if !c.waitLine("settled", 90*time.Second) {
 		c.kill()
 		var stuck []string
-		if j, err := store.Open(setup.Journal, store.Options{Timeout: 5 * time.Second}); err == nil {
+		if j, err := store.Open(crashPower.off(t, setup.Journal), store.Options{Timeout: 5 * time.Second}); err == nil {
 			ps, _ := j.Pending()
 			for _, p := range ps[:min(len(ps), 10)] {
 				var rs []string
@@ -235,7 +236,7 @@ func TestEngineCrash(t *testing.T) {
 	}
 	c.wait()
 
-	j := openJournal(t, setup.Journal)
+	j := openJournal(t, crashPower.off(t, setup.Journal))
 	defer j.Close()
 	if err := j.Check(); err != nil {
 		t.Fatalf("journal check: %v", err)
@@ -300,7 +301,7 @@ func TestEngineCrash(t *testing.T) {
 	if d, _ := j.PendingDeliveries(); len(d) > 0 {
 		t.Errorf("%d receipts never delivered", len(d))
 	}
-	receipts := receiptTruth(t, setup.Receipts, all, refunds, h.codes)
+	receipts := receiptTruth(t, crashPower.off(t, setup.Receipts), all, refunds, h.codes)
 
 	ordersPaid := map[string]int{}
 	for _, p := range all {
@@ -629,8 +630,11 @@ func (c *crashChild) waitLine(kind string, d time.Duration) bool {
 }
 
 func (c *crashChild) kill() {
+	crashPower.freeze()
 	c.cmd.Process.Signal(syscall.SIGKILL)
+	crashPower.cut(c.h.t)
 	c.wait()
+	crashPower.on(c.h.t)
 }
 
 func (c *crashChild) wait() {
