@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -189,4 +190,44 @@ func tomlName(f reflect.StructField) string {
 		return ""
 	}
 	return name
+}
+
+// hooksSeeNoWalletKey refuses a hook env key that names the variable a
+// wallet key comes from (`*_env`): hooks run other people's programs, and
+// a wallet key must never reach one. (Names are compared without case, as
+// Windows does.)
+func (c *Config) hooksSeeNoWalletKey() error {
+	from := map[string]string{} // upper-case variable name → the key it holds
+	for _, w := range c.Wallets {
+		var buf bytes.Buffer
+		if err := toml.NewEncoder(&buf).Encode(w.Config); err != nil {
+			continue
+		}
+		var tree map[string]any
+		if _, err := toml.Decode(buf.String(), &tree); err != nil {
+			continue
+		}
+		collectEnvKeys(tree, "providers."+w.Name, from)
+	}
+	for i, h := range c.Hooks {
+		for _, n := range h.Env {
+			if key, ok := from[strings.ToUpper(n)]; ok {
+				return fmt.Errorf("hooks[%d].env names %s, which holds the wallet key %s: a hook must never see a wallet key; remove %s from env", i, n, key, n)
+			}
+		}
+	}
+	return nil
+}
+
+func collectEnvKeys(tree map[string]any, path string, from map[string]string) {
+	for k, v := range tree {
+		switch x := v.(type) {
+		case string:
+			if strings.HasSuffix(k, "_env") && x != "" {
+				from[strings.ToUpper(x)] = path + "." + k
+			}
+		case map[string]any:
+			collectEnvKeys(x, path+"."+k, from)
+		}
+	}
 }
