@@ -500,8 +500,7 @@ func TestReceiptOutbox(t *testing.T) {
 	base := t.TempDir()
 	flag := filepath.Join(base, "printer-ready")
 	out := filepath.Join(base, "printed")
-	script := filepath.Join(base, "print.sh")
-	os.WriteFile(script, []byte("#!/bin/sh\n[ -f "+flag+" ] || { echo 'printer offline' >&2; exit 1; }\ncat >> "+out+"\necho >> "+out+"\n"), 0o700)
+	script := printerHook(t, base, flag, out)
 	printer, err := hooks.New(hooks.Config{Name: "printer", Kind: "exec", Command: []string{script}}, base)
 	if err != nil {
 		t.Fatal(err)
@@ -539,8 +538,12 @@ func TestReceiptOutbox(t *testing.T) {
 		t.Fatalf("a receipt carried the full code")
 	}
 	for _, name := range []string{v.ID + "-approved.json", v.ID + "-refund-" + mustRefundID(t, r, v.ID) + ".json"} {
-		if _, err := os.Stat(filepath.Join(base, "receipts", name)); err != nil {
+		b, err := os.ReadFile(filepath.Join(base, "receipts", name))
+		if err != nil {
 			t.Errorf("file receipt %s: %v", name, err)
+		}
+		if strings.Contains(string(b), "full_code") {
+			t.Errorf("file receipt %s carries the full code", name)
 		}
 	}
 	if h := r.e.Health(); !h.OK || h.Hooks["printer"] != "ok" {

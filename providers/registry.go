@@ -147,7 +147,8 @@ var ErrSecret = errors.New("secret")
 // trimmed, not readable by every user: see readSecretFile) or an
 // environment variable. key is the full config key
 // ("providers.jkopay.merchant_key"), used in errors. The secret itself never
-// appears in an error.
+// appears in an error. A variable read is removed from the process
+// environment (see consumed), so that no child process inherits it.
 func ResolveSecret(env Env, key, value, file, envVar string) (string, error) {
 	set := 0
 	for _, s := range []string{value, file, envVar} {
@@ -169,15 +170,65 @@ func ResolveSecret(env Env, key, value, file, envVar string) (string, error) {
 	case envVar != "":
 		s, ok := env.lookupEnv(envVar)
 		if !ok {
+			s, ok = consumed.get(envVar)
+		}
+		if !ok {
 			return "", fmt.Errorf("%w: %s_env names the environment variable %q, which is not set: export it to the service, or use %s_file", ErrSecret, key, envVar, key)
 		}
+		raw := s
 		s = strings.TrimSpace(s)
 		if s == "" {
 			return "", fmt.Errorf("%w: %s_env names the environment variable %q, which is empty: give it the secret", ErrSecret, key, envVar)
 		}
+		consumed.take(envVar, raw)
 		return s, nil
 	}
 	return value, nil
+}
+
+// consumed holds the secret environment variables ResolveSecret has read
+// and removed from the process environment, so that no child process
+// (a hook, a helper) inherits a wallet key. Reading one again (check-config
+// resolves secrets twice, to mask them) answers from here.
+var consumed = &consumedEnv{vars: map[string]string{}}
+
+type consumedEnv struct {
+	mu   sync.Mutex
+	vars map[string]string
+}
+
+// take unsets name if the process environment holds value under it (a
+// test's own LookupEnv may serve names the process does not have).
+func (c *consumedEnv) take(name, value string) {
+	if v, ok := os.LookupEnv(name); !ok || v != value {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.vars[name] = value
+	os.Unsetenv(name)
+}
+
+func (c *consumedEnv) get(name string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.vars[name]
+	return v, ok
+}
+
+// ConsumedEnv returns the secret variables ResolveSecret took out of the
+// environment, as NAME=value, for the one child that must have them back:
+// scanpay's monitor passes them to the daemon it starts, which reads them
+// again. Nothing else may be given them.
+func ConsumedEnv() []string {
+	consumed.mu.Lock()
+	defer consumed.mu.Unlock()
+	out := make([]string, 0, len(consumed.vars))
+	for k, v := range consumed.vars {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // readSecretFile reads a secret file. It refuses a file every user of the

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -149,5 +150,41 @@ func TestResolveSecret(t *testing.T) {
 				t.Fatalf("error leaks the secret: %v", err)
 			}
 		})
+	}
+}
+
+// TestResolveSecretUnsetsTheVariable (issue 12): once read, a `_env`
+// secret leaves the process environment, so no child process (an exec
+// hook) inherits it; reading it again still works, and ConsumedEnv hands
+// it to the one child that needs it (the monitored daemon).
+func TestResolveSecretUnsetsTheVariable(t *testing.T) {
+	const name = "SCANPAY_TEST_UNSET_KEY"
+	t.Setenv(name, " s3cret-unset\n")
+	for range 2 {
+		got, err := providers.ResolveSecret(providers.Env{LookupEnv: os.LookupEnv}, "providers.x.key", "", "", name)
+		if err != nil || got != "s3cret-unset" {
+			t.Fatalf("ResolveSecret = %q, %v", got, err)
+		}
+		if _, ok := os.LookupEnv(name); ok {
+			t.Fatalf("%s is still in the environment after it was read", name)
+		}
+		for _, kv := range os.Environ() {
+			if strings.Contains(kv, "s3cret") {
+				t.Fatalf("a child would inherit %q", kv)
+			}
+		}
+	}
+	if !slices.Contains(providers.ConsumedEnv(), name+"= s3cret-unset\n") {
+		t.Errorf("ConsumedEnv = %q, want %s with its value as it was", providers.ConsumedEnv(), name)
+	}
+	// A test's own lookup serves names the process does not hold with
+	// that value: the process environment is left alone.
+	t.Setenv("SCANPAY_TEST_KEPT", "other")
+	fake := providers.Env{LookupEnv: func(string) (string, bool) { return "s3cret-fake", true }}
+	if _, err := providers.ResolveSecret(fake, "providers.x.key", "", "", "SCANPAY_TEST_KEPT"); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("SCANPAY_TEST_KEPT") != "other" {
+		t.Error("a variable the secret did not come from was unset")
 	}
 }

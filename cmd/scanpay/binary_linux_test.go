@@ -108,3 +108,53 @@ func TestBinaryRunStopsOnSIGTERMAndSurvivesKill9(t *testing.T) {
 		t.Errorf("journal: %v", err)
 	}
 }
+
+// TestBinaryMonitoredDaemonGetsTheEnvSecret: loading the configuration
+// takes a `*_env` wallet key out of the environment (so no hook inherits
+// it), in the monitor too; the daemon the monitor starts still gets it and
+// starts.
+func TestBinaryMonitoredDaemonGetsTheEnvSecret(t *testing.T) {
+	const key = "env-key-6d1e-30b7-55"
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg := "data_dir = \"data\"\n[api]\nlisten = \"" + addr + "\"\n" +
+		"[providers.jkopay]\nbase_url = \"http://127.0.0.1:1\"\nmerchant_id = \"M000000001\"\nmerchant_key_env = \"SCANPAY_TEST_MONITOR_KEY\"\nstore_id = \"S0001\"\nstore_name = \"Test\"\n"
+	path := filepath.Join(dir, "scanpay.toml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd := exec.Command(scanpayBinary(t), "run", "--config", path)
+	cmd.Env = append(os.Environ(), "SCANPAY_TEST_MONITOR_KEY="+key)
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		<-done
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("scanpay run ended (%v) before it answered:\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("scanpay run did not answer on %s:\n%s", addr, stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.Contains(stderr.String(), key) {
+		t.Errorf("the key reached the log:\n%s", stderr.String())
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/monitor"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/svc"
 	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/providers"
 )
 
 // envService tells a monitored child that it runs under a service manager
@@ -85,7 +86,10 @@ daemon is started again (1s backoff, doubling to 1m).`,
 			Command: func() *exec.Cmd {
 				cmd := exec.Command(exe, childArgs...)
 				cmd.Stdout = c.stdout
-				cmd.Env = os.Environ()
+				// The wallet keys loading the config took out of this
+				// process's environment (providers.ResolveSecret): the
+				// daemon reads them again.
+				cmd.Env = append(os.Environ(), providers.ConsumedEnv()...)
 				if asService {
 					cmd.Env = append(cmd.Env, envService+"=1")
 				}

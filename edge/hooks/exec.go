@@ -5,15 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 )
 
-// execHook runs a command with the receipt JSON on stdin.
+// execHook runs a command with the receipt JSON on stdin, the delivery's
+// ids in SCANPAY_* variables and a minimal environment (see hookEnv).
 type execHook struct {
 	base
 	command []string
+	env     []string // names passed on from scanpay's environment
 }
 
 // stderrTail is how much of a failing command's stderr goes into the error:
@@ -27,14 +30,12 @@ func (h *execHook) Deliver(ctx context.Context, r Receipt) error {
 	}
 	ctx, cancel := h.withTimeout(ctx)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, h.command[0], h.command[1:]...)
+	cmd, err := command(ctx, h.command)
+	if err != nil {
+		return fmt.Errorf("hook %s: %w", h.name, err)
+	}
 	cmd.Stdin = bytes.NewReader(body)
-	cmd.Env = append(cmd.Environ(),
-		"SCANPAY_DELIVERY_ID="+r.DeliveryID,
-		"SCANPAY_PAYMENT_ID="+r.PaymentID,
-		"SCANPAY_STATE="+string(r.State),
-		"SCANPAY_REFUND_ID="+r.RefundID,
-	)
+	cmd.Env = hookEnv(runtime.GOOS, h.env, os.LookupEnv, r)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	// A child that leaves grandchildren holding stderr must not hold the

@@ -35,6 +35,7 @@ type Config struct {
 	Timeout time.Duration `toml:"timeout"` // per delivery; default 10s
 	Dir     string        `toml:"dir"`     // file: the folder receipts are written to
 	Command []string      `toml:"command"` // exec: program and arguments
+	Env     []string      `toml:"env"`     // exec: names of variables passed on from scanpay's environment
 	URL     string        `toml:"url"`     // webhook: a loopback http(s) URL
 }
 
@@ -67,6 +68,19 @@ func (c Config) Validate(index int) error {
 		if len(c.Command) == 0 || c.Command[0] == "" {
 			return fmt.Errorf("%s is empty: set it to the program and its arguments, e.g. [\"/usr/local/bin/print-receipt\"]", key("command"))
 		}
+		// Windows runs a batch script through cmd.exe (see windowsCommand).
+		if kind, err := winKind(c.Command[0]); err == nil && kind == winBatch {
+			for i, a := range c.Command {
+				if err := checkBatchArg(key(fmt.Sprintf("command[%d]", i)), a); err != nil {
+					return err
+				}
+			}
+		}
+		for _, n := range c.Env {
+			if !envName.MatchString(n) {
+				return fmt.Errorf("%s contains %q, which is not an environment variable name: list names only, such as \"PRINTER_NAME\" (set their values in the service's environment)", key("env"), n)
+			}
+		}
 	case KindFile:
 		if c.Dir == "" {
 			return fmt.Errorf("%s is empty: set it to the folder receipts are written to, e.g. \"receipts\"", key("dir"))
@@ -79,6 +93,9 @@ func (c Config) Validate(index int) error {
 		return fmt.Errorf("%s is empty: set it to \"exec\", \"file\" or \"webhook\"", key("kind"))
 	default:
 		return fmt.Errorf("%s is %q: set it to \"exec\", \"file\" or \"webhook\"", key("kind"), c.Kind)
+	}
+	if len(c.Env) > 0 && c.Kind != KindExec {
+		return fmt.Errorf("%s is for kind = \"exec\": remove it", key("env"))
 	}
 	return nil
 }
@@ -167,7 +184,7 @@ func New(c Config, baseDir string) (Hook, error) {
 		if strings.ContainsAny(cmd[0], `/\`) {
 			cmd[0] = fspath.Resolve(baseDir, cmd[0])
 		}
-		return &execHook{base: b, command: cmd}, nil
+		return &execHook{base: b, command: cmd, env: slices.Clone(c.Env)}, nil
 	case KindFile:
 		dir := fspath.Resolve(baseDir, c.Dir)
 		removeStaleTemps(dir)

@@ -37,6 +37,14 @@ func TestValidate(t *testing.T) {
 		{"bad state", Config{Kind: "file", Dir: "d", On: []string{"paid"}}, `hooks[3].on contains "paid"`},
 		{"negative timeout", Config{Kind: "file", Dir: "d", Timeout: -time.Second}, "hooks[3].timeout is negative"},
 		{"slash name", Config{Name: "a/b", Kind: "file", Dir: "d"}, "hooks[3].name"},
+		{"exec env", Config{Kind: "exec", Command: []string{"lp"}, Env: []string{"PRINTER_NAME", "ProgramFiles(x86)"}}, ""},
+		{"env name with =", Config{Kind: "exec", Command: []string{"lp"}, Env: []string{"PRINTER=lp0"}}, `hooks[3].env contains "PRINTER=lp0", which is not an environment variable name: list names only`},
+		{"empty env name", Config{Kind: "exec", Command: []string{"lp"}, Env: []string{""}}, "hooks[3].env contains \"\""},
+		{"env on a file hook", Config{Kind: "file", Dir: "d", Env: []string{"X"}}, `hooks[3].env is for kind = "exec"`},
+		{"batch arg with &", Config{Kind: "exec", Command: []string{`C:\hooks\print.cmd`, "a&b"}}, ""},
+		{"batch arg with %", Config{Kind: "exec", Command: []string{`C:\hooks\print.cmd`, "lane", "100%"}}, `hooks[3].command[2] "100%" contains "%", which cmd.exe would not pass on as written to a batch script`},
+		{"bat path with quote", Config{Kind: "exec", Command: []string{`C:\a"b.BAT`}}, `hooks[3].command[0]`},
+		{"exe arg with %", Config{Kind: "exec", Command: []string{`C:\hooks\print.exe`, "100%"}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,46 +137,41 @@ func TestFileHookUnwritableDir(t *testing.T) {
 	}
 }
 
-func writeScript(t *testing.T, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "hook.sh")
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestExecHook(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	script := writeScript(t, `cat > "$1"; echo "$SCANPAY_DELIVERY_ID" >> "$1"`)
-	dir, file := filepath.Split(script)
+	argv := helperCommand(t, "record", out, "two words", `a&b|c^d(e)`)
+	dir, file := filepath.Split(argv[0])
 	// A relative command path is taken from the config's folder.
-	h, err := New(Config{Kind: "exec", Command: []string{"./" + file, out}}, dir)
+	argv[0] = "./" + file
+	h, err := New(Config{Kind: "exec", Command: argv}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := h.Deliver(context.Background(), receipt(store.Approved, "")); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := os.ReadFile(out)
-	if !strings.Contains(string(b), `"masked_code":"22J1…1111"`) || !strings.HasSuffix(string(b), "p1/approved/h\n") {
-		t.Fatalf("the command saw %q", b)
+	got := readSeen(t, out)
+	if !strings.Contains(got.Stdin, `"masked_code":"22J1…1111"`) || got.Env["SCANPAY_DELIVERY_ID"] != "p1/approved/h" || got.Env["SCANPAY_STATE"] != "approved" {
+		t.Fatalf("the command saw stdin %q, env %v", got.Stdin, got.Env)
+	}
+	if strings.Join(got.Args, "\n") != "two words\na&b|c^d(e)" {
+		t.Errorf("the command got arguments %q", got.Args)
 	}
 }
 
 func TestExecHookFailures(t *testing.T) {
 	tests := []struct {
-		name, script string
-		timeout      time.Duration
-		want         string
+		mode    string
+		timeout time.Duration
+		want    string
 	}{
-		{"exit code", "echo 'printer out of paper' >&2; exit 3", 0, "stderr: printer out of paper"},
-		{"long stderr", "head -c 5000 /dev/zero | tr '\\0' x >&2; echo END >&2; exit 1", 0, "xxxEND"},
-		{"timeout", "sleep 5", 100 * time.Millisecond, "did not finish within 100ms"},
+		{"fail", 0, "stderr: printer out of paper"},
+		{"longstderr", 0, "xxxEND"},
+		{"sleep", 100 * time.Millisecond, "did not finish within 100ms"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, _ := New(Config{Kind: "exec", Command: []string{writeScript(t, tt.script)}, Timeout: tt.timeout}, "")
+		t.Run(tt.mode, func(t *testing.T) {
+			h, _ := New(Config{Kind: "exec", Command: helperCommand(t, tt.mode), Timeout: tt.timeout}, "")
 			err := h.Deliver(context.Background(), receipt(store.Declined, ""))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Deliver = %v, want %q", err, tt.want)

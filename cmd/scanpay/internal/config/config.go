@@ -364,6 +364,7 @@ func (c *Config) validate(skip map[string]bool) error {
 	add(prefix("", c.API.Validate()))
 	add(scanner.ValidateAll(c.Scanners))
 	add(hooks.ValidateAll(c.Hooks))
+	add(c.hooksSeeNoWalletKey())
 	if _, err := providers.NewClassifier(c.Rules()); err != nil {
 		add(fmt.Errorf("[[classify]]: %w", err))
 	}

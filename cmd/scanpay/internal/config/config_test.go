@@ -105,6 +105,9 @@ func TestValidationErrorsNameKeyAndFix(t *testing.T) {
 		{"public listen", minimal + "[api]\nlisten = \"0.0.0.0:8727\"\n", "api.listen", ""},
 		{"serial scanner without port", minimal + "[[scanners]]\nkind = \"serial\"\nterminal_id = \"AB123456\"\n", "scanners[0].port", "set port"},
 		{"bad hook", minimal + "[[hooks]]\nkind = \"printer\"\n", "hooks[0].kind", "set it to"},
+		{"hook env not a name", minimal + "[[hooks]]\nkind = \"exec\"\ncommand = [\"lp\"]\nenv = [\"A=B\"]\n", "hooks[0].env", "list names only"},
+		{"hook env names a wallet key", strings.Replace(minimal, "merchant_key = \"s3cr3t-merchant-key\"", "merchant_key_env = \"JKO_KEY\"", 1) + "[[hooks]]\nkind = \"exec\"\ncommand = [\"lp\"]\nenv = [\"PRINTER\", \"jko_key\"]\n",
+			"hooks[0].env names jko_key, which holds the wallet key providers.testwallet.merchant_key_env", "remove jko_key from env"},
 		{"bad classify rule", minimal + "[[classify]]\nname = \"x\"\nclass = \"x\"\nprefix = \"x\"\ncharset = \"emoji\"\nmin_len = 3\nmax_len = 3\n", "classify", ""},
 		{"secret twice", strings.Replace(minimal, "base_url", "merchant_key_env = \"K\"\nbase_url", 1), "providers.testwallet.merchant_key", "keep exactly one"},
 		{"secret env unset", strings.Replace(minimal, "merchant_key = \"s3cr3t-merchant-key\"", "merchant_key_env = \"NOPE\"", 1), "merchant_key_env", "export it"},
@@ -134,6 +137,25 @@ func TestValidationErrorsNameKeyAndFix(t *testing.T) {
 				t.Errorf("error shows the secret: %s", msg)
 			}
 		})
+	}
+}
+
+// TestHookEnvKey: an exec hook's env key is read from the file and shown
+// by check-config.
+func TestHookEnvKey(t *testing.T) {
+	c, err := Parse([]byte(minimal+"[[hooks]]\nkind = \"exec\"\ncommand = [\"lp\"]\nenv = [\"PRINTER_NAME\", \"LC_PAPER\"]\n"), t.TempDir(), Options{LookupEnv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Hooks[0].Env, ","); got != "PRINTER_NAME,LC_PAPER" {
+		t.Errorf("hooks[0].env = %q", got)
+	}
+	var out bytes.Buffer
+	if err := c.WriteEffective(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `env = ["PRINTER_NAME", "LC_PAPER"]`) {
+		t.Errorf("check-config does not show the env key:\n%s", out.String())
 	}
 }
 

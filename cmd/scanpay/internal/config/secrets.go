@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -191,11 +192,10 @@ func tomlName(f reflect.StructField) string {
 	return name
 }
 
-// InlineSecrets names the wallet keys whose secret is written in the
-// configuration itself ("providers.jkopay.merchant_key"), rather than in a
-// _file or an _env: such a file must not be readable by every user.
-func (c *Config) InlineSecrets() []string {
-	var out []string
+// walletTrees gives each configured wallet's table as decoded TOML, for
+// the checks that look at its keys by name.
+func (c *Config) walletTrees() map[string]map[string]any {
+	out := map[string]map[string]any{}
 	for _, w := range c.Wallets {
 		var buf bytes.Buffer
 		if err := toml.NewEncoder(&buf).Encode(w.Config); err != nil {
@@ -205,14 +205,57 @@ func (c *Config) InlineSecrets() []string {
 		if _, err := toml.Decode(buf.String(), &tree); err != nil {
 			continue
 		}
+		out[w.Name] = tree
+	}
+	return out
+}
+
+// InlineSecrets names the wallet keys whose secret is written in the
+// configuration itself ("providers.jkopay.merchant_key"), rather than in a
+// _file or an _env: such a file must not be readable by every user.
+func (c *Config) InlineSecrets() []string {
+	var out []string
+	for name, tree := range c.walletTrees() {
 		for k, v := range tree {
 			s, ok := v.(string)
 			_, hasFile := tree[k+"_file"]
 			if ok && s != "" && (hasFile || secretName.MatchString(k)) {
-				out = append(out, "providers."+w.Name+"."+k)
+				out = append(out, "providers."+name+"."+k)
 			}
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// hooksSeeNoWalletKey refuses a hook env key that names the variable a
+// wallet key comes from (`*_env`): hooks run other people's programs, and
+// a wallet key must never reach one. (Names are compared without case, as
+// Windows does.)
+func (c *Config) hooksSeeNoWalletKey() error {
+	from := map[string]string{} // upper-case variable name → the key it holds
+	for name, tree := range c.walletTrees() {
+		collectEnvKeys(tree, "providers."+name, from)
+	}
+	for i, h := range c.Hooks {
+		for _, n := range h.Env {
+			if key, ok := from[strings.ToUpper(n)]; ok {
+				return fmt.Errorf("hooks[%d].env names %s, which holds the wallet key %s: a hook must never see a wallet key; remove %s from env", i, n, key, n)
+			}
+		}
+	}
+	return nil
+}
+
+func collectEnvKeys(tree map[string]any, path string, from map[string]string) {
+	for k, v := range tree {
+		switch x := v.(type) {
+		case string:
+			if strings.HasSuffix(k, "_env") && x != "" {
+				from[strings.ToUpper(x)] = path + "." + k
+			}
+		case map[string]any:
+			collectEnvKeys(x, path+"."+k, from)
+		}
+	}
 }
