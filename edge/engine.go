@@ -29,6 +29,12 @@ const (
 	DefaultScanHold    = 30 * time.Second
 	DefaultScanTimeout = 5 * time.Minute
 	DefaultRetention   = 90 * 24 * time.Hour
+	// DefaultMaxAmount is the largest payment accepted, in TWD: far above
+	// any purchase at a store counter paid by a wallet, low enough that a
+	// POS bug (an amount sent in cents, an overflowed integer) is refused
+	// before it reaches a wallet, and an exact integer in JSON and in every
+	// wallet's 32-bit amount field.
+	DefaultMaxAmount = 1_000_000
 )
 
 // Config is everything the engine runs with. cmd/scanpay builds it from the
@@ -43,6 +49,7 @@ type Config struct {
 	ScanHold    time.Duration // scan-then-amount: how long a wallet code scanned first is held (default 30s)
 	ScanTimeout time.Duration // awaiting_scan → cancelled after this (default 5m)
 	Retention   time.Duration // prune final payments older than this (default 90 days; 0 = default)
+	MaxAmount   int64         // largest payment accepted, TWD (default DefaultMaxAmount)
 	Sandbox     bool
 	Logger      *slog.Logger
 	// Clock is the time source (default: the system's). Now, when set
@@ -164,6 +171,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention
+	}
+	if cfg.MaxAmount <= 0 {
+		cfg.MaxAmount = DefaultMaxAmount
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
