@@ -43,8 +43,21 @@ func TestDiskFullIsAHealthProblem(t *testing.T) {
 	for range 3 {
 		r.e.CreatePayment(context.Background(), CreateRequest{TerminalID: "L2", OrderNumber: "again", Amount: 100})
 	}
-	if n := strings.Count(r.logs.String(), "no space left"); n != 1 {
-		t.Errorf("the log names the full disk %d times, want once:\n%s", n, r.logs.String())
+	// Logged once per episode: a write that gets through (bbolt reuses
+	// freed pages even on a full disk) clears it, the next failure is a
+	// new episode.
+	warns, resolved := 0, 0
+	for _, l := range strings.Split(r.logs.String(), "\n") {
+		switch {
+		case !strings.Contains(l, "no space left"):
+		case strings.Contains(l, "level=WARN"):
+			warns++
+		case strings.Contains(l, "resolved:"):
+			resolved++
+		}
+	}
+	if warns == 0 || (warns != resolved && warns != resolved+1) {
+		t.Errorf("the log warns of the full disk %d times and says it cleared %d times, want once per episode:\n%s", warns, resolved, r.logs.String())
 	}
 	os.Remove(filler)
 	v, created, err := r.e.CreatePayment(context.Background(), CreateRequest{TerminalID: "L3", OrderNumber: "after", Amount: 100})
