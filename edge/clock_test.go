@@ -47,7 +47,7 @@ func TestForwardJumpNeverPrunesYoungPayments(t *testing.T) {
 	for _, d := range forwardJumps {
 		t.Run(d.String(), func(t *testing.T) {
 			clk := &jumpClock{}
-			r := newRig(t, rigOpts{wallets: []string{"jkopay"}, now: clk.now, retention: 700 * time.Millisecond, noRun: true})
+			r := newRig(t, rigOpts{wallets: []string{"jkopay"}, now: clk.now, retention: 3 * time.Second, noRun: true})
 			r.e.pruneEvery = 10 * time.Millisecond
 			ctx, cancel := context.WithCancel(context.Background())
 			r.cancel = cancel
@@ -59,7 +59,7 @@ func TestForwardJumpNeverPrunesYoungPayments(t *testing.T) {
 			clk.jump(d)
 			time.Sleep(300 * time.Millisecond) // many sweeps and prunes
 			if _, err := r.j.Get(v.ID); err != nil {
-				t.Fatalf("a payment approved 0.3s ago was pruned after the clock jumped forward by %s (retention 0.7s): %v", d, err)
+				t.Fatalf("a payment approved 0.3s ago was pruned after the clock jumped forward by %s (retention 3s): %v", d, err)
 			}
 			if p := problemWith(r.e, "jumped forward"); p == "" {
 				t.Errorf("Health does not say the clock jumped forward by %s: %v", d, r.e.Health().Problems)
@@ -71,7 +71,7 @@ func TestForwardJumpNeverPrunesYoungPayments(t *testing.T) {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("payment still in the journal 10s after retention (0.7s) ran out: pruning never ran")
+					t.Fatalf("payment still in the journal 10s after retention (3s) ran out: pruning never ran")
 				}
 				time.Sleep(20 * time.Millisecond)
 			}

@@ -668,6 +668,8 @@ func (h *crashParent) start() *crashChild {
 				}
 			case "suspect":
 				h.suspect++
+			case "suspect-took-payment":
+				h.t.Errorf("payment %s was taken while the journal was suspect", f[2])
 			case "created": // created <id> <state> <lane> <order> <new|same>
 				h.created = append(h.created, f[2])
 				if len(f) == 7 {
@@ -843,7 +845,11 @@ func TestEngineCrashChild(t *testing.T) {
 			if f[5] == "barcode" {
 				req.Barcode = f[4]
 			}
+			wasSuspect := j.Suspect() != nil
 			v, created, err := e.CreatePayment(ctx, req)
+			if wasSuspect && created {
+				say("suspect-took-payment %s", v.ID)
+			}
 			if j.Suspect() != nil {
 				suspect.Do(func() { say("suspect") })
 			}
