@@ -187,3 +187,27 @@ func TestRetentionClock(t *testing.T) {
 		t.Fatalf("long gap: r %s jump %v, want r = t0 and a jump", rc3.r, j)
 	}
 }
+
+// TestBackwardJumpCodeLifetimeStaysHonest: a code whose wallet cannot be
+// reached is resent only within its true lifetime, measured on the
+// monotonic clock: after the clock goes back, the payment still expires
+// when the code does, not hours or years later.
+func TestBackwardJumpCodeLifetimeStaysHonest(t *testing.T) {
+	for _, d := range backwardJumps {
+		t.Run(d.String(), func(t *testing.T) {
+			clk := &jumpClock{}
+			r := newRig(t, rigOpts{wallets: []string{"easywallet"}, now: clk.now, codeTTL: time.Second})
+			r.sims["easywallet"].Close() // connection refused: every send provably never left
+			v := r.pay("L1", "o1", 100, "easywallet")
+			waitAttempts(t, r, v.ID, 1)
+			clk.jump(d)
+			got, err := r.e.Wait(context.Background(), v.ID, 6*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != store.Expired {
+				t.Fatalf("payment is %s 6s after its 1s code was scanned and the clock went back %s, want expired", got.State, d)
+			}
+		})
+	}
+}
