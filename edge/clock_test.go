@@ -16,12 +16,14 @@ import (
 // jumpClock is the wall clock moved by a settable offset, the way an
 // owner, a time sync or a resumed virtual machine moves it; the monotonic
 // clock underneath keeps running.
-type jumpClock struct{ off atomic.Int64 }
+type jumpClock struct{ off, mono atomic.Int64 }
 
-func (c *jumpClock) now() time.Time         { return time.Now().Add(time.Duration(c.off.Load())) }
-func (c *jumpClock) jump(d time.Duration)   { c.off.Add(int64(d)) }
-func (c *jumpClock) Now() time.Time         { return c.now() }
-func (c *jumpClock) Elapsed() time.Duration { return time.Since(clockStart) }
+func (c *jumpClock) now() time.Time       { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *jumpClock) jump(d time.Duration) { c.off.Add(int64(d)) }
+func (c *jumpClock) Now() time.Time       { return c.now() }
+func (c *jumpClock) Elapsed() time.Duration {
+	return time.Since(clockStart) + time.Duration(c.mono.Load())
+}
 
 var clockStart = time.Now()
 
@@ -210,4 +212,26 @@ func TestBackwardJumpCodeLifetimeStaysHonest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClockJumpNoticeClears: Health reports a jump for a day of running,
+// then only the log keeps it.
+func TestClockJumpNoticeClears(t *testing.T) {
+	clk := &jumpClock{}
+	r := newRig(t, rigOpts{wallets: []string{"jkopay"}, clock: clk})
+	r.wait(r.pay("L1", "o1", 100, "jkopay").ID) // the engine runs
+	clk.jump(3 * 365 * 24 * time.Hour)
+	waitProblem := func(want bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for (problemWith(r.e, "jumped forward") != "") != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("Health reports the jump: %v, want %v (%v)\n%s", !want, want, r.e.Health().Problems, r.logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitProblem(true)
+	clk.mono.Add(int64(jumpReported + time.Minute)) // a day of running later
+	waitProblem(false)
 }
