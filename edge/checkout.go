@@ -136,6 +136,8 @@ func (e *Engine) checkCreate(req CreateRequest) error {
 		return Errorf(ErrInvalidRequest, "order_number contains spaces or control characters: use letters, digits, '-' and '_'")
 	case req.Amount <= 0:
 		return Errorf(ErrInvalidRequest, "amount is %d: send a positive whole number of TWD", req.Amount)
+	case req.Amount > e.cfg.MaxAmount:
+		return Errorf(ErrInvalidRequest, "amount is %d TWD, more than the largest payment scanpay accepts (%d TWD): check that the POS sends whole TWD, not cents; raise max_amount in the configuration if such payments are real", req.Amount, e.cfg.MaxAmount)
 	case req.Undiscountable < 0 || req.Undiscountable > req.Amount:
 		return Errorf(ErrInvalidRequest, "undiscountable_amount is %d: it must be between 0 and amount (%d)", req.Undiscountable, req.Amount)
 	}

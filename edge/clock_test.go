@@ -16,12 +16,14 @@ import (
 // jumpClock is the wall clock moved by a settable offset, the way an
 // owner, a time sync or a resumed virtual machine moves it; the monotonic
 // clock underneath keeps running.
-type jumpClock struct{ off atomic.Int64 }
+type jumpClock struct{ off, mono atomic.Int64 }
 
-func (c *jumpClock) now() time.Time         { return time.Now().Add(time.Duration(c.off.Load())) }
-func (c *jumpClock) jump(d time.Duration)   { c.off.Add(int64(d)) }
-func (c *jumpClock) Now() time.Time         { return c.now() }
-func (c *jumpClock) Elapsed() time.Duration { return time.Since(clockStart) }
+func (c *jumpClock) now() time.Time       { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *jumpClock) jump(d time.Duration) { c.off.Add(int64(d)) }
+func (c *jumpClock) Now() time.Time       { return c.now() }
+func (c *jumpClock) Elapsed() time.Duration {
+	return time.Since(clockStart) + time.Duration(c.mono.Load())
+}
 
 var clockStart = time.Now()
 
@@ -47,7 +49,7 @@ func TestForwardJumpNeverPrunesYoungPayments(t *testing.T) {
 	for _, d := range forwardJumps {
 		t.Run(d.String(), func(t *testing.T) {
 			clk := &jumpClock{}
-			r := newRig(t, rigOpts{wallets: []string{"jkopay"}, now: clk.now, retention: 700 * time.Millisecond, noRun: true})
+			r := newRig(t, rigOpts{wallets: []string{"jkopay"}, now: clk.now, retention: 3 * time.Second, noRun: true})
 			r.e.pruneEvery = 10 * time.Millisecond
 			ctx, cancel := context.WithCancel(context.Background())
 			r.cancel = cancel
@@ -59,7 +61,7 @@ func TestForwardJumpNeverPrunesYoungPayments(t *testing.T) {
 			clk.jump(d)
 			time.Sleep(300 * time.Millisecond) // many sweeps and prunes
 			if _, err := r.j.Get(v.ID); err != nil {
-				t.Fatalf("a payment approved 0.3s ago was pruned after the clock jumped forward by %s (retention 0.7s): %v", d, err)
+				t.Fatalf("a payment approved 0.3s ago was pruned after the clock jumped forward by %s (retention 3s): %v", d, err)
 			}
 			if p := problemWith(r.e, "jumped forward"); p == "" {
 				t.Errorf("Health does not say the clock jumped forward by %s: %v", d, r.e.Health().Problems)
@@ -71,7 +73,7 @@ func TestForwardJumpNeverPrunesYoungPayments(t *testing.T) {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("payment still in the journal 10s after retention (0.7s) ran out: pruning never ran")
+					t.Fatalf("payment still in the journal 10s after retention (3s) ran out: pruning never ran")
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
@@ -186,4 +188,50 @@ func TestRetentionClock(t *testing.T) {
 	if j == nil || !rc3.r.Equal(t0) {
 		t.Fatalf("long gap: r %s jump %v, want r = t0 and a jump", rc3.r, j)
 	}
+}
+
+// TestBackwardJumpCodeLifetimeStaysHonest: a code whose wallet cannot be
+// reached is resent only within its true lifetime, measured on the
+// monotonic clock: after the clock goes back, the payment still expires
+// when the code does, not hours or years later.
+func TestBackwardJumpCodeLifetimeStaysHonest(t *testing.T) {
+	for _, d := range backwardJumps {
+		t.Run(d.String(), func(t *testing.T) {
+			clk := &jumpClock{}
+			r := newRig(t, rigOpts{wallets: []string{"easywallet"}, now: clk.now, codeTTL: time.Second})
+			r.sims["easywallet"].Close() // connection refused: every send provably never left
+			v := r.pay("L1", "o1", 100, "easywallet")
+			waitAttempts(t, r, v.ID, 1)
+			clk.jump(d)
+			got, err := r.e.Wait(context.Background(), v.ID, 6*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State != store.Expired {
+				t.Fatalf("payment is %s 6s after its 1s code was scanned and the clock went back %s, want expired", got.State, d)
+			}
+		})
+	}
+}
+
+// TestClockJumpNoticeClears: Health reports a jump for a day of running,
+// then only the log keeps it.
+func TestClockJumpNoticeClears(t *testing.T) {
+	clk := &jumpClock{}
+	r := newRig(t, rigOpts{wallets: []string{"jkopay"}, clock: clk})
+	r.wait(r.pay("L1", "o1", 100, "jkopay").ID) // the engine runs
+	clk.jump(3 * 365 * 24 * time.Hour)
+	waitProblem := func(want bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for (problemWith(r.e, "jumped forward") != "") != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("Health reports the jump: %v, want %v (%v)\n%s", !want, want, r.e.Health().Problems, r.logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitProblem(true)
+	clk.mono.Add(int64(jumpReported + time.Minute)) // a day of running later
+	waitProblem(false)
 }

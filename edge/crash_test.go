@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,7 +33,10 @@ import (
 
 var crashKills = flag.Int("crash.kills", 300, "SIGKILLs of the engine child in TestEngineCrash (env SCANPAY_CRASH_KILLS also sets it)")
 
-const crashChildEnv = "SCANPAY_ENGINE_CRASH_CHILD"
+const (
+	crashChildEnv = "SCANPAY_ENGINE_CRASH_CHILD"
+	crashClockEnv = "SCANPAY_ENGINE_CRASH_CLOCK" // the wall clock's offset, ns
+)
 
 // crashSetup is what the parent hands the child: where the journal is and
 // how to reach the parent's simulators (each wallet's config as TOML, the
@@ -69,6 +71,19 @@ func TestEngineCrash(t *testing.T) {
 	kills = crashPower.count(kills)
 	dir := t.TempDir()
 	setup := crashSetup{Journal: filepath.Join(crashPower.dir(dir), "journal.db"), Receipts: filepath.Join(crashPower.dir(dir), "receipts"), Wallets: map[string]string{}}
+	// Disk faults: the journal on a small disk of its own that the harness
+	// fills at random (needs root to mount), and the child under strace
+	// with a random fdatasync failing (needs strace and ptrace). Not on the
+	// power-cut disk, where the journal must stay and every kill already
+	// loses what was not synced.
+	disk, straceBin := "", ""
+	if crashPower == nil {
+		disk = crashDisk(t, dir)
+		straceBin = crashStrace(t)
+	}
+	if disk != "" {
+		setup.Journal = filepath.Join(disk, "journal.db")
+	}
 	sims := map[string]wallettest.Simulator{}
 	// Wallet requests being served, by the child run that sent them: a
 	// request of a killed child may take a moment to notice it is gone.
@@ -110,7 +125,7 @@ func TestEngineCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := &crashParent{t: t, setupFile: setupFile, sims: sims, answers: map[string][]string{}, cancelled: map[string]bool{},
+	h := &crashParent{t: t, setupFile: setupFile, sims: sims, answers: map[string][]string{}, cancelled: map[string]bool{}, strace: straceBin,
 		orderOf: map[string]string{}, orders: map[string]*crashOrder{}}
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("SCANPAY_CRASH_SEED"); s != "" {
@@ -126,7 +141,29 @@ func TestEngineCrash(t *testing.T) {
 	order := 0
 	for k := 0; k < kills; k++ {
 		gen.Store(int64(k))
+		// The PC's clock moved while scanpay was stopped (by hours, by
+		// years, either way), and sometimes a random fdatasync fails.
+		if rng.IntN(8) == 0 {
+			h.clock += clockJump(rng, h.clock)
+			st.jumps++
+		}
+		h.fsyncFail = ""
+		if straceBin != "" && rng.IntN(10) == 0 {
+			h.fsyncFail = strconv.Itoa(1 + rng.IntN(12))
+			st.fsync++
+		}
 		c := h.start()
+		if rng.IntN(8) == 0 { // …or while it ran
+			d := clockJump(rng, h.clock)
+			h.clock += d
+			c.send("jump %d", int64(d))
+			st.jumps++
+		}
+		filler := ""
+		if disk != "" && rng.IntN(10) == 0 {
+			filler = fillDisk(t, disk)
+			st.diskFull++
+		}
 		// Misbehaving wallets: faults for the next requests.
 		for range rng.IntN(3) {
 			w := simNames[rng.IntN(len(simNames))]
@@ -196,8 +233,15 @@ func TestEngineCrash(t *testing.T) {
 		case 3: // right after the checkout was journaled
 			afterJournal = c.waitLine("created", 400*time.Millisecond)
 		}
+		if filler != "" && rng.IntN(2) == 0 {
+			os.Remove(filler) // the disk has room again before the kill
+			time.Sleep(time.Duration(rng.IntN(50)) * time.Millisecond)
+		}
 		reqOut := requestOut()
 		c.kill()
+		if filler != "" {
+			os.Remove(filler)
+		}
 		switch {
 		case reqOut:
 			st.reqOut++
@@ -208,6 +252,7 @@ func TestEngineCrash(t *testing.T) {
 		}
 	}
 	// A last, clean run lets everything settle.
+	h.fsyncFail = ""
 	c := h.start()
 	c.send("settle")
 	if !c.waitLine("settled", 90*time.Second) {
@@ -314,6 +359,8 @@ func TestEngineCrash(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills: %d with a wallet request out, %d right after a charge, %d right after a checkout was journaled", kills, st.reqOut, st.afterCharge, st.afterJournal)
+	t.Logf("faults: %d clock jumps (the clock ended %s off), %d runs with a full disk (%d checkouts answered unavailable), %d runs with an fdatasync failing (%d left the journal suspect)",
+		st.jumps, time.Duration(h.clock), st.diskFull, h.unavailable, st.fsync, h.suspect)
 	t.Logf("%d orders, %d POS retries; checkouts answered with a new payment %d, with the order's existing payment %d; %d orders with more than one payment",
 		len(h.orders), st.retries, h.newAnswers, h.sameAnswers, retried)
 	t.Logf("%d payments, %d refunds, %d receipts, %d payments with a final answer to the POS (%d approved); final states %v",
@@ -338,6 +385,15 @@ func TestEngineCrash(t *testing.T) {
 		}
 		if len(h.answers) < kills/3 {
 			t.Errorf("only %d payments had a final answer reach the POS in %d kills (want at least %d)", len(h.answers), kills, kills/3)
+		}
+		if st.jumps < kills/20 {
+			t.Errorf("only %d clock jumps in %d kills (want at least %d)", st.jumps, kills, kills/20)
+		}
+		if disk != "" && h.unavailable == 0 {
+			t.Errorf("%d runs filled the journal's disk, but no checkout was ever answered unavailable: the disk faults did not bite", st.diskFull)
+		}
+		if straceBin != "" && st.fsync < kills/30 {
+			t.Errorf("only %d runs had an fdatasync fail in %d kills (want at least %d)", st.fsync, kills, kills/30)
 		}
 		if h.sameAnswers < kills/6 {
 			t.Errorf("only %d POS retries were answered with the order's existing payment (want at least %d): the double-charge route was barely exercised", h.sameAnswers, kills/6)
@@ -418,6 +474,23 @@ func receiptTruth(t *testing.T, folder string, all []store.Payment, refunds map[
 type crashStats struct {
 	reqOut, afterCharge, afterJournal int
 	retries                           int
+	jumps, diskFull, fsync            int
+}
+
+// clockJump picks a jump of the PC's wall clock from cur: minutes, hours
+// or years, either way (back toward zero once it is far off).
+func clockJump(rng *rand.Rand, cur time.Duration) time.Duration {
+	d := []time.Duration{90 * time.Second, 2 * time.Hour, 26 * time.Hour, 3 * 365 * 24 * time.Hour}[rng.IntN(4)]
+	back := rng.IntN(2) == 0
+	if cur > 10*365*24*time.Hour {
+		back = true
+	} else if cur < -10*365*24*time.Hour {
+		back = false
+	}
+	if back {
+		return -d
+	}
+	return d
 }
 
 // crashOrder is one POS checkout (lane + order number), however often the
@@ -448,6 +521,12 @@ type crashParent struct {
 	orderOf     map[string]string      // payment id → the lane/order it was answered for
 	sameAnswers int                    // checkouts answered with an existing payment
 	newAnswers  int                    // checkouts answered with a new payment
+	unavailable int                    // checkouts answered unavailable (a disk fault)
+	suspect     int                    // runs whose journal turned suspect
+
+	clock     time.Duration // the PC's wall clock, off by this
+	strace    string        // strace's path, "" when it cannot run here
+	fsyncFail string        // the next child's fdatasync to fail (strace's when=), "" for none
 }
 
 func (h *crashParent) newOrder(lane, number string, amount int64) *crashOrder {
@@ -556,8 +635,14 @@ type crashChild struct {
 
 func (h *crashParent) start() *crashChild {
 	h.t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestEngineCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+h.setupFile)
+	args := []string{os.Args[0], "-test.run=^TestEngineCrashChild$", "-test.count=1"}
+	if h.fsyncFail != "" {
+		args = append([]string{h.strace, "-f", "-qq", "-o", os.DevNull, "-e", "trace=fdatasync",
+			"-e", "inject=fdatasync:error=EIO:when=" + h.fsyncFail}, args...)
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+h.setupFile, fmt.Sprintf("%s=%d", crashClockEnv, int64(h.clock)))
+	ownGroup(cmd)
 	c := &crashChild{h: h, cmd: cmd, lines: make(chan string, 1024), stderr: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = c.stderr
 	var err error
@@ -583,6 +668,14 @@ func (h *crashParent) start() *crashChild {
 			switch f[1] {
 			case "final":
 				h.answers[f[2]] = append(h.answers[f[2]], f[3])
+			case "error": // error <lane> <order> <code>
+				if len(f) == 5 && f[4] == ErrUnavailable {
+					h.unavailable++
+				}
+			case "suspect":
+				h.suspect++
+			case "suspect-took-payment":
+				h.t.Errorf("payment %s was taken while the journal was suspect", f[2])
 			case "created": // created <id> <state> <lane> <order> <new|same>
 				h.created = append(h.created, f[2])
 				if len(f) == 7 {
@@ -631,7 +724,7 @@ func (c *crashChild) waitLine(kind string, d time.Duration) bool {
 
 func (c *crashChild) kill() {
 	crashPower.freeze()
-	c.cmd.Process.Signal(syscall.SIGKILL)
+	killGroup(c.cmd) // the child, and strace when it runs under it
 	crashPower.cut(c.h.t)
 	c.wait()
 	crashPower.on(c.h.t)
@@ -699,7 +792,17 @@ func TestEngineCrashChild(t *testing.T) {
 		lim.Timeout = 400 * time.Millisecond
 		wallets[name] = WalletSetup{Wallet: w, Limits: lim}
 	}
-	j, err := store.Open(setup.Journal, store.Options{Timeout: 10 * time.Second})
+	clk := &jumpClock{}
+	if n, err := strconv.ParseInt(os.Getenv(crashClockEnv), 10, 64); err == nil {
+		clk.off.Store(n)
+	}
+	var j *store.Journal
+	for try := 0; ; try++ {
+		// Under strace, the fdatasync that fails may be one of Open's.
+		if j, err = store.Open(setup.Journal, store.Options{Timeout: 10 * time.Second, Now: clk.now}); err == nil || try == 5 {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -710,7 +813,7 @@ func TestEngineCrashChild(t *testing.T) {
 	cls, _ := providers.NewClassifier(providers.DefaultRules())
 	e, err := New(fastPacing(Config{
 		Journal: j, Wallets: wallets, Classifier: cls, Lanes: crashLanes, Hooks: []hooks.Hook{receipts},
-		ScanTimeout: time.Second, ScanHold: 200 * time.Millisecond, Logger: log, Workers: 4,
+		ScanTimeout: time.Second, ScanHold: 200 * time.Millisecond, Logger: log, Workers: 4, Clock: clk,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -739,6 +842,7 @@ func TestEngineCrashChild(t *testing.T) {
 			watch(p.ID)
 		}
 	}
+	var suspect sync.Once
 	say("ready")
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
@@ -750,7 +854,14 @@ func TestEngineCrashChild(t *testing.T) {
 			if f[5] == "barcode" {
 				req.Barcode = f[4]
 			}
+			wasSuspect := j.Suspect() != nil
 			v, created, err := e.CreatePayment(ctx, req)
+			if wasSuspect && created {
+				say("suspect-took-payment %s", v.ID)
+			}
+			if j.Suspect() != nil {
+				suspect.Do(func() { say("suspect") })
+			}
 			if err != nil {
 				say("error %s %s %s", f[1], f[2], ErrorCode(err))
 				continue
@@ -772,6 +883,9 @@ func TestEngineCrashChild(t *testing.T) {
 					say("final %s %s", v.ID, v.State)
 				}
 			}
+		case len(f) == 2 && f[0] == "jump":
+			d, _ := strconv.ParseInt(f[1], 10, 64)
+			clk.jump(time.Duration(d))
 		case len(f) == 3 && f[0] == "refund":
 			amount, _ := strconv.ParseInt(f[2], 10, 64)
 			go e.Refund(ctx, f[1], amount) // refused unless approved; the journal tells the rest

@@ -80,6 +80,9 @@
 //     EANs, e-invoice and citizen carriers are passed to the POS whole (they
 //     are no credentials and the POS needs them); every other code is
 //     masked everywhere.
+//   - Refunds take the POS's Idempotency-Key (RefundOnce), journaled with
+//     the refund and checked inside CreateRefund's transaction: the same
+//     key and request get the first refund, another request a conflict.
 //   - Time: records are stamped with the wall clock, waits are measured
 //     on a steady clock that a backward jump cannot lengthen, and pruning
 //     counts only time scanpay saw pass (clock.go, docs/design.md).

@@ -29,6 +29,12 @@ const (
 	DefaultScanHold    = 30 * time.Second
 	DefaultScanTimeout = 5 * time.Minute
 	DefaultRetention   = 90 * 24 * time.Hour
+	// DefaultMaxAmount is the largest payment accepted, in TWD: far above
+	// any purchase at a store counter paid by a wallet, low enough that a
+	// POS bug (an amount sent in cents, an overflowed integer) is refused
+	// before it reaches a wallet, and an exact integer in JSON and in every
+	// wallet's 32-bit amount field.
+	DefaultMaxAmount = 1_000_000
 )
 
 // Config is everything the engine runs with. cmd/scanpay builds it from the
@@ -43,6 +49,7 @@ type Config struct {
 	ScanHold    time.Duration // scan-then-amount: how long a wallet code scanned first is held (default 30s)
 	ScanTimeout time.Duration // awaiting_scan → cancelled after this (default 5m)
 	Retention   time.Duration // prune final payments older than this (default 90 days; 0 = default)
+	MaxAmount   int64         // largest payment accepted, TWD (default DefaultMaxAmount)
 	Sandbox     bool
 	Logger      *slog.Logger
 	// Clock is the time source (default: the system's). Now, when set
@@ -165,6 +172,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Retention <= 0 {
 		cfg.Retention = DefaultRetention
 	}
+	if cfg.MaxAmount <= 0 {
+		cfg.MaxAmount = DefaultMaxAmount
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -276,12 +286,18 @@ func (e *Engine) sweepLoop(ctx context.Context) {
 		e.journalFailed("read the last seen time", err)
 	}
 	rc, j := startRetention(r, markWall, e.clock.Now(), e.clock.Elapsed())
-	e.clockJumped(j)
+	jumped := time.Duration(-1) // when the last jump was reported, monotonic
+	if e.clockJumped(j) {
+		jumped = e.clock.Elapsed()
+	}
 	var lastPrune, lastMark time.Duration = -e.pruneEvery, -time.Hour
 	for {
 		mono := e.clock.Elapsed()
-		if j := rc.advance(e.clock.Now(), mono); j != nil {
-			e.clockJumped(j)
+		if e.clockJumped(rc.advance(e.clock.Now(), mono)) {
+			jumped = mono
+		} else if jumped >= 0 && mono-jumped > jumpReported {
+			e.setProblem("clock", "") // said for a day; the log keeps it
+			jumped = -1
 		}
 		if mono-lastMark >= time.Minute {
 			if err := e.j.SetLastSeen(rc.r, rc.wall); err != nil {
@@ -322,13 +338,17 @@ func (e *Engine) sweepLoop(ctx context.Context) {
 	}
 }
 
+// jumpReported is how long Health reports a clock jump.
+const jumpReported = 24 * time.Hour
+
 // clockJumped reports a forward jump of the wall clock that retention did
-// not count (nil: none).
-func (e *Engine) clockJumped(j *jump) {
+// not count (nil: none), and says whether there was one.
+func (e *Engine) clockJumped(j *jump) bool {
 	if j == nil {
-		return
+		return false
 	}
-	e.setProblem("clock", fmt.Sprintf("%s: pruning does not count the jump as time passed, so final payments are kept up to that much longer than retention (%s) and none is lost; if the clock is wrong now, correct it and its time sync", j, e.cfg.Retention))
+	e.setProblem("clock", fmt.Sprintf("%s: pruning does not count the jump as time passed, so final payments are kept up to that much longer than retention (%s) and none is lost; if the clock is wrong now, correct it and its time sync (this notice clears after %s)", j, e.cfg.Retention, jumpReported))
+	return true
 }
 
 // wake makes key due at when, a deadline of at most bound: one further

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -697,5 +698,32 @@ func TestScanRefusedByWallet(t *testing.T) {
 	w, _, err := r.e.CreatePayment(ctx, CreateRequest{TerminalID: "LANE-TOO-LONG", OrderNumber: "2", Amount: 10})
 	if err != nil || w.State != store.AwaitingScan {
 		t.Fatalf("next checkout = %s, %v", w.State, err)
+	}
+}
+
+// TestAmountUpperBound: a payment above the per-payment maximum is a clear
+// 400 and changes nothing; the maximum is configurable.
+func TestAmountUpperBound(t *testing.T) {
+	r := newRig(t, rigOpts{wallets: []string{"jkopay"}})
+	for _, amount := range []int64{9223372036854775807, DefaultMaxAmount + 1} {
+		_, _, err := r.e.CreatePayment(context.Background(), CreateRequest{TerminalID: "L1", OrderNumber: "big-" + strconv.FormatInt(amount, 10), Amount: amount})
+		if ErrorCode(err) != ErrInvalidRequest || !strings.Contains(err.Error(), "max_amount") {
+			t.Errorf("a payment of %d TWD: %v, want invalid_request naming max_amount", amount, err)
+		}
+	}
+	if ps, err := r.j.Recent(10); err != nil || len(ps) != 0 {
+		t.Errorf("refused payments were journaled: %d %v", len(ps), err)
+	}
+	if _, created, err := r.e.CreatePayment(context.Background(), CreateRequest{TerminalID: "L1", OrderNumber: "max", Amount: DefaultMaxAmount}); err != nil || !created {
+		t.Errorf("a payment of exactly the maximum: %v", err)
+	}
+	small := r.e.cfg
+	small.MaxAmount = 500
+	e2, err := New(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e2.CreatePayment(context.Background(), CreateRequest{TerminalID: "L2", OrderNumber: "o", Amount: 501}); ErrorCode(err) != ErrInvalidRequest {
+		t.Errorf("501 TWD with max_amount 500: %v, want invalid_request", err)
 	}
 }

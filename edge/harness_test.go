@@ -54,6 +54,7 @@ type rigOpts struct {
 	simOpts   wallettest.Options
 	shared    map[string]wallettest.Simulator // simulators to reuse by name (an engine restarted on the same books)
 	now       func() time.Time                // the wall clock (nil: time.Now)
+	clock     Clock                           // the whole clock (nil: the system's, with now)
 	retention time.Duration
 }
 
@@ -165,7 +166,7 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	e, err := New(fastPacing(Config{
 		Journal: r.j, Wallets: wallets, Classifier: cls, Lanes: o.lanes, Hooks: o.hooks,
 		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers, WalletCheck: o.check,
-		Now: o.now, Retention: o.retention,
+		Now: o.now, Clock: o.clock, Retention: o.retention,
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,32 @@ import (
 // sent; the answer is the refund once final, or as it stands after the
 // wallet's timeout (it then finishes in the background, see Payment).
 func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundView, error) {
+	return e.RefundOnce(ctx, id, amount, "")
+}
+
+// maxIdempotencyKey bounds a POS's idempotency key (Stripe's bound).
+const maxIdempotencyKey = 255
+
+// RefundOnce is Refund with the POS's idempotency key (none: ""), with
+// Stripe's semantics: a key sent again with the same payment and amount is
+// answered with the refund it first made, as it stands now, and nothing
+// is refunded again; sent with another payment or amount it is a conflict.
+// The key is journaled with its refund, so this holds across restarts for
+// as long as the journal keeps the payment.
+func (e *Engine) RefundOnce(ctx context.Context, id string, amount int64, key string) (RefundView, error) {
+	request := fmt.Sprintf("a refund of %d TWD of payment %s", amount, id)
+	if key != "" {
+		if len(key) > maxIdempotencyKey || !printable(key) {
+			return RefundView{}, Errorf(ErrInvalidRequest, "the Idempotency-Key header is %d bytes or holds spaces or control characters: send at most %d printable characters, a new one (a UUID) for each refund", len(key), maxIdempotencyKey)
+		}
+		first, found, err := e.j.RefundByKey(key)
+		if err != nil {
+			return RefundView{}, journalErr(err)
+		}
+		if found {
+			return e.refundAgain(ctx, first, key, request)
+		}
+	}
 	if err := e.refuseWhileSuspect(); err != nil {
 		return RefundView{}, err
 	}
@@ -68,10 +94,14 @@ func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundVie
 	if err != nil {
 		return RefundView{}, Errorf(ErrRefundRefused, "wallet %s cannot make this refund: %v", p.Wallet, err)
 	}
-	_, err = e.j.CreateRefund(store.Refund{ID: rid, PaymentID: id, Amount: amount, State: store.RefundPending,
-		WalletRef: map[string]string(ref), CreatedAt: now, UpdatedAt: now})
+	stored, err := e.j.CreateRefund(store.Refund{ID: rid, PaymentID: id, Amount: amount, State: store.RefundPending,
+		WalletRef: map[string]string(ref), CreatedAt: now, UpdatedAt: now, IdempotencyKey: key, KeyRequest: request})
 	e.journalWrote("journal a refund", err)
 	switch {
+	case err == nil && stored.ID != rid: // the same key won a race with this call
+		return e.refundAgain(ctx, stored, key, request)
+	case errors.Is(err, store.ErrKeyReused):
+		return RefundView{}, keyReused(key, request, err)
 	case errors.Is(err, store.ErrRefundExceeds):
 		return RefundView{}, &Error{Code: ErrRefundRefused, Message: "the refund is more than what is left to refund", Err: err}
 	case errors.Is(err, store.ErrNotRefundable):
@@ -82,6 +112,26 @@ func (e *Engine) Refund(ctx context.Context, id string, amount int64) (RefundVie
 	e.log.Info("refund", "payment", id, "refund", rid, "amount", amount)
 	e.sched.kick(refundKey(rid))
 	return e.waitRefund(ctx, rid, w.Limits.Timeout+2*time.Second)
+}
+
+// refundAgain answers a request whose idempotency key made first: the
+// same request gets that refund as it stands (waiting as the first call
+// did), another request a conflict.
+func (e *Engine) refundAgain(ctx context.Context, first store.Refund, key, request string) (RefundView, error) {
+	if first.KeyRequest != request {
+		return RefundView{}, keyReused(key, request, fmt.Errorf("%w: it made refund %s, %s", store.ErrKeyReused, first.ID, first.KeyRequest))
+	}
+	wait := time.Duration(0)
+	if p, err := e.j.Get(first.PaymentID); err == nil {
+		if w, ok := e.wallet(p.Wallet); ok {
+			wait = w.Limits.Timeout + 2*time.Second
+		}
+	}
+	return e.waitRefund(ctx, first.ID, wait)
+}
+
+func keyReused(key, request string, err error) error {
+	return &Error{Code: ErrConflict, Message: fmt.Sprintf("the Idempotency-Key %q was first sent with another request (%v), not %s: send a new key for a different refund", key, err, request), Err: err}
 }
 
 func (e *Engine) waitRefund(ctx context.Context, rid string, d time.Duration) (RefundView, error) {

@@ -94,3 +94,27 @@ func TestRefundNotSentThenRefusedFails(t *testing.T) {
 		})
 	}
 }
+
+// TestRefundKeySurvivesRestart: the idempotency key is journaled with its
+// refund, so a POS retrying after scanpay restarted refunds nothing again.
+func TestRefundKeySurvivesRestart(t *testing.T) {
+	r := newRig(t, rigOpts{wallets: []string{"easywallet"}})
+	v := r.wait(r.pay("L1", "o1", 100, "easywallet").ID)
+	first, err := r.e.RefundOnce(context.Background(), v.ID, 40, "key-1")
+	if err != nil || first.State != store.RefundSucceeded {
+		t.Fatalf("refund: %+v %v", first, err)
+	}
+	sim, path := r.sims["easywallet"], r.j.Path()
+	r.stop()
+	r2 := newRigWith(t, rigOpts{wallets: []string{"easywallet"}, path: path}, sim)
+	again, err := r2.e.RefundOnce(context.Background(), v.ID, 40, "key-1")
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("the same refund after a restart: %+v %v, want refund %s", again, err, first.ID)
+	}
+	if _, err := r2.e.RefundOnce(context.Background(), v.ID, 50, "key-1"); ErrorCode(err) != ErrConflict {
+		t.Fatalf("the key for another amount after a restart: %v, want conflict", err)
+	}
+	if l := sim.Ledger(); len(l) != 1 || l[0].Refunded != 40 {
+		t.Fatalf("the wallet's books: %+v, want 40 refunded once", l)
+	}
+}

@@ -110,6 +110,9 @@ func (c *checker) run() {
 			c.add("refund %s belongs to missing payment %s", r.ID, r.PaymentID)
 		}
 		want.put(ixRefPay, refundPayKey(&r))
+		if r.IdempotencyKey != "" {
+			want.put(ixRefKey, refundKeyKey(&r))
+		}
 		if !r.State.Final() {
 			want.put(ixRefOpen, refundOpenKey(&r))
 		}
@@ -148,7 +151,7 @@ func (c *checker) run() {
 		want.put(ixDelPay, deliveryPayKey(&d))
 		return nil
 	})
-	for _, ix := range [][]byte{ixState, ixOrder, ixCreated, ixRefPay, ixRefOpen, ixDelDue, ixDelPay} {
+	for _, ix := range [][]byte{ixState, ixOrder, ixCreated, ixRefPay, ixRefOpen, ixDelDue, ixDelPay, ixRefKey} {
 		w := want[string(ix)]
 		seen := 0
 		_ = c.tx.Bucket(ix).ForEach(func(k, _ []byte) error {

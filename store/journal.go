@@ -44,6 +44,9 @@ var (
 	// ErrRefundInProgress: a payment with a refund not yet final cannot
 	// leave approved (e.g. be reversed) until that refund is settled.
 	ErrRefundInProgress = errors.New("a refund of the payment is in progress")
+	// ErrKeyReused: a refund's idempotency key was first sent with another
+	// request.
+	ErrKeyReused = errors.New("the idempotency key was first used for another request")
 )
 
 // StateError is a refused compare-and-set: the payment (or refund) was not

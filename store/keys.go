@@ -23,7 +23,8 @@ var (
 	ixRefOpen  = []byte("ix_refund_pending")   // created, id of non-final refunds
 	ixDelDue   = []byte("ix_delivery_due")     // next try, id
 	ixDelPay   = []byte("ix_delivery_payment") // payment id, delivery id
-	allBuckets = [][]byte{bMeta, bPayments, bRefunds, bDeliver, ixState, ixOrder, ixCreated, ixRefPay, ixRefOpen, ixDelDue, ixDelPay}
+	ixRefKey   = []byte("ix_refund_key")       // idempotency key, refund id
+	allBuckets = [][]byte{bMeta, bPayments, bRefunds, bDeliver, ixState, ixOrder, ixCreated, ixRefPay, ixRefOpen, ixDelDue, ixDelPay, ixRefKey}
 	keyVersion = []byte("journal_version")
 )
 
@@ -100,6 +101,8 @@ func refundPayKey(r *Refund) []byte {
 
 func refundOpenKey(r *Refund) []byte { return seg(stamp(nil, r.CreatedAt), r.ID) }
 
+func refundKeyKey(r *Refund) []byte { return seg(seg(nil, r.IdempotencyKey), r.ID) }
+
 func deliveryDueKey(d *Delivery) []byte { return seg(stamp(nil, d.NextTry), d.ID) }
 
 func deliveryPayKey(d *Delivery) []byte { return seg(seg(nil, d.PaymentID), d.ID) }
@@ -113,6 +116,7 @@ const (
 	layoutRefOpen = "ts"
 	layoutDelDue  = "ts"
 	layoutDelPay  = "ss"
+	layoutRefKey  = "ss"
 )
 
 // splitKey parses an index key of the given layout; the id is always the

@@ -144,6 +144,12 @@ type Refund struct {
 	NextTry   time.Time         `json:"next_try,omitempty"`
 	Answer    WalletAnswer      `json:"answer"`
 	History   []RefundChange    `json:"history"`
+	// IdempotencyKey is the POS's key for this refund, if it sent one,
+	// and KeyRequest what the key was first sent with: a request with the
+	// same key is answered with this refund if it asks the same, and
+	// refused (ErrKeyReused) if it asks anything else.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	KeyRequest     string `json:"key_request,omitempty"`
 }
 
 // RefundChange is one entry of a refund's history.

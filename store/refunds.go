@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -39,6 +40,8 @@ func (j *Journal) CreateRefund(r Refund) (Refund, error) {
 		return Refund{}, fmt.Errorf("%w: refund %s amount is %d; it must be a positive number of TWD", ErrInvalid, r.ID, r.Amount)
 	case r.State != "" && r.State != RefundPending:
 		return Refund{}, fmt.Errorf("%w: refund %s is created as %q; a new refund is %s", ErrInvalid, r.ID, r.State, RefundPending)
+	case len(r.IdempotencyKey) > maxField:
+		return Refund{}, fmt.Errorf("%w: refund %s idempotency key must be at most %d bytes", ErrInvalid, r.ID, maxField)
 	}
 	now := j.now()
 	r.State = RefundPending
@@ -56,6 +59,19 @@ func (j *Journal) CreateRefund(r Refund) (Refund, error) {
 	var out Refund
 	err = j.write(func(tx *bolt.Tx) error {
 		out = Refund{}
+		if r.IdempotencyKey != "" {
+			first, found, err := refundByKey(tx, r.IdempotencyKey)
+			switch {
+			case err != nil:
+				return refuse(err)
+			case found && first.KeyRequest != r.KeyRequest:
+				return refuse(fmt.Errorf("refund %s: %w: key %q was first sent as %s (refund %s), now as %s",
+					r.ID, ErrKeyReused, r.IdempotencyKey, first.KeyRequest, first.ID, r.KeyRequest))
+			case found:
+				out = first // the same request again: its refund, nothing new
+				return nil
+			}
+		}
 		if tx.Bucket(bRefunds).Get([]byte(r.ID)) != nil {
 			return refuse(fmt.Errorf("refund %s: %w; give each refund a new id", r.ID, ErrExists))
 		}
@@ -83,6 +99,11 @@ func (j *Journal) CreateRefund(r Refund) (Refund, error) {
 		}
 		if err := tx.Bucket(ixRefOpen).Put(refundOpenKey(&r), nil); err != nil {
 			return err
+		}
+		if r.IdempotencyKey != "" {
+			if err := tx.Bucket(ixRefKey).Put(refundKeyKey(&r), nil); err != nil {
+				return err
+			}
 		}
 		out, err = decodeRefund(rec)
 		return err
@@ -286,5 +307,39 @@ func deleteRefund(tx *bolt.Tx, r *Refund) error {
 	if err := tx.Bucket(ixRefPay).Delete(refundPayKey(r)); err != nil {
 		return err
 	}
+	if r.IdempotencyKey != "" {
+		if err := tx.Bucket(ixRefKey).Delete(refundKeyKey(r)); err != nil {
+			return err
+		}
+	}
 	return tx.Bucket(ixRefOpen).Delete(refundOpenKey(r))
+}
+
+// RefundByKey returns the refund created with idempotency key, if any.
+func (j *Journal) RefundByKey(key string) (Refund, bool, error) {
+	var out Refund
+	var found bool
+	err := j.read(func(tx *bolt.Tx) error {
+		var err error
+		out, found, err = refundByKey(tx, key)
+		return err
+	})
+	return out, found, err
+}
+
+func refundByKey(tx *bolt.Tx, key string) (Refund, bool, error) {
+	var out Refund
+	found := false
+	err := eachPrefix(tx.Bucket(ixRefKey), seg(nil, key), func(k []byte) error {
+		r, err := getRefund(tx, keyID(k, layoutRefKey))
+		if err != nil {
+			return err
+		}
+		out, found = r, true
+		return errStop
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return out, found, err
 }

@@ -16,7 +16,9 @@ type Payments interface {
 	Wait(ctx context.Context, id string, d time.Duration) (edge.PaymentView, error)
 	Search(ctx context.Context, q edge.Query) ([]edge.PaymentView, error)
 	Cancel(ctx context.Context, id string) (edge.PaymentView, error)
-	Refund(ctx context.Context, id string, amount int64) (edge.RefundView, error)
+	// RefundOnce refunds amount of payment id; key is the POS's
+	// Idempotency-Key ("" for none).
+	RefundOnce(ctx context.Context, id string, amount int64, key string) (edge.RefundView, error)
 }
 
 // Settlements records an operator's finding, from the wallet's merchant

@@ -26,6 +26,7 @@ type fakeEngine struct {
 	scans    []scanner.Scan
 	fail     error // when set, every payment call fails with it
 	now      time.Time
+	keys     map[string]edge.RefundView // refunds by idempotency key
 }
 
 func newFakeEngine(lanes ...string) *fakeEngine {
@@ -170,7 +171,7 @@ func (f *fakeEngine) Cancel(ctx context.Context, id string) (edge.PaymentView, e
 	return f.Payment(ctx, id)
 }
 
-func (f *fakeEngine) Refund(ctx context.Context, id string, amount int64) (edge.RefundView, error) {
+func (f *fakeEngine) RefundOnce(ctx context.Context, id string, amount int64, key string) (edge.RefundView, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p, ok := f.payments[id]
@@ -180,6 +181,12 @@ func (f *fakeEngine) Refund(ctx context.Context, id string, amount int64) (edge.
 	if p.State != store.Approved {
 		return edge.RefundView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s: only an approved payment can be refunded", id, p.State)
 	}
+	if first, ok := f.keys[key]; ok && key != "" {
+		if first.PaymentID != id || first.Amount != amount {
+			return edge.RefundView{}, edge.Errorf(edge.ErrConflict, "the Idempotency-Key %q was first sent with another request", key)
+		}
+		return first, nil
+	}
 	if amount > p.Amount-p.RefundedAmount {
 		return edge.RefundView{}, edge.Errorf(edge.ErrRefundRefused, "NT$%d is more than the NT$%d left to refund", amount, p.Amount-p.RefundedAmount)
 	}
@@ -187,6 +194,12 @@ func (f *fakeEngine) Refund(ctx context.Context, id string, amount int64) (edge.
 	r := edge.RefundView{ID: fmt.Sprintf("%s-r%d", id, len(p.Refunds)+1), PaymentID: id, Amount: amount,
 		State: store.RefundSucceeded, CreatedAt: f.now, UpdatedAt: f.now}
 	p.Refunds = append(p.Refunds, r)
+	if key != "" {
+		if f.keys == nil {
+			f.keys = map[string]edge.RefundView{}
+		}
+		f.keys[key] = r
+	}
 	return r, nil
 }
 

@@ -231,7 +231,7 @@ func (s *Server) refundPayment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, edge.ErrInvalidRequest, "amount must be a positive whole number of NT$: send {\"amount\": <NT$ to give back>}")
 		return
 	}
-	v, err := s.eng.Refund(r.Context(), r.PathValue("id"), body.Amount)
+	v, err := s.eng.RefundOnce(r.Context(), r.PathValue("id"), body.Amount, r.Header.Get("Idempotency-Key"))
 	s.reply(w, r, v, err)
 }
 

@@ -1,7 +1,6 @@
 package posapi
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -16,10 +15,7 @@ import (
 // and the wallet is never asked again; another amount is 409 conflict.
 func TestCreateForAnApprovedOrderNeverChargesAgain(t *testing.T) {
 	r := newSettleRig(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.eng.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	r.run(t)
 
 	body := func(amount int64) string {
 		return fmt.Sprintf(`{"terminal_id":"L1","order_number":"A-1001","amount":%d,"barcode":%q}`, amount, r.sim.IssueCode())

@@ -33,6 +33,14 @@ func newSettleRig(t *testing.T) *settleRig {
 	return r
 }
 
+// run runs the engine until the test ends.
+func (r *settleRig) run(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.eng.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
 // settleEngine is the rig without its server.
 func settleEngine(t testing.TB) *settleRig {
 	t.Helper()

@@ -33,6 +33,7 @@ type Config struct {
 	ScanTimeout time.Duration `toml:"scan_timeout"` // a checkout nobody scans for is cancelled after this (5m)
 	Retention   time.Duration `toml:"retention"`    // final payments older than this are pruned (90 days)
 	Workers     int           `toml:"workers"`      // payments sent at the same time (8)
+	MaxAmount   int64         `toml:"max_amount"`   // largest payment accepted, TWD (1,000,000)
 	// Lanes are terminal_ids the POS may use besides every scanner's
 	// (AcceptedLanes): lanes whose POS reads the code itself.
 	Lanes []string `toml:"lanes"`
@@ -357,6 +358,9 @@ func (c *Config) validate(skip map[string]bool) error {
 	}
 	if c.Retention > 0 && c.Retention < 24*time.Hour {
 		add(fmt.Errorf("retention = %s is under a day: payments must stay in the journal long enough to answer the POS and reconcile; set at least \"24h\" (default 90 days)", c.Retention))
+	}
+	if c.MaxAmount < 0 {
+		add(fmt.Errorf("max_amount = %d is negative: set the largest payment to accept in whole TWD, or remove it for the default 1000000", c.MaxAmount))
 	}
 	if c.Workers < 0 || c.Workers > 256 {
 		add(fmt.Errorf("workers = %d is out of range: set 1 to 256, or remove it for the default 8", c.Workers))

@@ -29,6 +29,7 @@ type effective struct {
 	ScanTimeout   time.Duration               `toml:"scan_timeout"`
 	Retention     time.Duration               `toml:"retention"`
 	Workers       int                         `toml:"workers"`
+	MaxAmount     int64                       `toml:"max_amount"`
 	Lanes         []string                    `toml:"lanes"`
 	API           posapi.Config               `toml:"api"`
 	Scanners      []scanner.Config            `toml:"scanners"`
@@ -44,7 +45,7 @@ type effective struct {
 func (c *Config) WriteEffective(w io.Writer) error {
 	e := effective{
 		ConfigVersion: c.ConfigVersion, Mode: "production", DataDir: c.DataDir,
-		ScanHold: c.ScanHold, ScanTimeout: c.ScanTimeout, Retention: c.Retention, Workers: c.Workers, Lanes: c.AcceptedLanes(),
+		ScanHold: c.ScanHold, ScanTimeout: c.ScanTimeout, Retention: c.Retention, Workers: c.Workers, MaxAmount: c.MaxAmount, Lanes: c.AcceptedLanes(),
 		API: c.API, Scanners: c.Scanners, Hooks: c.Hooks, Classify: c.Rules(), Log: c.Log,
 		Providers: map[string]providers.Config{},
 	}
@@ -59,6 +60,9 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	e.Retention = orDuration(e.Retention, edge.DefaultRetention)
 	if e.Workers == 0 {
 		e.Workers = edge.DefaultWorkers
+	}
+	if e.MaxAmount == 0 {
+		e.MaxAmount = edge.DefaultMaxAmount
 	}
 	if e.API.Listen == "" {
 		e.API.Listen = posapi.DefaultListen

@@ -164,6 +164,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	ec := o.Engine
 	ec.Journal, ec.Wallets, ec.Classifier, ec.Lanes, ec.Hooks = j, setups, classifier, lanes, hks
 	ec.Workers, ec.ScanHold, ec.ScanTimeout, ec.Retention = cfg.Workers, cfg.ScanHold, cfg.ScanTimeout, cfg.Retention
+	ec.MaxAmount = cfg.MaxAmount
 	ec.Sandbox, ec.Logger = cfg.Sandbox, log.With("component", "engine")
 	eng, err := edge.New(ec)
 	if err != nil {
