@@ -76,7 +76,7 @@ func (w *Wallet) NewRef(req providers.PayRequest, now time.Time) (providers.Ref,
 		return nil, err
 	}
 	return providers.Ref{
-		RefReqID:       strings.ToUpper(uuid.NewString()),
+		RefReqID:       newReqID(),
 		RefOrderNumber: gateway.OrderID(req.OrderNumber, MaxOrderNumber),
 		RefPosDateTime: FormatTime(now),
 	}, nil
@@ -110,6 +110,9 @@ func productDesc(req providers.PayRequest) string {
 	}
 	return strings.Join(parts, "、")
 }
+
+// newReqID is a req_id: a UUID, unique per request (the spec).
+func newReqID() string { return strings.ToUpper(uuid.NewString()) }
 
 // newIV is the spec's iv: 16 random bytes as hex, fresh for every request.
 func newIV() string {
@@ -172,7 +175,11 @@ func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Ou
 	if err != nil {
 		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
 	}
-	resp, err := w.gw.Post(ctx, PayPath, body)
+	// A resend after a 401 keeps req_id (journaled, and the refused send
+	// never reached iPass) and order_number, with a fresh iv and send time.
+	resp, err := w.gw.PostBuilt(ctx, PayPath, gateway.Rebuilt(&body, func(b *PayBody) {
+		b.Request.Credentials, b.Request.TradeDateTime = w.credentials(), FormatTime(w.now())
+	}))
 	var out providers.Outcome
 	if err != nil {
 		out = gateway.Outcome(err)
@@ -315,8 +322,10 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, no strin
 
 // search asks iPass for the order; ok means s is an answered search.
 func (w *Wallet) search(ctx context.Context, no string) (Search, providers.Outcome, bool) {
-	body := SearchBody{Request: SearchFields{Credentials: w.credentials(), ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}, Envelope: w.envelope()}
-	resp, err := w.gw.Post(ctx, SearchPath, body)
+	body := SearchBody{Request: SearchFields{Credentials: w.credentials(), ReqID: newReqID(), OrderNumber: no}, Envelope: w.envelope()}
+	resp, err := w.gw.PostBuilt(ctx, SearchPath, gateway.Rebuilt(&body, func(b *SearchBody) {
+		b.Request.Credentials, b.Request.ReqID = w.credentials(), newReqID()
+	}))
 	if err != nil {
 		out := gateway.Outcome(err)
 		out.NotSent = false // a search moves no money; only a payment's NotSent matters
@@ -349,8 +358,10 @@ func (w *Wallet) Void(ctx context.Context, req providers.PayRequest, approval pr
 }
 
 func (w *Wallet) void(ctx context.Context, no, code string) providers.Outcome {
-	body := VoidBody{Request: VoidFields{Credentials: w.credentials(), ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}, Envelope: w.envelope()}
-	resp, err := w.gw.Post(ctx, w.cfg.VoidPath, body)
+	body := VoidBody{Request: VoidFields{Credentials: w.credentials(), ReqID: newReqID(), OrderNumber: no}, Envelope: w.envelope()}
+	resp, err := w.gw.PostBuilt(ctx, w.cfg.VoidPath, gateway.Rebuilt(&body, func(b *VoidBody) {
+		b.Request.Credentials, b.Request.ReqID = w.credentials(), newReqID()
+	}))
 	if err != nil {
 		return gateway.Outcome(err)
 	}
@@ -375,7 +386,7 @@ func (w *Wallet) NewRefundRef(req providers.RefundRequest, now time.Time) (provi
 	if err := checkRefund(req); err != nil {
 		return nil, err
 	}
-	return providers.Ref{RefRefundReqID: strings.ToUpper(uuid.NewString())}, nil
+	return providers.Ref{RefRefundReqID: newReqID()}, nil
 }
 
 func checkRefund(req providers.RefundRequest) error {
@@ -400,7 +411,11 @@ func (w *Wallet) Refund(ctx context.Context, req providers.RefundRequest) provid
 		return providers.Outcome{Kind: providers.ConfigError, Message: fmt.Sprintf("%v: the refund's ref has no %s: it was not made by NewRefundRef", ErrRequest, RefRefundReqID)}
 	}
 	body := RefundBody{Request: RefundFields{Credentials: w.credentials(), ReqID: req.Ref[RefRefundReqID], TransactionID: req.Approval.TransactionID, Amount: req.Amount}, Envelope: w.envelope()}
-	resp, err := w.gw.Post(ctx, RefundPath, body)
+	// A resend after a 401 keeps req_id, the journaled key of this refund
+	// (the refused send never reached iPass), with a fresh iv.
+	resp, err := w.gw.PostBuilt(ctx, RefundPath, gateway.Rebuilt(&body, func(b *RefundBody) {
+		b.Request.Credentials = w.credentials()
+	}))
 	var out providers.Outcome
 	if err != nil {
 		out = gateway.Outcome(err)
