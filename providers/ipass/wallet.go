@@ -316,8 +316,44 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, no strin
 	if v.Kind == providers.Voided || v.Kind == providers.Unknown || v.Kind == providers.ConfigError {
 		return v
 	}
+	if w.saysNoTrade(s.ReturnCode, s.PayStatus) && w.saysNoTrade(v.Code, "") {
+		return w.notCharged(req, no, s, v)
+	}
+	// The answers contradict each other (no trade, yet a void refused for
+	// another reason): for the operator.
 	return providers.Outcome{Kind: providers.Unknown, Code: v.Code, Message: fmt.Sprintf("search found no payment (%s %s) but the void was refused (%s %s): the payment stays unsettled; check order %s with iPass",
 		s.ReturnCode, gateway.Clip(s.PayStatus), v.Code, v.Message, no)}
+}
+
+// saysNoTrade reports whether an answered search or void (its return_code
+// and, for search, pay_status) says iPass has no trade for the order: a
+// code in not_found_codes, or a search answered 0000 with a pay_status
+// read as unpaid.
+func (w *Wallet) saysNoTrade(code, payStatus string) bool {
+	return slices.Contains(w.cfg.NotFoundCodes, code) ||
+		code == ReturnOK && payStatus != "" && ReadPayStatus(payStatus) == StateUnpaid
+}
+
+// notCharged settles a payment iPass has no trade for, by the rule of
+// doc.go ("Settling by evidence"): once the code can no longer be charged
+// (pos_date_time + code_ttl + settle_margin: iPass measures the code's
+// expiry from pos_date_time, so no pay request, however late it arrives,
+// can charge it after that), no trade now means none ever: Voided, no
+// money moved. Before then it stays Unknown, without a code, since there
+// is nothing for an operator to do but wait.
+func (w *Wallet) notCharged(req providers.PayRequest, no string, s Search, v providers.Outcome) providers.Outcome {
+	pos, err := ParseTime(req.Ref[RefPosDateTime])
+	if err != nil {
+		return providers.Outcome{Kind: providers.Unknown, Code: v.Code, Message: fmt.Sprintf("iPass has no trade for order %s, but the payment's pos_date_time %q does not read (%v), so when its code stopped being chargeable is unknown: check the order with iPass", no, req.Ref[RefPosDateTime], err)}
+	}
+	until := pos.Add(w.cfg.CodeTTL + w.cfg.SettleMargin)
+	evidence := fmt.Sprintf("search %s %s, void %s", s.ReturnCode, gateway.Clip(s.PayStatus), v.Code)
+	if w.now().Before(until) {
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("iPass has no trade for order %s yet (%s); its code can be charged until %s (pos_date_time + code_ttl %s + settle_margin %s): asking again until then",
+			no, evidence, FormatTime(until), w.cfg.CodeTTL, w.cfg.SettleMargin)}
+	}
+	return providers.Outcome{Kind: providers.Voided, Code: v.Code, Message: fmt.Sprintf("not charged: iPass has no trade for order %s (%s) after %s, when its code could no longer be charged (pos_date_time %s + code_ttl %s + settle_margin %s)",
+		no, evidence, FormatTime(until), req.Ref[RefPosDateTime], w.cfg.CodeTTL, w.cfg.SettleMargin)}
 }
 
 // search asks iPass for the order; ok means s is an answered search.

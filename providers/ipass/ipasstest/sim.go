@@ -41,6 +41,21 @@ type Sim struct {
 	orders map[string]*order // by order_number
 	ivs    map[string]bool
 	reqIDs map[string]bool // of search and void, which must be unique
+	// voidNotFound: a void of an order never charged answers
+	// CodeNotFound and burns nothing (VoidUnchargedAsNotFound).
+	voidNotFound bool
+}
+
+// VoidUnchargedAsNotFound makes a void of an order that was never charged
+// answer CodeNotFound, as iPass does by the issue that reported it
+// (search "not found", void "not found"), and leave the order number free:
+// a pay request still on its way can then charge it, until its code
+// expires (pos_date_time + code_ttl). Off, such a void answers 0000 and
+// burns the order number, so that a late pay is refused 0006.
+func (s *Sim) VoidUnchargedAsNotFound(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.voidNotFound = on
 }
 
 type order struct {
@@ -138,6 +153,7 @@ func (s *Sim) config(c *ipass.Config) providers.Config {
 	c.Account = gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.Kit().Opts.CodeTTL}
 	c.StoreID, c.IsTest = StoreID, true
 	c.DeclineCodes = DeclineCodes()
+	c.NotFoundCodes = []string{CodeNotFound}
 	if err := c.Provision(providers.Env{}); err != nil {
 		panic("ipasstest: own config does not provision: " + err.Error())
 	}
@@ -379,6 +395,9 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, wallettest.ErrRefunded):
 		s.answer(w, f, refusal(CodeRefunded, b.Request.ReqID))
+		return
+	case errors.Is(err, wallettest.ErrNotFound) && s.voidNotFound:
+		s.answer(w, f, refusal(CodeNotFound, b.Request.ReqID))
 		return
 	case errors.Is(err, wallettest.ErrNotFound):
 		// Nothing charged: burn the order number, so that a pay request
