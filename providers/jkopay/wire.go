@@ -59,7 +59,7 @@ const (
 	// SignSpec (the default) is the reading of the spec and WALLET-FACTS:
 	// compact sorted JSON, <, > and & raw, lowercase hex.
 	SignSpec = "spec"
-	// SignEscapedUpper is the reading of another public client: the same
+	// SignEscapedUpper is the reading of the Ruby gem Wells7778/jko_pay: the same
 	// JSON with <, > and & escaped (\u003c, \u003e, \u0026, as .NET and
 	// Go serialisers do by default), uppercase hex.
 	SignEscapedUpper = "escaped_upper"
