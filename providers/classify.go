@@ -65,7 +65,8 @@ type Classification struct {
 	Payment bool   // a code scanpay can charge
 	Wallet  string // set when Payment: the registry name of the wallet
 	Rule    string // the rule that matched
-	// Candidates: for ClassAmbiguous, every class that matched; for
+	// Candidates: for ClassAmbiguous, and for a wallet chosen as the one
+	// payment class among several that matched, every class that matched; for
 	// ClassUnknown, the classes whose prefix matched but not the rest (near
 	// misses, to say "looks like jkopay but is 17 long").
 	Candidates []string
@@ -77,16 +78,38 @@ type Classification struct {
 // linepay, pxpay and icash are wallets scanpay knows but does not support:
 // they classify as themselves with Payment false, so the cashier can be told
 // which wallet it was instead of "unknown".
+//
+// Each rule's evidence, in the comment that follows it: "doc" is a
+// wallet's own documentation, "spec" the wallet's spec in ../shared/specs,
+// "samples" public sample codes (WALLET-FACTS.md), "GS1" the barcode
+// standard; "guess" marks what no source states.
 func DefaultRules() []Rule {
 	return []Rule{
-		{Name: "jkopay", Class: "jkopay", Prefix: "22", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18, Payment: true},          // doc
-		{Name: "easywallet", Class: "easywallet", Prefix: "99", Charset: CharsetDigits, MinLen: 20, MaxLen: 20, Payment: true}, // guess
-		{Name: "ipass", Class: "ipass", Charset: CharsetAlnum, MinLen: 22, MaxLen: 22, Payment: true},                          // guess
-		{Name: "linepay", Class: "linepay", Charset: CharsetDigits, MinLen: 18, MaxLen: 18},                                    // doc
-		{Name: "pxpay", Class: "pxpay", Prefix: "P2", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18},                           // guess
-		{Name: "icash", Class: "icash", Prefix: "IC", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18},                           // guess
-		{Name: "einvoice_carrier", Class: ClassEInvoice, Prefix: "/", Charset: CharsetCarrier, MinLen: 8, MaxLen: 8},           // doc
-		{Name: "citizen_carrier", Class: ClassCitizen, Charset: CharsetCitizen, MinLen: 16, MaxLen: 16},                        // doc
+		// jkopay — spec (jkopay-pos-payment.txt: CardToken, 18 long) and
+		// WALLET-FACTS (doc: "22" + 16 characters).
+		{Name: "jkopay", Class: "jkopay", Prefix: "22", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18, Payment: true},
+		// easywallet — samples in public EasyWallet v1 clients: "99" + 18
+		// digits (guess: the shape of a few samples).
+		{Name: "easywallet", Class: "easywallet", Prefix: "99", Charset: CharsetDigits, MinLen: 20, MaxLen: 20, Payment: true},
+		// easywallet_spec — spec (easywallet-pay.txt): paymentBarCode
+		// "94300293390140", 14 digits, "前兩碼為固定值" (its first two
+		// digits are fixed). Guess: that "94" is the fixed pair, not a
+		// placeholder.
+		{Name: "easywallet_spec", Class: "easywallet", Prefix: "94", Charset: CharsetDigits, MinLen: 14, MaxLen: 14, Payment: true},
+		// ipass — spec (ipass-offline-pay.txt): trade_code
+		// "96A1OABQAAFmIVAVRxhAgY", TWQR-style; 22 letters and digits is a
+		// guess from that one sample.
+		{Name: "ipass", Class: "ipass", Charset: CharsetAlnum, MinLen: 22, MaxLen: 22, Payment: true},
+		// linepay — doc (LINE Pay offline API: an 18-digit oneTimeKey).
+		{Name: "linepay", Class: "linepay", Charset: CharsetDigits, MinLen: 18, MaxLen: 18},
+		// pxpay, icash — guess (WALLET-FACTS: a few samples).
+		{Name: "pxpay", Class: "pxpay", Prefix: "P2", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18},
+		{Name: "icash", Class: "icash", Prefix: "IC", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18},
+		// einvoice_carrier, citizen_carrier — doc (the Ministry of
+		// Finance's e-invoice carrier formats).
+		{Name: "einvoice_carrier", Class: ClassEInvoice, Prefix: "/", Charset: CharsetCarrier, MinLen: 8, MaxLen: 8},
+		{Name: "citizen_carrier", Class: ClassCitizen, Charset: CharsetCitizen, MinLen: 16, MaxLen: 16},
+		// ean8, upca, ean13 — GS1 (the check digit is verified).
 		{Name: "ean8", Class: ClassProduct, Charset: CharsetGS1, MinLen: 8, MaxLen: 8},
 		{Name: "upca", Class: ClassProduct, Charset: CharsetGS1, MinLen: 12, MaxLen: 12},
 		{Name: "ean13", Class: ClassProduct, Charset: CharsetGS1, MinLen: 13, MaxLen: 13},
@@ -187,10 +210,15 @@ func validateRule(i int, r Rule) error {
 func (c *Classifier) Rules() []Rule { return append([]Rule(nil), c.rules...) }
 
 // Classify places a code. It never guesses: a code matching rules of more
-// than one class is ClassAmbiguous, one matching none is ClassUnknown.
+// than one class is ClassAmbiguous, unless exactly one of those classes is
+// a wallet scanpay can charge (a rule with Payment true): then it goes to
+// that wallet, since a wallet cannot charge a code it did not issue (it
+// declines it), so sending it there risks no money. "22" + 16 digits is
+// JKOPay's shape and LINE Pay's; while LINE Pay is not a payment rule it
+// goes to JKOPay. One matching none is ClassUnknown.
 func (c *Classifier) Classify(code string) Classification {
-	var match *Rule
-	var classes []string
+	var match, payer *Rule
+	var classes, payers []string
 	for i := range c.rules {
 		r := &c.rules[i]
 		if !r.matches(code) {
@@ -202,8 +230,15 @@ func (c *Classifier) Classify(code string) Classification {
 		if !contains(classes, r.Class) {
 			classes = append(classes, r.Class)
 		}
+		if r.Payment && !contains(payers, r.Class) {
+			payers = append(payers, r.Class)
+			payer = r
+		}
 	}
 	switch {
+	case len(classes) > 1 && len(payers) == 1:
+		sort.Strings(classes)
+		return Classification{Class: payer.Class, Payment: true, Wallet: payer.Class, Rule: payer.Name, Candidates: classes}
 	case len(classes) > 1:
 		sort.Strings(classes)
 		return Classification{Class: ClassAmbiguous, Candidates: classes}

@@ -39,8 +39,13 @@ func TestClassify(t *testing.T) {
 		{"036000291452", providers.Classification{Class: providers.ClassProduct, Rule: "upca"}},
 		// Wrong check digit: not a product, and nothing else.
 		{"4006381333932", providers.Classification{Class: providers.ClassUnknown}},
-		// 22 + 16 digits is both JKOPay's and LINE Pay's documented shape.
-		{"221234567890123456", providers.Classification{Class: providers.ClassAmbiguous, Candidates: []string{"jkopay", "linepay"}}},
+		// 22 + 16 digits is both JKOPay's and LINE Pay's documented shape;
+		// LINE Pay is not a payment scanpay can charge, so the code goes to
+		// JKOPay, which declines a code it did not issue.
+		{"221234567890123456", providers.Classification{Class: "jkopay", Payment: true, Wallet: "jkopay", Rule: "jkopay", Candidates: []string{"jkopay", "linepay"}}},
+		// The EasyWallet spec's own sample: 14 digits, its first two fixed.
+		{"94300293390140", providers.Classification{Class: "easywallet", Payment: true, Wallet: "easywallet", Rule: "easywallet_spec"}},
+		{"9430029339014", providers.Classification{Class: providers.ClassUnknown, Candidates: []string{"easywallet"}}},
 		// Near misses name the wallet they look like.
 		{"22J11111111111111", providers.Classification{Class: providers.ClassUnknown, Candidates: []string{"jkopay"}}},
 		{"/7dx6j02", providers.Classification{Class: providers.ClassUnknown, Candidates: []string{providers.ClassEInvoice}}},
@@ -89,6 +94,21 @@ func TestMergeRulesOverrideResolvesAmbiguity(t *testing.T) {
 	}
 	if got := c.Classify("221234567890123456"); got.Wallet != "jkopay" {
 		t.Fatalf("after disabling linepay: %+v, want jkopay", got)
+	}
+}
+
+// Two payment wallets that both fit a code: ambiguous, never charged.
+func TestTwoPaymentWalletsThatFitAreAmbiguous(t *testing.T) {
+	rules := providers.MergeRules(providers.DefaultRules(), []providers.Rule{
+		{Name: "linepay", Class: "linepay", Charset: providers.CharsetDigits, MinLen: 18, MaxLen: 18, Payment: true},
+	})
+	c, err := providers.NewClassifier(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := providers.Classification{Class: providers.ClassAmbiguous, Candidates: []string{"jkopay", "linepay"}}
+	if got := c.Classify("221234567890123456"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("with LINE Pay as a payment: %+v, want %+v", got, want)
 	}
 }
 

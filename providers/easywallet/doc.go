@@ -35,6 +35,62 @@
 // requestDateTime is the time of each send (UTC+8, yyyyMMddHHmmss); the
 // order object is identical on every send.
 //
+// # Settling by evidence (Resolve)
+//
+// EasyWallet has no search: its only evidence is the answer to a resend of
+// the identical order (same merchantOrderNo, retry_time + 1).
+//
+//  1. 00000 with a paid orderStatus that names this order and amount
+//     (paymentAmount + point = orderAmount): Approved; CANCELLED: Declined.
+//  2. A refusal with data.isDuplicatedPaymentRequest stated for this order:
+//     Declined (true: the first result replayed; false: the wallet saw the
+//     order for the first time, so the earlier send never arrived).
+//  3. Anything else (a flag-less refusal, another order, a contradicting
+//     approval) stays Unknown with the wallet's code, for the operator.
+//     There is no time-based rule as for iPass: no published statement says
+//     from when EasyWallet measures a code's lifetime, and a flag-less
+//     "expired" refusal of the resend does not say whether the first send
+//     charged.
+//
+// A 5xx before the charge therefore ends final at the first resolution
+// (the resend is the payment: approved, or declined with the flag), and a
+// 5xx after it ends approved (the resend replays it, flagged duplicate).
+//
+// # Wire fields and their sources
+//
+// "spec" is ../../../shared/specs/easywallet-pay.txt; "facts" is
+// WALLET-FACTS.md (public client code); "guess" is published nowhere we
+// found. A search of public code and pages for EasyWallet v1 samples found
+// none to add (2026-12).
+//
+//	call    field                                   source
+//	pay     POST /v2/payment/easy/pay, Bearer       spec
+//	pay     requestDateTime (yyyyMMddHHmmss, UTC+8) spec
+//	pay     retry_time                              spec (optional); its counting is facts/guess
+//	pay     order.merchantOrderNo, currency,
+//	        orderDesc, orderTitle, tradeType
+//	        (IMMEDIATE), orderAmount,
+//	        rebateNotApplicableAmount,
+//	        paymentBarCode, branchCode,
+//	        branchName, posSN                       spec table and example
+//	pay     order.eventCode                         spec (optional; never sent)
+//	pay     order.orderItems[].item, qty,
+//	        unitPrice, subtotal, itemDesc           spec table and example
+//	pay ←   returnCode (00000), returnMsg           spec; other codes: none published (decline_codes)
+//	pay ←   data.sellerMemberUid, merchantOrderNo,
+//	        orderNo, paymentNo, orderStatus,
+//	        orderCreateDateTime, paymentMethod,
+//	        currency, orderAmount, point,
+//	        paymentAmount, eventCode,
+//	        rebateNotApplicableAmount,
+//	        einvoiceCarrier.*                       spec table and example
+//	pay ←   data.isDuplicatedPaymentRequest         spec table (bool); its use on resends: facts
+//	pay ←   orderStatus values                      facts (PREORDER … CANCELLED)
+//	pay ←   message                                 guess (the gateway's own error text, as for iPass)
+//	refund  path, requestDateTime,
+//	        merchantOrderNo, refundAmount,
+//	        refundOrderNo; answer refundAmount      guess (no refund API published; refund_path)
+//
 // It must not know about scanners, bbolt, the POS API or how the engine
 // schedules retries. The gateway login lives in ../gateway.
 package easywallet

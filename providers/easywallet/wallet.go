@@ -100,7 +100,8 @@ func (w *Wallet) send(ctx context.Context, req providers.PayRequest, retry int, 
 	if err != nil {
 		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
 	}
-	resp, err := w.gw.Post(ctx, PayPath, body)
+	// A resend after a 401 is sent now: requestDateTime is the send's time.
+	resp, err := w.gw.PostBuilt(ctx, PayPath, gateway.Rebuilt(&body, func(b *PayBody) { b.RequestDateTime = FormatTime(w.now()) }))
 	var out providers.Outcome
 	switch {
 	case err != nil:
@@ -349,7 +350,7 @@ func (w *Wallet) Refund(ctx context.Context, req providers.RefundRequest) provid
 		RefundAmount:    req.Amount,
 		RefundOrderNo:   req.Ref[RefRefundOrderNo],
 	}
-	resp, err := w.gw.Post(ctx, w.cfg.RefundPath, body)
+	resp, err := w.gw.PostBuilt(ctx, w.cfg.RefundPath, gateway.Rebuilt(&body, func(b *RefundBody) { b.RequestDateTime = FormatTime(w.now()) }))
 	var out providers.Outcome
 	if err != nil {
 		out = gateway.Outcome(err)

@@ -4,9 +4,11 @@
 // It owns one thing: sending a JSON request to the gateway with a valid
 // bearer token. It logs in with POST {base}/v2/auth/login {authkey, acckey},
 // caches the token (its lifetime is not documented), and when a request is
-// answered 401 it logs in again once and resends the same bytes. It also
-// tells its callers whether a failed request can have reached the gateway
-// (SendError.NotSent), because that decides whether money may have moved.
+// answered 401 it logs in again once and resends the request built anew
+// (PostBuilt: a fresh iv, req_id or send time where the wallet asks for
+// one). It also tells its callers whether a failed request can have
+// reached the gateway (SendError.NotSent), because that decides whether
+// money may have moved.
 //
 // It also owns the gateway account every such wallet is configured with
 // (Account: base_url, auth_key, acc_key, code_ttl, timeout, their secret

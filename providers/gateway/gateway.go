@@ -144,13 +144,28 @@ func (c *Client) Login(ctx context.Context) error {
 }
 
 // Post sends body (marshalled to JSON) to base+path with the bearer token.
-// On 401 it logs in again once and resends the same bytes. Errors are
+// On 401 it logs in again once and resends the same body. Errors are
 // *LoginError, *AuthError or *SendError; any HTTP answer otherwise is a
 // Response, whatever its status.
 func (c *Client) Post(ctx context.Context, path string, body any) (*Response, error) {
-	raw, err := json.Marshal(body)
+	return c.PostBuilt(ctx, path, func() any { return body })
+}
+
+// PostBuilt is Post with the body built anew by build for each send, so
+// that the resend after a 401 is a new request, as the wallets' specs ask
+// of every request: a fresh iv (iPass: "每次請求皆不同"), a new req_id
+// where it must be unique, the time of this send.
+func (c *Client) PostBuilt(ctx context.Context, path string, build func() any) (*Response, error) {
+	encode := func() ([]byte, error) {
+		raw, err := json.Marshal(build())
+		if err != nil {
+			return nil, &SendError{NotSent: true, Err: fmt.Errorf("encoding the request: %w", err)}
+		}
+		return raw, nil
+	}
+	raw, err := encode()
 	if err != nil {
-		return nil, &SendError{NotSent: true, Err: fmt.Errorf("encoding the request: %w", err)}
+		return nil, err
 	}
 	tok, err := c.currentToken(ctx)
 	if err != nil {
@@ -169,6 +184,9 @@ func (c *Client) Post(ctx context.Context, path string, body any) (*Response, er
 		if errors.As(err, &se) {
 			se.NotSent = true
 		}
+		return nil, err
+	}
+	if raw, err = encode(); err != nil {
 		return nil, err
 	}
 	resp, err = c.send(ctx, path, raw, tok)

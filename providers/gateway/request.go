@@ -115,3 +115,18 @@ func RulesOf(wallet string) []providers.Rule {
 	}
 	return out
 }
+
+// Rebuilt makes a builder for PostBuilt: *body as it is for the first
+// send, with refresh applied before every later one (the resend after a
+// 401), so that a wallet states in one place what must differ on every
+// request.
+func Rebuilt[T any](body *T, refresh func(*T)) func() any {
+	sends := 0
+	return func() any {
+		if sends > 0 {
+			refresh(body)
+		}
+		sends++
+		return *body
+	}
+}

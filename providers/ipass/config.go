@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/scanpay/scanpay/providers"
@@ -63,9 +64,25 @@ type Config struct {
 	// DeclineCodes is uncertain anyway). Default ["9999"]. Kept from
 	// before decline_codes existed; a code may not be in both.
 	UncertainCodes []string `toml:"uncertain_codes"`
+	// NotFoundCodes are the return codes with which search and void say
+	// "iPass has no trade for this order number". Default: none, because
+	// iPass publishes none (the gateway's pages list 0000, 0006 and 9999
+	// only); set the code iPass's certification team gives you. Without
+	// it an unknown payment that never reached iPass waits for an operator
+	// (see doc.go, "Settling by evidence").
+	NotFoundCodes []string `toml:"not_found_codes"`
+	// SettleMargin is added to pos_date_time + code_ttl before the
+	// absence of a trade is believed: it covers a store PC clock ahead of
+	// iPass's (the expiry is measured from pos_date_time, written by the
+	// PC). Default DefaultSettleMargin.
+	SettleMargin time.Duration `toml:"settle_margin"`
 
 	key string // resolved by Provision
 }
+
+// DefaultSettleMargin is settle_margin when unset: ten minutes of clock
+// difference between the store PC and iPass.
+const DefaultSettleMargin = 10 * time.Minute
 
 // Provision fills defaults and resolves the secrets.
 func (c *Config) Provision(env providers.Env) error {
@@ -74,6 +91,9 @@ func (c *Config) Provision(env providers.Env) error {
 	}
 	if c.UncertainCodes == nil {
 		c.UncertainCodes = []string{"9999"}
+	}
+	if c.SettleMargin == 0 {
+		c.SettleMargin = DefaultSettleMargin
 	}
 	err := c.Account.Provision(env, table)
 	if err != nil {
@@ -116,6 +136,19 @@ func (c *Config) Validate() error {
 	for _, code := range c.UncertainCodes {
 		if code == ReturnOK {
 			return errors.New("providers.ipass.uncertain_codes lists 0000, which is success: remove it")
+		}
+	}
+	if c.SettleMargin < 0 {
+		return fmt.Errorf("providers.ipass.settle_margin %s is negative: set it to how far the store PC's clock may run ahead of iPass's, e.g. \"10m\"", c.SettleMargin)
+	}
+	for _, code := range c.NotFoundCodes {
+		switch {
+		case code == ReturnOK || code == ReturnRepeated || code == ReturnUnexpected:
+			return fmt.Errorf("providers.ipass.not_found_codes lists %s, which iPass documents as something else: remove it", code)
+		case strings.TrimSpace(code) == "":
+			return errors.New("providers.ipass.not_found_codes has an empty code: remove it")
+		case slices.Contains(c.UncertainCodes, code):
+			return fmt.Errorf("providers.ipass lists %s in both not_found_codes and uncertain_codes: keep it in one", code)
 		}
 	}
 	for _, code := range c.DeclineCodes {

@@ -637,18 +637,20 @@ void_path = "/v"
 is_test = true
 decline_codes = ["0101"]
 uncertain_codes = ["9999"]
+not_found_codes = ["0002"]
+settle_margin = "3m"
 `
 	var cfg ipass.Config
 	keys := gatewaytest.TOMLKeys(t, doc, &cfg)
 	got := []any{cfg.BaseURL, cfg.AuthKey, cfg.AuthKeyFile, cfg.AuthKeyEnv, cfg.AccKey, cfg.AccKeyFile, cfg.AccKeyEnv,
 		cfg.OmniStoreID, cfg.MerchantID, cfg.Key, cfg.KeyFile, cfg.KeyEnv, cfg.StoreID, cfg.CodeTTL, cfg.Timeout, cfg.VoidPath, cfg.IsTest,
-		cfg.DeclineCodes, cfg.UncertainCodes}
+		cfg.DeclineCodes, cfg.UncertainCodes, cfg.NotFoundCodes, cfg.SettleMargin}
 	want := []any{"https://gw.example", "a", "af", "AE", "b", "bf", "BE", "0", "M1", "k", "kf", "KE", "00681", 2 * time.Minute, 5 * time.Second, "/v", true,
-		[]string{"0101"}, []string{"9999"}}
+		[]string{"0101"}, []string{"9999"}, []string{"0002"}, 3 * time.Minute}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("decoded %v, want %v", got, want)
 	}
-	const all = "acc_key acc_key_env acc_key_file auth_key auth_key_env auth_key_file base_url code_ttl decline_codes is_test key key_env key_file merchant_id omni_store_id store_id timeout uncertain_codes void_path"
+	const all = "acc_key acc_key_env acc_key_file auth_key auth_key_env auth_key_file base_url code_ttl decline_codes is_test key key_env key_file merchant_id not_found_codes omni_store_id settle_margin store_id timeout uncertain_codes void_path"
 	if keys != all {
 		t.Fatalf("keys written: %s\nwant          %s", keys, all)
 	}

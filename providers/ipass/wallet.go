@@ -76,7 +76,7 @@ func (w *Wallet) NewRef(req providers.PayRequest, now time.Time) (providers.Ref,
 		return nil, err
 	}
 	return providers.Ref{
-		RefReqID:       strings.ToUpper(uuid.NewString()),
+		RefReqID:       newReqID(),
 		RefOrderNumber: gateway.OrderID(req.OrderNumber, MaxOrderNumber),
 		RefPosDateTime: FormatTime(now),
 	}, nil
@@ -110,6 +110,9 @@ func productDesc(req providers.PayRequest) string {
 	}
 	return strings.Join(parts, "、")
 }
+
+// newReqID is a req_id: a UUID, unique per request (the spec).
+func newReqID() string { return strings.ToUpper(uuid.NewString()) }
 
 // newIV is the spec's iv: 16 random bytes as hex, fresh for every request.
 func newIV() string {
@@ -172,7 +175,11 @@ func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Ou
 	if err != nil {
 		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
 	}
-	resp, err := w.gw.Post(ctx, PayPath, body)
+	// A resend after a 401 keeps req_id (journaled, and the refused send
+	// never reached iPass) and order_number, with a fresh iv and send time.
+	resp, err := w.gw.PostBuilt(ctx, PayPath, gateway.Rebuilt(&body, func(b *PayBody) {
+		b.Request.Credentials, b.Request.TradeDateTime = w.credentials(), FormatTime(w.now())
+	}))
 	var out providers.Outcome
 	if err != nil {
 		out = gateway.Outcome(err)
@@ -309,14 +316,52 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, no strin
 	if v.Kind == providers.Voided || v.Kind == providers.Unknown || v.Kind == providers.ConfigError {
 		return v
 	}
+	if w.saysNoTrade(s.ReturnCode, s.PayStatus) && w.saysNoTrade(v.Code, "") {
+		return w.notCharged(req, no, s, v)
+	}
+	// The answers contradict each other (no trade, yet a void refused for
+	// another reason): for the operator.
 	return providers.Outcome{Kind: providers.Unknown, Code: v.Code, Message: fmt.Sprintf("search found no payment (%s %s) but the void was refused (%s %s): the payment stays unsettled; check order %s with iPass",
 		s.ReturnCode, gateway.Clip(s.PayStatus), v.Code, v.Message, no)}
 }
 
+// saysNoTrade reports whether an answered search or void (its return_code
+// and, for search, pay_status) says iPass has no trade for the order: a
+// code in not_found_codes, or a search answered 0000 with a pay_status
+// read as unpaid.
+func (w *Wallet) saysNoTrade(code, payStatus string) bool {
+	return slices.Contains(w.cfg.NotFoundCodes, code) ||
+		code == ReturnOK && payStatus != "" && ReadPayStatus(payStatus) == StateUnpaid
+}
+
+// notCharged settles a payment iPass has no trade for, by the rule of
+// doc.go ("Settling by evidence"): once the code can no longer be charged
+// (pos_date_time + code_ttl + settle_margin: iPass measures the code's
+// expiry from pos_date_time, so no pay request, however late it arrives,
+// can charge it after that), no trade now means none ever: Voided, no
+// money moved. Before then it stays Unknown, without a code, since there
+// is nothing for an operator to do but wait.
+func (w *Wallet) notCharged(req providers.PayRequest, no string, s Search, v providers.Outcome) providers.Outcome {
+	pos, err := ParseTime(req.Ref[RefPosDateTime])
+	if err != nil {
+		return providers.Outcome{Kind: providers.Unknown, Code: v.Code, Message: fmt.Sprintf("iPass has no trade for order %s, but the payment's pos_date_time %q does not read (%v), so when its code stopped being chargeable is unknown: check the order with iPass", no, req.Ref[RefPosDateTime], err)}
+	}
+	until := pos.Add(w.cfg.CodeTTL + w.cfg.SettleMargin)
+	evidence := fmt.Sprintf("search %s %s, void %s", s.ReturnCode, gateway.Clip(s.PayStatus), v.Code)
+	if w.now().Before(until) {
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("iPass has no trade for order %s yet (%s); its code can be charged until %s (pos_date_time + code_ttl %s + settle_margin %s): asking again until then",
+			no, evidence, FormatTime(until), w.cfg.CodeTTL, w.cfg.SettleMargin)}
+	}
+	return providers.Outcome{Kind: providers.Voided, Code: v.Code, Message: fmt.Sprintf("not charged: iPass has no trade for order %s (%s) after %s, when its code could no longer be charged (pos_date_time %s + code_ttl %s + settle_margin %s)",
+		no, evidence, FormatTime(until), req.Ref[RefPosDateTime], w.cfg.CodeTTL, w.cfg.SettleMargin)}
+}
+
 // search asks iPass for the order; ok means s is an answered search.
 func (w *Wallet) search(ctx context.Context, no string) (Search, providers.Outcome, bool) {
-	body := SearchBody{Request: SearchFields{Credentials: w.credentials(), ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}, Envelope: w.envelope()}
-	resp, err := w.gw.Post(ctx, SearchPath, body)
+	body := SearchBody{Request: SearchFields{Credentials: w.credentials(), ReqID: newReqID(), OrderNumber: no}, Envelope: w.envelope()}
+	resp, err := w.gw.PostBuilt(ctx, SearchPath, gateway.Rebuilt(&body, func(b *SearchBody) {
+		b.Request.Credentials, b.Request.ReqID = w.credentials(), newReqID()
+	}))
 	if err != nil {
 		out := gateway.Outcome(err)
 		out.NotSent = false // a search moves no money; only a payment's NotSent matters
@@ -349,8 +394,10 @@ func (w *Wallet) Void(ctx context.Context, req providers.PayRequest, approval pr
 }
 
 func (w *Wallet) void(ctx context.Context, no, code string) providers.Outcome {
-	body := VoidBody{Request: VoidFields{Credentials: w.credentials(), ReqID: strings.ToUpper(uuid.NewString()), OrderNumber: no}, Envelope: w.envelope()}
-	resp, err := w.gw.Post(ctx, w.cfg.VoidPath, body)
+	body := VoidBody{Request: VoidFields{Credentials: w.credentials(), ReqID: newReqID(), OrderNumber: no}, Envelope: w.envelope()}
+	resp, err := w.gw.PostBuilt(ctx, w.cfg.VoidPath, gateway.Rebuilt(&body, func(b *VoidBody) {
+		b.Request.Credentials, b.Request.ReqID = w.credentials(), newReqID()
+	}))
 	if err != nil {
 		return gateway.Outcome(err)
 	}
@@ -375,7 +422,7 @@ func (w *Wallet) NewRefundRef(req providers.RefundRequest, now time.Time) (provi
 	if err := checkRefund(req); err != nil {
 		return nil, err
 	}
-	return providers.Ref{RefRefundReqID: strings.ToUpper(uuid.NewString())}, nil
+	return providers.Ref{RefRefundReqID: newReqID()}, nil
 }
 
 func checkRefund(req providers.RefundRequest) error {
@@ -400,7 +447,11 @@ func (w *Wallet) Refund(ctx context.Context, req providers.RefundRequest) provid
 		return providers.Outcome{Kind: providers.ConfigError, Message: fmt.Sprintf("%v: the refund's ref has no %s: it was not made by NewRefundRef", ErrRequest, RefRefundReqID)}
 	}
 	body := RefundBody{Request: RefundFields{Credentials: w.credentials(), ReqID: req.Ref[RefRefundReqID], TransactionID: req.Approval.TransactionID, Amount: req.Amount}, Envelope: w.envelope()}
-	resp, err := w.gw.Post(ctx, RefundPath, body)
+	// A resend after a 401 keeps req_id, the journaled key of this refund
+	// (the refused send never reached iPass), with a fresh iv.
+	resp, err := w.gw.PostBuilt(ctx, RefundPath, gateway.Rebuilt(&body, func(b *RefundBody) {
+		b.Request.Credentials = w.credentials()
+	}))
 	var out providers.Outcome
 	if err != nil {
 		out = gateway.Outcome(err)

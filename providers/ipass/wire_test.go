@@ -193,6 +193,12 @@ func TestParseSearchIsLenient(t *testing.T) {
 			Search{ReturnCode: "0000", PayStatus: "0"}},
 		{"the API's status is not pay_status", `{"return_code":"0000","status":"success","order_number":"O1"}`,
 			Search{ReturnCode: "0000", OrderNumber: "O1"}},
+		// The gateway's Ipass Search page names the charge
+		// original_transactionId; it wins over a transaction_id beside it.
+		{"the page's original_transactionId", `{"return_code":"0000","pay_status":"1","original_transactionId":"e7","transaction_date_time":"2024-09-03 14:54:15"}`,
+			Search{ReturnCode: "0000", PayStatus: "1", TransactionID: "e7", DateTime: "2024-09-03 14:54:15"}},
+		{"both spellings", `{"return_code":"0000","transaction_id":"e1","original_transactionId":"e7"}`,
+			Search{ReturnCode: "0000", TransactionID: "e7"}},
 		{"not found", `{"return_code":"0002","return_msg":"查無訂單","message_from":"IPASS"}`,
 			Search{ReturnCode: "0002", ReturnMsg: "查無訂單"}},
 	}

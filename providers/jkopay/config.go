@@ -42,6 +42,11 @@ type Config struct {
 	// hands a child process its config as TOML) can carry its own.
 	// Between 1ns and MaxNotFoundWindow.
 	NotFoundWindow time.Duration `toml:"not_found_window"`
+	// SignVariant (sign_variant) is how requests are signed: SignSpec
+	// (default, the spec's reading) or SignEscapedUpper (another public
+	// client's). Health answers ErrSignatureRefused when JKOPay refuses
+	// the configured one.
+	SignVariant string `toml:"sign_variant"`
 
 	key string // resolved by Provision from one of the three sources
 }
@@ -61,6 +66,9 @@ func (c *Config) Provision(env providers.Env) error {
 	}
 	if c.NotFoundWindow == 0 {
 		c.NotFoundWindow = DefaultNotFoundWindow
+	}
+	if c.SignVariant == "" {
+		c.SignVariant = SignSpec
 	}
 	key, err := providers.ResolveSecret(env, "providers.jkopay.merchant_key", c.MerchantKey, c.MerchantKeyFile, c.MerchantKeyEnv)
 	if err != nil {
@@ -96,6 +104,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("providers.jkopay.code_ttl is %s: set it above zero, e.g. \"60s\"", c.CodeTTL)
 	case c.Timeout <= 0:
 		return fmt.Errorf("providers.jkopay.timeout is %s: set it above zero; JKOPay documents \"15s\"", c.Timeout)
+	case c.SignVariant != SignSpec && c.SignVariant != SignEscapedUpper:
+		return fmt.Errorf("providers.jkopay.sign_variant %q is not known: set it to %q (the spec's reading, default) or %q (escaped <>&, uppercase hex)", c.SignVariant, SignSpec, SignEscapedUpper)
 	case c.NotFoundWindow <= 0 || c.NotFoundWindow > MaxNotFoundWindow:
 		return fmt.Errorf("providers.jkopay.not_found_window is %s: set it above zero and at most %s, or leave it out for JKOPay's documented %s", c.NotFoundWindow, MaxNotFoundWindow, DefaultNotFoundWindow)
 	}

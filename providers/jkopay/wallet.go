@@ -420,9 +420,16 @@ func (w *Wallet) Health(ctx context.Context) error {
 	switch resp.StatusCode {
 	case "000", "916":
 		return nil
+	case "904":
+		return fmt.Errorf("jkopay health: %w (sign_variant %q): check merchant_key, or try the other sign_variant (%s)", ErrSignatureRefused, w.cfg.SignVariant, strings.Join(SignVariants(), ", "))
 	}
 	return fmt.Errorf("jkopay health: status %s: %s", resp.StatusCode, StatusOf(resp.StatusCode).Message)
 }
+
+// ErrSignatureRefused is wrapped by Health's error when JKOPay answers
+// 904: the address and the merchant are right, the signature is not (the
+// key, or the sign_variant).
+var ErrSignatureRefused = errors.New("JKOPay refused the signature (904)")
 
 // TransportError is a request whose answer never arrived whole. NotSent
 // says the connection was never made, so JKOPay cannot have seen it.
@@ -452,7 +459,7 @@ func (w *Wallet) send(ctx context.Context, call string, p Payload, code string) 
 		log.Warn("jkopay request refused before sending", "err", err)
 		return Response{}, err
 	}
-	b, err := body(p, w.cfg.key)
+	b, err := body(p, w.cfg.key, w.cfg.SignVariant)
 	if err != nil {
 		return Response{}, err
 	}

@@ -49,17 +49,44 @@ type Payload map[string]any
 // so it cannot be reproduced; the rule is tested with our own vectors
 // (computed independently, see sign_test.go).
 func Sign(p Payload, merchantKey string) (string, error) {
-	canon, err := canonical(p)
+	return SignWith(SignSpec, p, merchantKey)
+}
+
+// Signature variants, the config's sign_variant. Public clients disagree
+// and the spec's example cannot be reproduced (its key is unpublished), so
+// the variant is the store's to choose against JKOPay's test system.
+const (
+	// SignSpec (the default) is the reading of the spec and WALLET-FACTS:
+	// compact sorted JSON, <, > and & raw, lowercase hex.
+	SignSpec = "spec"
+	// SignEscapedUpper is the reading of the Ruby gem Wells7778/jko_pay: the same
+	// JSON with <, > and & escaped (\u003c, \u003e, \u0026, as .NET and
+	// Go serialisers do by default), uppercase hex.
+	SignEscapedUpper = "escaped_upper"
+)
+
+// SignVariants lists the sign_variant values.
+func SignVariants() []string { return []string{SignSpec, SignEscapedUpper} }
+
+// SignWith signs p by the named variant (an unknown variant is an error).
+func SignWith(variant string, p Payload, merchantKey string) (string, error) {
+	if variant != SignSpec && variant != SignEscapedUpper {
+		return "", fmt.Errorf("jkopay: unknown sign_variant %q: use %q or %q", variant, SignSpec, SignEscapedUpper)
+	}
+	canon, err := canonical(p, variant == SignEscapedUpper)
 	if err != nil {
 		return "", err
 	}
 	sum := sha256.Sum256(append(canon, merchantKey...))
+	if variant == SignEscapedUpper {
+		return strings.ToUpper(hex.EncodeToString(sum[:])), nil
+	}
 	return hex.EncodeToString(sum[:]), nil
 }
 
 // canonical is p as compact JSON with sorted keys (encoding/json sorts map
-// keys) and no HTML escaping.
-func canonical(p Payload) ([]byte, error) {
+// keys), <, > and & escaped only when escape is set.
+func canonical(p Payload, escape bool) ([]byte, error) {
 	if _, ok := p["Sign"]; ok {
 		q := make(Payload, len(p))
 		for k, v := range p {
@@ -69,30 +96,29 @@ func canonical(p Payload) ([]byte, error) {
 		}
 		p = q
 	}
+	return encode(p, escape)
+}
+
+func encode(p Payload, escape bool) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	enc.SetEscapeHTML(escape)
 	if err := enc.Encode(map[string]any(p)); err != nil {
 		return nil, fmt.Errorf("jkopay: encode request: %w", err)
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// body is the signed request as sent: the canonical fields plus Sign.
-func body(p Payload, merchantKey string) ([]byte, error) {
-	sig, err := Sign(p, merchantKey)
+// body is the signed request as sent: the canonical fields of the variant
+// plus Sign, so that the bytes sent are the bytes signed.
+func body(p Payload, merchantKey, variant string) ([]byte, error) {
+	sig, err := SignWith(variant, p, merchantKey)
 	if err != nil {
 		return nil, err
 	}
 	p["Sign"] = sig
 	defer delete(p, "Sign")
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any(p)); err != nil {
-		return nil, fmt.Errorf("jkopay: encode request: %w", err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return encode(p, variant == SignEscapedUpper)
 }
 
 // FieldSpec is one request field of the spec: its name, whether it is a

@@ -31,9 +31,15 @@ const (
 	// Decline: the wallet refuses with Fault.Code (or the simulator's
 	// insufficient-balance code when empty); nothing charged.
 	Decline
+	// Unauthorized: HTTP 401, nothing charged, whatever the token. Queued
+	// once, it is a token the gateway dropped (a fresh login gets past
+	// it); set always, a 401 that persists after a fresh login (an
+	// account not allowed the call). JKOPay has no login: its simulator
+	// answers the 401 as any proxy on the way would.
+	Unauthorized
 )
 
-var faultNames = [...]string{"none", "delay", "hang", "drop_before_charge", "drop_after_charge", "server_error", "malformed", "truncated", "decline"}
+var faultNames = [...]string{"none", "delay", "hang", "drop_before_charge", "drop_after_charge", "server_error", "malformed", "truncated", "decline", "unauthorized"}
 
 func (k FaultKind) String() string {
 	if k >= 0 && int(k) < len(faultNames) {

@@ -116,7 +116,8 @@ func (k *Kit) Close() {
 }
 
 // Before acts out the part of f that happens before the wallet's logic:
-// Delay waits, Hang holds, DropBeforeCharge and ServerError answer. It
+// Delay waits, Hang holds, DropBeforeCharge, ServerError and Unauthorized
+// answer. It
 // reports whether the request is finished (the handler returns).
 func (k *Kit) Before(w http.ResponseWriter, r *http.Request, f Fault) (done bool) {
 	switch f.Kind {
@@ -134,6 +135,11 @@ func (k *Kit) Before(w http.ResponseWriter, r *http.Request, f Fault) (done bool
 		return true
 	case ServerError:
 		http.Error(w, "simulated internal server error", http.StatusInternalServerError)
+		return true
+	case Unauthorized:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"message":"simulated 401: not authorised for this call"}`))
 		return true
 	}
 	return false

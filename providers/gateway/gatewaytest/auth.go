@@ -14,9 +14,10 @@ import (
 type Auth struct {
 	authKey, accKey string
 
-	mu     sync.Mutex
-	tokens map[string]bool
-	logins int
+	mu        sync.Mutex
+	tokens    map[string]bool
+	logins    int
+	onRefused func(raw []byte)
 }
 
 // NewAuth makes the login for one account's keys.

@@ -40,6 +40,22 @@ type Sim struct {
 	mu     sync.Mutex
 	orders map[string]*order // by order_number
 	ivs    map[string]bool
+	reqIDs map[string]bool // of search and void, which must be unique
+	// voidNotFound: a void of an order never charged answers
+	// CodeNotFound and burns nothing (VoidUnchargedAsNotFound).
+	voidNotFound bool
+}
+
+// VoidUnchargedAsNotFound makes a void of an order that was never charged
+// answer CodeNotFound, as iPass does by the issue that reported it
+// (search "not found", void "not found"), and leave the order number free:
+// a pay request still on its way can then charge it, until its code
+// expires (pos_date_time + code_ttl). Off, such a void answers 0000 and
+// burns the order number, so that a late pay is refused 0006.
+func (s *Sim) VoidUnchargedAsNotFound(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.voidNotFound = on
 }
 
 type order struct {
@@ -73,7 +89,28 @@ func NewUnstarted(opts wallettest.Options) *Sim {
 		Base:   gatewaytest.NewBase(wallettest.NewKit(ledger, codes, opts), AuthKey, AccKey),
 		orders: map[string]*order{},
 		ivs:    map[string]bool{},
+		reqIDs: map[string]bool{},
 	}
+	// A request refused with 401 still spent its iv and (for search and
+	// void) its req_id: the resend must be built anew.
+	s.Auth().OnRefused(func(raw []byte) {
+		var b struct {
+			Request struct {
+				IV    string `json:"iv"`
+				ReqID string `json:"req_id"`
+			} `json:"request"`
+		}
+		if json.Unmarshal(raw, &b) == nil {
+			s.mu.Lock()
+			if b.Request.IV != "" {
+				s.ivs[strings.ToLower(b.Request.IV)] = true
+			}
+			if b.Request.ReqID != "" {
+				s.reqIDs[strings.ToUpper(b.Request.ReqID)] = true
+			}
+			s.mu.Unlock()
+		}
+	})
 	s.HandleFunc("POST "+ipass.PayPath, s.pay)
 	s.HandleFunc("POST "+ipass.SearchPath, s.search)
 	s.HandleFunc("POST "+ipass.DefaultVoidPath, s.void)
@@ -116,6 +153,7 @@ func (s *Sim) config(c *ipass.Config) providers.Config {
 	c.Account = gateway.Account{BaseURL: s.URL(), AuthKey: AuthKey, AccKey: AccKey, CodeTTL: s.Kit().Opts.CodeTTL}
 	c.StoreID, c.IsTest = StoreID, true
 	c.DeclineCodes = DeclineCodes()
+	c.NotFoundCodes = []string{CodeNotFound}
 	if err := c.Provision(providers.Env{}); err != nil {
 		panic("ipasstest: own config does not provision: " + err.Error())
 	}
@@ -299,6 +337,9 @@ func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
 		omniError(w, http.StatusBadRequest, errors.New("request needs a UUID req_id and an orderNumber"))
 		return
 	}
+	if !s.uniqueReqID(w, b.Request.ReqID) {
+		return
+	}
 	no := b.Request.OrderNumber
 	s.mu.Lock()
 	o, seen := s.orders[no]
@@ -337,6 +378,9 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 		omniError(w, http.StatusBadRequest, errors.New("request needs a UUID req_id and an order_number"))
 		return
 	}
+	if !s.uniqueReqID(w, b.Request.ReqID) {
+		return
+	}
 	no := b.Request.OrderNumber
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -351,6 +395,9 @@ func (s *Sim) void(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, wallettest.ErrRefunded):
 		s.answer(w, f, refusal(CodeRefunded, b.Request.ReqID))
+		return
+	case errors.Is(err, wallettest.ErrNotFound) && s.voidNotFound:
+		s.answer(w, f, refusal(CodeNotFound, b.Request.ReqID))
 		return
 	case errors.Is(err, wallettest.ErrNotFound):
 		// Nothing charged: burn the order number, so that a pay request
@@ -419,6 +466,22 @@ func (s *Sim) refund(w http.ResponseWriter, r *http.Request) {
 		"return_code": CodeOK, "return_msg": message(CodeOK), "req_id": q.ReqID,
 		"cancel_transaction_id": rf.TransactionID, "cancel_date_time": ipass.FormatTime(rf.At), "amount": rf.Amount,
 	})
+}
+
+// uniqueReqID refuses a search or void whose req_id was seen before (the
+// spec: "序列號,為唯一值"), a request refused with 401 included. Pay and
+// refund may repeat theirs: it is the payment's or refund's journaled
+// reference, and their own keys (order_number, the refund's req_id) make
+// the repeat safe. It has answered when it returns false.
+func (s *Sim) uniqueReqID(w http.ResponseWriter, reqID string) bool {
+	s.mu.Lock()
+	seen := s.reqIDs[strings.ToUpper(reqID)]
+	s.reqIDs[strings.ToUpper(reqID)] = true
+	s.mu.Unlock()
+	if seen {
+		omniError(w, http.StatusBadRequest, errors.New("req_id was used before: it must be unique"))
+	}
+	return !seen
 }
 
 // sameMode refuses a call about an order paid with another is_test: test

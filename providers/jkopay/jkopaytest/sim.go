@@ -45,6 +45,16 @@ type Sim struct {
 	answers   map[string]answer // first answer of each charged MerchantTradeNo (payments and refunds)
 	tombstone map[string]bool   // cancelled before any charge: a late Payment must not charge
 	notFound  time.Duration     // SetNotFoundWindow
+	escaped   bool              // SetSignVariant(jkopay.SignEscapedUpper)
+}
+
+// SetSignVariant makes the simulator check signatures by the named
+// variant (jkopay.SignSpec, the default, or jkopay.SignEscapedUpper) and
+// answer 904 to any other, as JKOPay does to a signature it cannot verify.
+func (s *Sim) SetSignVariant(variant string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.escaped = variant == jkopay.SignEscapedUpper
 }
 
 // SetNotFoundWindow makes the simulator behave as JKOPay is documented to
@@ -291,7 +301,7 @@ func (s *Sim) check(call string, r *http.Request) (request, string, string) {
 	if _, err := time.ParseInLocation("20060102150405", req.str["SendTime"], utc8); err != nil {
 		return req, "905", "SendTime format"
 	}
-	if sig := req.str["Sign"]; len(sig) != 64 || strings.ToLower(sig) != sig || sig != s.sign(raw) {
+	if sig := req.str["Sign"]; len(sig) != 64 || sig != s.sign(raw) {
 		return req, "904", "signature"
 	}
 	if req.str["MerchantID"] != MerchantID || req.str["StoreID"] != StoreID {
@@ -307,6 +317,9 @@ func (s *Sim) check(call string, r *http.Request) (request, string, string) {
 // path (decode, sort, re-encode) so that the client's Sign is checked by a
 // second implementation rather than by itself.
 func (s *Sim) sign(raw map[string]json.RawMessage) string {
+	s.mu.Lock()
+	escaped := s.escaped
+	s.mu.Unlock()
 	names := make([]string, 0, len(raw))
 	for n := range raw {
 		if n != "Sign" {
@@ -329,13 +342,16 @@ func (s *Sim) sign(raw map[string]json.RawMessage) string {
 		_ = d.Decode(&v)
 		var vb bytes.Buffer
 		enc := json.NewEncoder(&vb)
-		enc.SetEscapeHTML(false)
+		enc.SetEscapeHTML(escaped)
 		_ = enc.Encode(v)
 		buf.Write(bytes.TrimRight(vb.Bytes(), "\n"))
 	}
 	buf.WriteByte('}')
 	buf.WriteString(s.key)
 	sum := sha256.Sum256(buf.Bytes())
+	if escaped {
+		return strings.ToUpper(hex.EncodeToString(sum[:]))
+	}
 	return hex.EncodeToString(sum[:])
 }
 
