@@ -68,6 +68,9 @@ func (s *Server) guard(next *http.ServeMux) http.Handler {
 		if p, ok := peerFrom(r.Context()); ok {
 			attrs = append(attrs, slog.String("peer", p.String()))
 		}
+		if kind := refusedKind(status); kind != "" && !s.refused.note(kind) {
+			return // counted in the interval's summary line
+		}
 		s.log.LogAttrs(r.Context(), level, "POS API request", attrs...)
 	})
 }
