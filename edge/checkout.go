@@ -253,6 +253,11 @@ func (e *Engine) Search(ctx context.Context, q Query) ([]PaymentView, error) {
 	if q.OrderNumber == "" && q.TerminalID == "" && q.State == "" {
 		return nil, Errorf(ErrInvalidRequest, "a search needs order_number, terminal_id or state")
 	}
+	if q.TerminalID != "" {
+		if err := CheckTerminalID(q.TerminalID); err != nil {
+			return nil, err
+		}
+	}
 	if q.State != "" && !q.State.Valid() {
 		return nil, Errorf(ErrInvalidRequest, "state %q is not a payment state: use one of %v", q.State, store.States)
 	}

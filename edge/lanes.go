@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/scanpay/scanpay/internal/mask"
 	"github.com/scanpay/scanpay/providers"
@@ -140,11 +142,31 @@ type ScanEvent struct {
 var plainClasses = map[string]bool{providers.ClassProduct: true, providers.ClassEInvoice: true, providers.ClassCitizen: true}
 
 func (e *Engine) checkLane(id string) error {
-	if id == "" {
-		return Errorf(ErrInvalidRequest, "terminal_id is empty: send the lane's terminal_id as configured in [[scanners]]")
+	if err := CheckTerminalID(id); err != nil {
+		return err
 	}
 	if len(e.laneSet) > 0 && !e.laneSet[id] {
 		return Errorf(ErrUnknownTerminal, "terminal_id %q is not a configured lane: use one of the terminal_ids of the [[scanners]] tables, or add this lane to the configuration", id)
+	}
+	return nil
+}
+
+// maxTerminalID bounds a lane's terminal_id, like an order number's.
+const maxTerminalID = 40
+
+// CheckTerminalID says what is wrong with a terminal_id (a lane), whether
+// or not lanes are configured: letters, digits, '-' and '_' only, at most
+// 40 bytes. It is printed by the CLI, written to the log and the journal,
+// and carried to wallets, so nothing that moves a cursor, breaks a line
+// or names a path gets in. The configuration checks its lanes with it.
+func CheckTerminalID(id string) error {
+	switch {
+	case id == "":
+		return Errorf(ErrInvalidRequest, "terminal_id is empty: send the lane's terminal_id as configured in [[scanners]]")
+	case len(id) > maxTerminalID:
+		return Errorf(ErrInvalidRequest, "terminal_id is %d bytes long: keep it at most %d", len(id), maxTerminalID)
+	case strings.IndexFunc(id, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' }) >= 0:
+		return Errorf(ErrInvalidRequest, "terminal_id %s has characters other than letters, digits, '-' and '_': use the lane's id, e.g. AB123456", strconv.QuoteToASCII(id))
 	}
 	return nil
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -40,12 +44,20 @@ func addClientFlags(fs *flag.FlagSet) clientFlags {
 }
 
 func (c *cli) client(f clientFlags) (*posclient.Client, error) {
+	cl, _, err := c.clientAndConfig(f)
+	return cl, err
+}
+
+func (c *cli) clientAndConfig(f clientFlags) (*posclient.Client, *config.Config, error) {
 	cfg, err := c.loadConfig(*f.config, true, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	addr := apiAddr(cfg)
 	if *f.addr != "" {
+		if err := checkLoopbackAddr(*f.addr); err != nil {
+			return nil, nil, &config.Error{Err: err}
+		}
 		addr = *f.addr
 	}
 	tf := cfg.API.TokenFile
@@ -54,9 +66,23 @@ func (c *cli) client(f clientFlags) (*posclient.Client, error) {
 	}
 	token, err := readTokenFile(tf)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return posclient.New(addr, token), nil
+	return posclient.New(addr, token), cfg, nil
+}
+
+// checkLoopbackAddr: --addr names this PC only, as api.listen does. The
+// bearer token travels in plain HTTP, so it must not leave the PC, and a
+// name is not looked up (DNS could answer with any address).
+func checkLoopbackAddr(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err == nil {
+		ip := net.ParseIP(strings.Trim(host, "[]"))
+		if strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+	}
+	return fmt.Errorf("--addr %q is not a loopback address: the API token is sent in plain HTTP and must not leave this PC; use 127.0.0.1:<port>, [::1]:<port> or localhost:<port>", addr)
 }
 
 func (c *cli) clientFail(err error) int {
@@ -85,7 +111,8 @@ approved, 5 not approved, 6 still being settled when --wait ended.`,
 	amount := fs.Int64("amount", 0, "amount in whole TWD (required)")
 	undiscountable := fs.Int64("undiscountable", 0, "part of the amount no points or coupons may pay (tobacco, alcohol), whole TWD")
 	description := fs.String("description", "", "what is being bought, for the wallet's receipt")
-	code := fs.String("code", "", "the wallet's payment code, when not scanning (never logged)")
+	code := fs.String("code", "", "SANDBOX only: a test payment code (a real code on the command line is visible to every user in ps)")
+	codeStdin := fs.Bool("code-stdin", false, "read the wallet's payment code from standard input (typed at a prompt, or piped), when not scanning")
 	wait := fs.Duration("wait", 60*time.Second, "how long to wait for the outcome")
 	if rc, done := c.parse(fs, args); done {
 		return rc
@@ -94,9 +121,22 @@ approved, 5 not approved, 6 still being settled when --wait ended.`,
 		fmt.Fprintln(c.stderr, "scanpay pay: --terminal, --order and a positive --amount are required, e.g. scanpay pay --terminal AB123456 --order 42 --amount 100")
 		return exitUsage
 	}
-	cl, err := c.client(cf)
+	cl, cfg, err := c.clientAndConfig(cf)
 	if err != nil {
 		return c.fail(err)
+	}
+	switch {
+	case *code != "" && *codeStdin:
+		fmt.Fprintln(c.stderr, "scanpay pay: give --code or --code-stdin, not both")
+		return exitUsage
+	case *code != "" && !cfg.Sandbox:
+		fmt.Fprintln(c.stderr, "scanpay pay: --code is for SANDBOX test codes only: a real payment code on the command line is visible to every user of this PC (ps); use --code-stdin and type or pipe it")
+		return exitUsage
+	case *codeStdin:
+		if *code, err = c.readCode(); err != nil {
+			fmt.Fprintf(c.stderr, "scanpay pay: %v\n", err)
+			return exitUsage
+		}
 	}
 	req := edge.CreateRequest{TerminalID: *terminal, OrderNumber: *order, Amount: *amount, Undiscountable: *undiscountable, Description: *description, Barcode: *code}
 	v, _, err := cl.CreatePayment(ctx, req, 0)
@@ -210,4 +250,23 @@ func writeJSON(w io.Writer, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// readCode reads one payment code from standard input, prompting on the
+// terminal when there is one.
+func (c *cli) readCode() (string, error) {
+	if f, ok := c.stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprint(c.stderr, "payment code (scan or type it, then Enter): ")
+		}
+	}
+	line, err := bufio.NewReader(io.LimitReader(c.stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the code from standard input: %w", err)
+	}
+	code := strings.TrimSpace(line)
+	if code == "" {
+		return "", errors.New("--code-stdin: standard input held no code: type or pipe the wallet's payment code")
+	}
+	return code, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/svc"
+	"github.com/scanpay/scanpay/edge/posapi"
 )
 
 // defaultServiceUser: on Linux the service runs as its own user, never as
@@ -36,7 +37,9 @@ func prepareServiceUser(s *svc.Settings, name string, cfg *config.Config) (warni
 		return nil, fmt.Errorf("looking up the service user %q: %w", name, err)
 	}
 	s.User = name
-	for _, g := range svc.ScannerGroups {
+	// The scanners' groups, and the POS's socket group (so the service may
+	// give api.socket to it).
+	for _, g := range append(append([]string{}, svc.ScannerGroups...), posapi.SocketGroup) {
 		if _, err := user.LookupGroup(g); err == nil {
 			s.Groups = append(s.Groups, g)
 		}

@@ -31,6 +31,7 @@ type Config struct {
 	Socket         string        `toml:"socket"`          // optional Unix socket path (Linux), mode 0660
 	TokenFile      string        `toml:"token_file"`      // created at first start, owner-only
 	AllowedOrigins []string      `toml:"allowed_origins"` // browser origins allowed to call the API
+	AllowedHosts   []string      `toml:"allowed_hosts"`   // host names (hosts-file aliases of 127.0.0.1) accepted in Host besides localhost and loopback IPs
 	MaxBody        int64         `toml:"max_body"`        // bytes; default 64 KiB
 	MaxWait        time.Duration `toml:"max_wait"`        // cap for ?wait=; default 60s
 }
@@ -73,6 +74,11 @@ func (c Config) Validate() error {
 	for i, o := range c.AllowedOrigins {
 		if err := checkOrigin(o); err != nil {
 			errs = append(errs, fmt.Errorf("api.allowed_origins[%d] = %q %w", i, o, err))
+		}
+	}
+	for i, h := range c.AllowedHosts {
+		if err := checkAllowedHost(h); err != nil {
+			errs = append(errs, fmt.Errorf("api.allowed_hosts[%d] = %q %w", i, h, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -129,16 +135,26 @@ func checkOrigin(o string) error {
 }
 
 // isLoopbackHost reports whether a Host header (no port, brackets
-// allowed) names this machine: "localhost", a name under ".localhost"
-// (browsers resolve those to loopback themselves), or a loopback IP. It is
-// for checking requests, never for choosing where to listen.
+// allowed) names this machine: "localhost" or a loopback IP. A name under
+// ".localhost" is not: browsers resolve it to loopback themselves, but any
+// page may pick one, so it says nothing about who is calling. It is for
+// checking requests, never for choosing where to listen.
 func isLoopbackHost(host string) bool {
 	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkAllowedHost: an api.allowed_hosts entry is a bare host name, as a
+// hosts file maps it to 127.0.0.1.
+func checkAllowedHost(h string) error {
+	if h == "" || strings.ContainsAny(h, ":/[]* ") || strings.HasPrefix(h, ".") || net.ParseIP(h) != nil {
+		return errors.New(`is not a host name: write the bare name the POS calls the API by (for example "pos-api.internal"), no port, no scheme; loopback IPs and "localhost" are always accepted`)
+	}
+	return nil
 }
 
 // LoadOrCreateToken returns the API token kept in path, creating the file

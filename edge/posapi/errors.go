@@ -16,6 +16,7 @@ const (
 	ErrTooLarge         = "too_large"          // 413: body above api.max_body
 	ErrMethodNotAllowed = "method_not_allowed" // 405
 	ErrInternal         = "internal"           // 500
+	ErrTooManyStreams   = "too_many_streams"   // 429: every event-stream place is taken
 )
 
 // statusOf maps every stable error code to its one HTTP status.
@@ -34,6 +35,7 @@ var statusOf = map[string]int{
 	ErrTooLarge:              http.StatusRequestEntityTooLarge,
 	ErrMethodNotAllowed:      http.StatusMethodNotAllowed,
 	ErrInternal:              http.StatusInternalServerError,
+	ErrTooManyStreams:        http.StatusTooManyRequests,
 }
 
 // StatusOf returns the HTTP status of a stable error code (500 for a code

@@ -3,7 +3,6 @@ package posapi
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -31,11 +30,25 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			want[name] = true
 		}
 	}
+	select {
+	case s.streams <- struct{}{}:
+		defer func() { <-s.streams }()
+	default:
+		writeError(w, ErrTooManyStreams, fmt.Sprintf("%d event streams are open already, the most scanpay serves: close the ones a POS no longer reads (one stream per POS is enough)", cap(s.streams)))
+		return
+	}
 	rc := http.NewResponseController(w)
-	// The stream lives as long as the POS listens: no read or write deadline;
-	// each heartbeat's write fails once the POS is gone.
+	// The stream lives as long as the POS listens: no read deadline; each
+	// write (event or heartbeat) gets the write timeout, so a POS that
+	// stops reading is dropped instead of holding the stream for ever.
 	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
+	write := func(format string, args ...any) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.t.write))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
 	ctx := r.Context()
 	sub := s.eng.Subscribe(ctx)
 
@@ -48,10 +61,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if s.sandbox {
 		hello = ": scanpay events (SANDBOX)\nretry: 2000\n\n"
 	}
-	if _, err := io.WriteString(w, hello); err != nil {
-		return
-	}
-	if rc.Flush() != nil {
+	if !write("%s", hello) {
 		return
 	}
 	beat := time.NewTicker(s.t.heartbeat)
@@ -63,7 +73,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-s.stopping:
 			return
 		case <-beat.C:
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil || rc.Flush() != nil {
+			if !write(": heartbeat\n\n") {
 				return
 			}
 		case ev, ok := <-sub:
@@ -78,7 +88,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 				s.log.Warn("POS API: event not encodable, skipped", "type", ev.Type, "err", err)
 				continue
 			}
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, data); err != nil || rc.Flush() != nil {
+			if !write("event: %s\ndata: %s\n\n", ev.Type, data) {
 				return
 			}
 		}

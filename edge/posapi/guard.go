@@ -68,13 +68,22 @@ func (s *Server) guard(next *http.ServeMux) http.Handler {
 		if p, ok := peerFrom(r.Context()); ok {
 			attrs = append(attrs, slog.String("peer", p.String()))
 		}
+		if kind := refusedKind(status); kind != "" && !s.refused.note(kind) {
+			return // counted in the interval's summary line
+		}
 		s.log.LogAttrs(r.Context(), level, "POS API request", attrs...)
 	})
 }
 
 func (s *Server) serveGuarded(w http.ResponseWriter, r *http.Request, next *http.ServeMux, pattern string) {
-	if !hostAllowed(r.Host) {
-		writeError(w, ErrBadHost, fmt.Sprintf("Host %q is not this PC: call the API as http://127.0.0.1:<port> or http://localhost:<port>", truncate(r.Host, 64)))
+	if r.RequestURI != "" && !strings.HasPrefix(r.RequestURI, "/") {
+		// Absolute form is for proxies, and Go drops the Host header
+		// beside it, so there is nothing left to check it against.
+		writeError(w, ErrBadHost, fmt.Sprintf("the request line names a full URL (%s): scanpay is not a proxy; send the path only, as in GET /v1/status", truncate(r.RequestURI, 64)))
+		return
+	}
+	if !s.hostAllowed(r.Host) {
+		writeError(w, ErrBadHost, fmt.Sprintf("Host %q is not this PC: call the API as http://127.0.0.1:<port> or http://localhost:<port>, or add the name to api.allowed_hosts", truncate(r.Host, 64)))
 		return
 	}
 	if origin := r.Header.Get("Origin"); origin != "" {
@@ -135,14 +144,24 @@ func (s *Server) serveGuarded(w http.ResponseWriter, r *http.Request, next *http
 	next.ServeHTTP(w, r)
 }
 
-func hostAllowed(host string) bool {
+// hostAllowed: "localhost", a loopback IP or a name in api.allowed_hosts.
+func (s *Server) hostAllowed(host string) bool {
 	if host == "" {
 		return false
 	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	return isLoopbackHost(host)
+	if isLoopbackHost(host) {
+		return true
+	}
+	host = strings.TrimSuffix(host, ".")
+	for _, h := range s.cfg.AllowedHosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) originAllowed(origin string) bool {

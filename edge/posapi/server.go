@@ -30,6 +30,8 @@ type timeouts struct {
 	readHeader, read, write, idle time.Duration
 	heartbeat                     time.Duration // SSE comment interval
 	shutdown                      time.Duration // grace for requests in progress
+	refusedLog                    time.Duration // refused requests are summed up in one log line per interval
+	streams                       int           // most event streams at once
 }
 
 var defaultTimeouts = timeouts{
@@ -39,6 +41,8 @@ var defaultTimeouts = timeouts{
 	idle:       120 * time.Second,
 	heartbeat:  15 * time.Second,
 	shutdown:   10 * time.Second,
+	refusedLog: time.Minute,
+	streams:    64,
 }
 
 // Server is the POS API.
@@ -56,6 +60,8 @@ type Server struct {
 	metrics *metrics
 
 	secrets atomic.Pointer[mask.Secrets] // masks outgoing free text; see MaskWith
+	streams chan struct{}                // one token per open event stream
+	refused *refusals
 
 	tcp      net.Listener
 	sock     net.Listener
@@ -101,6 +107,8 @@ func newServer(cfg Config, eng Engine, dev Devices, token string, log *slog.Logg
 		log: log.With("component", "posapi"), sandbox: sandbox, t: t,
 		stopping: make(chan struct{}),
 	}
+	s.streams = make(chan struct{}, max(t.streams, 1))
+	s.refused = &refusals{log: s.log, every: t.refusedLog}
 	own := &mask.Secrets{}
 	own.Add(token)
 	s.secrets.Store(own)

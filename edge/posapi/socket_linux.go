@@ -7,12 +7,20 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/user"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
+// SocketGroup is the group whose members (the POS's user) may connect to
+// api.socket. It is not the service's own group, which may read the
+// wallet keys: a POS gets the socket and nothing else. When the group
+// does not exist, the socket keeps the service's group.
+var SocketGroup = "scanpay-pos"
+
 // listenSocket listens on a Unix socket with mode 0660: the service user
-// and its group (the POS's) may connect, nobody else.
+// and SocketGroup may connect, nobody else.
 func listenSocket(path string) (net.Listener, error) {
 	if info, err := os.Lstat(path); err == nil {
 		if info.Mode().Type() != fs.ModeSocket {
@@ -36,6 +44,13 @@ func listenSocket(path string) (net.Listener, error) {
 	if err := os.Chmod(path, 0o660); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("api.socket %s: %w", path, err)
+	}
+	if g, err := user.LookupGroup(SocketGroup); err == nil {
+		gid, _ := strconv.Atoi(g.Gid)
+		if err := os.Chown(path, -1, gid); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("api.socket %s: cannot give it to group %s: %w; the service user must be in that group (SupplementaryGroups=%s in the unit, or usermod -a -G %s <service user>)", path, SocketGroup, err, SocketGroup, SocketGroup)
+		}
 	}
 	return ln, nil
 }

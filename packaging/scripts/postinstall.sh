@@ -19,5 +19,7 @@ if [ -d /run/systemd/system ]; then
 		echo "         -m 640 -g scanpay) or as VAR=value lines in /etc/scanpay/scanpay.env (same mode);"
 		echo "         check it with 'scanpay check-config', then 'systemctl start scanpay'."
 		echo "         The POS's API token appears in /var/lib/scanpay/api-token at the first start."
+		echo "         For api.socket, add the POS's user to group scanpay-pos (never to group"
+		echo "         scanpay, which may read the wallet keys): usermod -a -G scanpay-pos <pos-user>"
 	fi
 fi

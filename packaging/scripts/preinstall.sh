@@ -1,6 +1,9 @@
 #!/bin/sh
 # Create the service user before files are owned by it. dialout: serial
 # scanners; plugdev: USB HID scanners through libusb (see the udev rule).
+# Two groups: scanpay is the service user's own and may read the wallet
+# keys (never add anyone else to it); scanpay-pos is for the POS's user,
+# and gives the API socket (/run/scanpay) only.
 set -e
 if ! getent group scanpay >/dev/null; then
 	groupadd --system scanpay
@@ -9,7 +12,10 @@ if ! getent passwd scanpay >/dev/null; then
 	useradd --system --gid scanpay --home-dir /var/lib/scanpay --no-create-home \
 		--shell /usr/sbin/nologin --comment "scanpay payment service" scanpay
 fi
-for g in dialout plugdev; do
+if ! getent group scanpay-pos >/dev/null; then
+	groupadd --system scanpay-pos
+fi
+for g in dialout plugdev scanpay-pos; do
 	if getent group "$g" >/dev/null; then
 		usermod -a -G "$g" scanpay
 	fi

@@ -16,6 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
+	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/hooks"
 	"github.com/scanpay/scanpay/edge/posapi"
 	"github.com/scanpay/scanpay/internal/fileperm"
@@ -367,6 +368,15 @@ func (c *Config) validate(skip map[string]bool) error {
 	}
 	add(prefix("", c.API.Validate()))
 	add(scanner.ValidateAll(c.Scanners))
+	// Lanes are checked as the engine checks a POS's terminal_id.
+	for i, s := range c.Scanners {
+		if s.TerminalID != "" {
+			add(prefix(fmt.Sprintf("scanners[%d].terminal_id", i), laneError(s.TerminalID)))
+		}
+	}
+	for i, id := range c.Lanes {
+		add(prefix(fmt.Sprintf("lanes[%d]", i), laneError(id)))
+	}
 	add(hooks.ValidateAll(c.Hooks))
 	add(c.hooksSeeNoWalletKey())
 	if _, err := providers.NewClassifier(c.Rules()); err != nil {
@@ -383,6 +393,15 @@ func (c *Config) validate(skip map[string]bool) error {
 	add(c.Log.Validate())
 	if len(errs) > 0 {
 		return cfgErr(errors.Join(errs...))
+	}
+	return nil
+}
+
+// laneError is edge.CheckTerminalID's message, without its API code.
+func laneError(id string) error {
+	var e *edge.Error
+	if err := edge.CheckTerminalID(id); errors.As(err, &e) {
+		return errors.New(e.Message)
 	}
 	return nil
 }

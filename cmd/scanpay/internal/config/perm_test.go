@@ -102,3 +102,23 @@ func TestConfigFileOwnerAndGroup(t *testing.T) {
 		})
 	}
 }
+
+// lanes and every scanner's terminal_id are checked like the POS's
+// terminal_id: no control characters, spaces, paths.
+func TestLanesAreValidated(t *testing.T) {
+	for _, tt := range []struct{ extra, want string }{
+		{`lanes = ["AB\u001b[2J"]`, `lanes[0]: terminal_id "AB\x1b[2J"`},
+		{`lanes = ["ok-1", "../x"]`, `lanes[1]: terminal_id "../x"`},
+		{`lanes = ["  "]`, `lanes[0]: terminal_id "  "`},
+		{"[[scanners]]\nkind = \"serial\"\nport = \"/dev/ttyACM0\"\nterminal_id = \"A\\r\\nB\"", `scanners[0].terminal_id: terminal_id "A\r\nB"`},
+	} {
+		body := tt.extra + "\n" + minimal
+		if strings.HasPrefix(tt.extra, "[[") {
+			body = minimal + tt.extra + "\n"
+		}
+		_, err := Parse([]byte(body), t.TempDir(), Options{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want %q", tt.extra, err, tt.want)
+		}
+	}
+}

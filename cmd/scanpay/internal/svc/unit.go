@@ -48,9 +48,11 @@ UMask=0077
 NoNewPrivileges=yes
 ProtectSystem=strict
 ReadWritePaths=@DATA_DIR@
-# /run/scanpay, for api.socket (the POS user joins group scanpay).
+# /run/scanpay, for api.socket: the POS's user joins group scanpay-pos,
+# which may use the socket and nothing else (the secrets are the service
+# user's alone).
 RuntimeDirectory=scanpay
-RuntimeDirectoryMode=0750
+RuntimeDirectoryMode=0755
 ProtectHome=yes
 PrivateTmp=yes
 ProtectKernelTunables=yes
@@ -66,6 +68,28 @@ MemoryDenyWriteExecute=yes
 SystemCallArchitectures=native
 # AF_NETLINK: USB hot-plug notices for HID scanners.
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
+# No capabilities, no privileged system calls: scanpay needs none.
+CapabilityBoundingSet=
+AmbientCapabilities=
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+SystemCallErrorNumber=EPERM
+ProtectProc=invisible
+ProcSubset=pid
+ProtectHostname=yes
+RemoveIPC=yes
+KeyringMode=private
+PrivateMounts=yes
+# Devices: only the scanner classes (serial: ttyACM/ttyUSB/ttyS; USB HID
+# through libusb: usb_device, /dev/bus/usb, and hidraw). PrivateUsers= is
+# not set: it would map the dialout and plugdev groups to nobody, and
+# the scanners could no longer be opened.
+DevicePolicy=closed
+DeviceAllow=char-ttyACM rw
+DeviceAllow=char-ttyUSB rw
+DeviceAllow=char-ttyS rw
+DeviceAllow=char-usb_device rw
+DeviceAllow=char-hidraw rw
 {{range EnvVars}}{{.}}
 {{end}}
 [Install]
@@ -124,7 +148,7 @@ func groupsLine(s Settings) string {
 	if s.User == "" || len(s.Groups) == 0 {
 		return ""
 	}
-	return "# serial scanners (dialout) and USB HID scanners through libusb (plugdev)\nSupplementaryGroups=" + strings.Join(s.Groups, " ") + "\n"
+	return "# serial scanners (dialout), USB HID scanners through libusb (plugdev),\n# the POS's socket group (scanpay-pos)\nSupplementaryGroups=" + strings.Join(s.Groups, " ") + "\n"
 }
 
 func rawPath(p string) string { return strings.ReplaceAll(p, "{{", "{ {") }

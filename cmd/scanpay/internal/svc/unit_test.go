@@ -73,7 +73,11 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 		"\nConditionPathExists=/etc/scanpay/scanpay.toml\n",
 		"\nRestartPreventExitStatus=2\n",
 		"\nRuntimeDirectory=scanpay\n",
-		"\nRuntimeDirectoryMode=0750\n",
+		// The folder is open; the socket in it is 0660, group scanpay-pos.
+		"\nRuntimeDirectoryMode=0755\n",
+		"\nCapabilityBoundingSet=\n",
+		"\nSystemCallFilter=@system-service\n",
+		"\nDevicePolicy=closed\n",
 		"\nWantedBy=multi-user.target\n",
 	} {
 		if !strings.Contains(unit, want) {
