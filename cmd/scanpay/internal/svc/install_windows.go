@@ -92,7 +92,7 @@ var (
 
 var optionalSettings = []optionalSetting{
 	{"description", `sc.exe description ` + Name + ` "` + description + `"`, func(h *mgr.Service) error {
-		return changeConfig2(h, windows.SERVICE_CONFIG_DESCRIPTION, &windows.SERVICE_DESCRIPTION{Description: utf16(description)})
+		return changeConfig2(h, windows.SERVICE_CONFIG_DESCRIPTION, &windows.SERVICE_DESCRIPTION{Description: utf16Ptr(description)})
 	}},
 	{"delayed automatic start", `sc.exe config ` + Name + ` start= delayed-auto`, func(h *mgr.Service) error {
 		return changeConfig2(h, windows.SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &windows.SERVICE_DELAYED_AUTO_START_INFO{IsDelayedAutoStartUp: 1})
@@ -137,7 +137,7 @@ func changeConfig2[T any](h *mgr.Service, level uint32, info *T) error {
 	return windows.ChangeServiceConfig2(h.Handle, level, (*byte)(unsafe.Pointer(info)))
 }
 
-func utf16(s string) *uint16 {
+func utf16Ptr(s string) *uint16 {
 	p, err := windows.UTF16PtrFromString(s)
 	if err != nil {
 		panic(err) // constant strings without NUL
