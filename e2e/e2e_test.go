@@ -253,12 +253,7 @@ func (s *scanpay) start() {
 			t.Fatalf("scanpay exited at start: %v", s.cmd.ProcessState)
 		default:
 		}
-		if s.token == "" {
-			if b, err := os.ReadFile(filepath.Join(s.dir, "api-token")); err == nil {
-				s.token = strings.TrimSpace(string(b))
-			}
-		}
-		if s.token != "" {
+		if s.readToken() {
 			var devs struct {
 				Devices []struct {
 					Connected bool `json:"connected"`
@@ -273,6 +268,17 @@ func (s *scanpay) start() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// readToken reads the API token scanpay writes at its first start, once;
+// it says whether the token is known.
+func (s *scanpay) readToken() bool {
+	if s.token == "" {
+		if b, err := os.ReadFile(filepath.Join(s.dir, "api-token")); err == nil {
+			s.token = strings.TrimSpace(string(b))
+		}
+	}
+	return s.token != ""
 }
 
 // kill ends scanpay with SIGKILL: no shutdown code runs.

@@ -139,6 +139,9 @@ func winPath(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
 func wineCmd(exe string, args ...string) *exec.Cmd {
 	cmd := exec.Command(wine.loader, append([]string{exe}, args...)...)
 	cmd.Env = wine.env
+	// The first Wine program in a prefix starts wineserver and services.exe,
+	// which inherit its output pipe and outlive it: stop reading then.
+	cmd.WaitDelay = 5 * time.Second
 	return cmd
 }
 

@@ -98,7 +98,13 @@ var exampleSecrets = map[string]string{
 // its secret files, as an admin following its comments would.
 func exampleConfig(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "packaging", "scanpay.example.toml"))
+	return exampleConfigFrom(t, filepath.Join("..", "..", "packaging", "scanpay.example.toml"))
+}
+
+// exampleConfigFrom is exampleConfig for another example file.
+func exampleConfigFrom(t *testing.T, example string) string {
+	t.Helper()
+	b, err := os.ReadFile(example)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +114,7 @@ func exampleConfig(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for name, secret := range exampleSecrets {
-		p := filepath.Join(dir, name)
+		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 			t.Fatal(err)
 		}

@@ -15,16 +15,21 @@ func (c *cli) cmdInstall(_ context.Context, args []string) int {
 	fs := c.newFlagSet("install", `Install scanpay as a system service that starts at boot and restarts after
 a failure: a systemd unit on Linux (Restart=always, RestartSec=2, hardened,
 writing only to data_dir), a Windows service with restart-on-failure
-recovery actions, delayed auto-start and an event-log source. The
-configuration is validated first. Needs root / an administrator.
+recovery actions (2 s, 2 s, 60 s), delayed auto-start and an event-log
+source. The configuration is validated first. Needs root / an
+administrator. On Windows a recovery setting the service manager refuses
+is a warning naming the sc.exe command that sets it, not a failure.
 
 On Linux the service runs as the user "scanpay" (the .deb/.rpm create it;
 otherwise: useradd --system --home /var/lib/scanpay --shell /usr/sbin/nologin
 scanpay), with the groups dialout and plugdev for scanners where they
-exist; data_dir is created owned by it. --user root runs it as root.`,
+exist; data_dir is created owned by it. --user root runs it as root.
+On Windows it runs as the virtual account NT SERVICE\scanpay (no password,
+nothing else on the PC is its); data_dir is given a protected access list
+for it. --user LocalService or --user LocalSystem choose those accounts.`,
 		"sudo scanpay install --config /etc/scanpay/scanpay.toml")
 	path := fs.String("config", "", "configuration file the service runs with (default "+config.DefaultPath()+")")
-	user := fs.String("user", defaultServiceUser, "Linux: run the service as this user (needs to read the configuration and own data_dir); \"root\" runs it as root")
+	user := fs.String("user", defaultServiceUser, "run the service as this account (it needs to read the configuration and own data_dir); Linux: \"root\" runs it as root; Windows: LocalService or LocalSystem")
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
@@ -37,10 +42,11 @@ exist; data_dir is created owned by it. --user root runs it as root.`,
 	if err != nil {
 		return c.fail(err)
 	}
-	if err := svc.Control(s, "install"); err != nil {
+	more, err := svc.Install(s)
+	if err != nil {
 		return c.fail(err)
 	}
-	for _, w := range warnings {
+	for _, w := range append(warnings, more...) {
 		fmt.Fprintf(c.stderr, "warning: %s\n", w)
 	}
 	fmt.Fprintf(c.stdout, "installed the %s service for %s; start it with `scanpay start`\n", svc.Name, cfg.Path)
@@ -48,28 +54,40 @@ exist; data_dir is created owned by it. --user root runs it as root.`,
 }
 
 // control is uninstall, start and stop: they need no configuration.
-func (c *cli) control(action, what, example string, args []string) int {
+func (c *cli) control(action, what, example string, args []string, do func() error) int {
 	fs := c.newFlagSet(action, what, example)
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	if err := svc.Control(svc.Settings{}, action); err != nil {
+	if err := do(); err != nil {
 		return c.fail(err)
 	}
 	fmt.Fprintf(c.stdout, "%s: done\n", action)
 	return exitOK
 }
 
+// controlAction runs a service action through the service manager.
+func controlAction(action string) func() error {
+	return func() error { return svc.Control(svc.Settings{}, action) }
+}
+
 func (c *cli) cmdUninstall(_ context.Context, args []string) int {
-	return c.control("uninstall", "Stop and remove the scanpay system service. The journal, the configuration and the logs stay.", "sudo scanpay uninstall", args)
+	return c.control("uninstall", "Stop and remove the scanpay system service. The journal, the configuration and the logs stay.", "sudo scanpay uninstall", args, svc.Uninstall)
 }
 
 func (c *cli) cmdStart(_ context.Context, args []string) int {
-	return c.control("start", "Start the installed scanpay service.", "sudo scanpay start", args)
+	return c.control("start", "Start the installed scanpay service (nothing to do if it runs).", "sudo scanpay start", args, func() error {
+		// Starting a running service is an error to the service manager,
+		// not to a person who wants it running.
+		if st, err := svc.Status(svc.Settings{}); err == nil && st == "running" {
+			return nil
+		}
+		return svc.Control(svc.Settings{}, "start")
+	})
 }
 
 func (c *cli) cmdStop(_ context.Context, args []string) int {
-	return c.control("stop", "Stop the scanpay service. Payments in progress are resumed when it starts again.", "sudo scanpay stop", args)
+	return c.control("stop", "Stop the scanpay service. Payments in progress are resumed when it starts again.", "sudo scanpay stop", args, controlAction("stop"))
 }
 
 func (c *cli) cmdStatus(ctx context.Context, args []string) int {

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package main
 
@@ -8,7 +8,7 @@ import (
 )
 
 // defaultServiceUser: elsewhere the service manager's own account
-// (LocalSystem on Windows) runs it.
+// runs it.
 const defaultServiceUser = ""
 
 func prepareServiceUser(s *svc.Settings, name string, _ *config.Config) ([]string, error) {

@@ -29,6 +29,8 @@ const (
 type Config struct {
 	Listen         string        `toml:"listen"`          // loopback host:port; default 127.0.0.1:8727
 	Socket         string        `toml:"socket"`          // optional Unix socket path (Linux), mode 0660
+	Pipe           string        `toml:"pipe"`            // optional named pipe (Windows), e.g. \\.\pipe\scanpay
+	PipeAllow      []string      `toml:"pipe_allow"`      // users or groups (or SIDs) that may open the pipe
 	TokenFile      string        `toml:"token_file"`      // created at first start, owner-only
 	AllowedOrigins []string      `toml:"allowed_origins"` // browser origins allowed to call the API
 	AllowedHosts   []string      `toml:"allowed_hosts"`   // host names (hosts-file aliases of 127.0.0.1) accepted in Host besides localhost and loopback IPs
@@ -62,6 +64,16 @@ func (c Config) Validate() error {
 	}
 	if c.Socket != "" && runtime.GOOS != "linux" {
 		errs = append(errs, fmt.Errorf("api.socket = %q: Unix sockets are supported on Linux only; remove the key and use api.listen", c.Socket))
+	}
+	if c.Pipe != "" && runtime.GOOS != "windows" {
+		errs = append(errs, fmt.Errorf("api.pipe = %q: named pipes are supported on Windows only; remove the key (on Linux use api.socket)", c.Pipe))
+	} else if c.Pipe != "" {
+		if err := checkPipeName(c.Pipe); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(c.PipeAllow) > 0 && c.Pipe == "" {
+		errs = append(errs, fmt.Errorf("api.pipe_allow is set but api.pipe is not: set api.pipe = '%s' or remove api.pipe_allow", DefaultPipe))
 	}
 	if c.MaxBody < 0 {
 		errs = append(errs, fmt.Errorf("api.max_body = %d is negative: remove it for the default (%d bytes) or set a positive size", c.MaxBody, DefaultMaxBody))

@@ -5,7 +5,8 @@
 // It owns the guard every request passes (loopback Host, allowed Origin,
 // bearer token, body size, strict JSON), the mapping of the engine's stable
 // error codes to HTTP statuses, long-polling (?wait=) and the listeners
-// (loopback TCP and, on Linux, a Unix socket with peer credentials).
+// (loopback TCP; on Linux, a Unix socket with peer credentials; on
+// Windows, a named pipe with an access list, through go-winio).
 //
 // It must not know how a payment is made: it talks to the engine only
 // through the small Engine interface declared here, never to the journal,

@@ -65,6 +65,7 @@ type Server struct {
 
 	tcp      net.Listener
 	sock     net.Listener
+	pipe     net.Listener  // Windows named pipe
 	stopping chan struct{} // closed when Serve's ctx ends: long-polls and streams end
 	stopOnce sync.Once
 }
@@ -156,6 +157,17 @@ func (s *Server) listen() error {
 		}
 		s.sock = sock
 	}
+	if s.cfg.Pipe != "" {
+		pipe, err := listenPipe(s.cfg.Pipe, s.cfg.PipeAllow)
+		if err != nil {
+			ln.Close()
+			if s.sock != nil {
+				s.sock.Close()
+			}
+			return err
+		}
+		s.pipe = pipe
+	}
 	return nil
 }
 
@@ -176,13 +188,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		ConnContext:       s.connContext,
 	}
-	errc := make(chan error, 2)
-	s.log.Info("POS API listening", "addr", s.Addr(), "socket", s.cfg.Socket, "sandbox", s.sandbox)
-	go func() { errc <- hs.Serve(s.tcp) }()
-	n := 1
-	if s.sock != nil {
-		n++
-		go func() { errc <- hs.Serve(s.sock) }()
+	errc := make(chan error, 3)
+	s.log.Info("POS API listening", "addr", s.Addr(), "socket", s.cfg.Socket, "pipe", s.cfg.Pipe, "sandbox", s.sandbox)
+	n := 0
+	for _, ln := range []net.Listener{s.tcp, s.sock, s.pipe} {
+		if ln != nil {
+			n++
+			go func() { errc <- hs.Serve(ln) }()
+		}
 	}
 	var err error
 	select {

@@ -16,7 +16,7 @@ type Settings struct {
 	ConfigPath string // absolute path of the config file, passed to `run --config`
 	DataDir    string // the only folder the service may write
 	Executable string // "" = this program
-	User       string // run as this user (Linux); "" = root / LocalSystem
+	User       string // run as this account; "" = root (Linux) / LocalSystem (Windows)
 	// Groups are the user's extra groups for scanners (dialout, plugdev):
 	// only ones that exist on this machine. The packaged unit lists none;
 	// its postinstall adds the user to those that exist.
@@ -30,20 +30,26 @@ const DefaultUser = "scanpay"
 // ports (dialout) and USB HID through libusb (plugdev, see the udev rule).
 var ScannerGroups = []string{"dialout", "plugdev"}
 
+const (
+	displayName = "scanpay mobile-wallet payments"
+	description = "scanpay: takes JKOPay, EasyWallet and iPass Money payments scanned at the till for the POS"
+)
+
 // Config is the kardianos/service definition of scanpay.
 func Config(s Settings) *service.Config {
 	args := []string{"run"}
 	if s.ConfigPath != "" {
 		args = append(args, "--config", s.ConfigPath)
 	}
+	// On Windows, Install (install_windows.go) registers the service
+	// itself; the library only runs it.
 	opts := service.KeyValue{
 		"SystemdScript": UnitTemplate(s),
 	}
-	platformOptions(opts)
 	return &service.Config{
 		Name:        Name,
-		DisplayName: "scanpay mobile-wallet payments",
-		Description: "scanpay: takes JKOPay, EasyWallet and iPass Money payments scanned at the till for the POS",
+		DisplayName: displayName,
+		Description: description,
 		Arguments:   args,
 		Executable:  s.Executable,
 		UserName:    s.User,
@@ -122,10 +128,6 @@ func New(s Settings, run func(ctx context.Context) error) (service.Service, erro
 	return svc, nil
 }
 
-// Interactive reports whether scanpay runs from a terminal rather than
-// under a service manager.
-func Interactive() bool { return service.Interactive() }
-
 // Control runs install, uninstall, start, stop or restart.
 func Control(s Settings, action string) error {
 	svc, err := New(s, func(context.Context) error { return nil })
@@ -158,13 +160,4 @@ func Status(s Settings) (string, error) {
 		return "stopped", nil
 	}
 	return "unknown", nil
-}
-
-// Run runs fn under the service manager until it stops the service.
-func Run(s Settings, fn func(ctx context.Context) error) error {
-	svc, err := New(s, fn)
-	if err != nil {
-		return err
-	}
-	return svc.Run()
 }
