@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -237,6 +238,15 @@ func ConsumedEnv() []string {
 // service's group may read it, nobody else), on Windows by its access list
 // (Everyone, Users, Authenticated Users). A FIFO or device is refused
 // without waiting on it.
+// fixSecretRead says how to make a secret file readable by the service
+// and nobody else, in the README's layout.
+func fixSecretRead(path string) string {
+	if runtime.GOOS == "windows" {
+		return "make it a plain file the service's account may read (and Everyone, Users and Authenticated Users may not)"
+	}
+	return fmt.Sprintf("make it a plain file owned root:scanpay, mode 640 (chown root:scanpay %s; chmod 640 %s)", path, path)
+}
+
 func readSecretFile(env Env, key, file string) (string, error) {
 	path := file
 	if !filepath.IsAbs(path) && env.Dir != "" {
@@ -248,7 +258,7 @@ func readSecretFile(env Env, key, file string) (string, error) {
 	}
 	if err != nil {
 		// The *PathError names only the path, never the content.
-		return "", fmt.Errorf("%w: %s_file: %w: make it a file readable by the service (chmod 600 as its user, or 640 owned by its group), or set %s_env instead", ErrSecret, key, err, key)
+		return "", fmt.Errorf("%w: %s_file: %w: %s, or set %s_env instead", ErrSecret, key, err, fixSecretRead(path), key)
 	}
 	defer f.Close()
 	// Asked of the opened file, not the path: it is the file that is read.

@@ -205,6 +205,10 @@ func (c Config) validateCommon(bad func(key, problem, fix string) error) error {
 	return nil
 }
 
+// WithDefaults is c as the scanner will run it: what a valid config left
+// out filled in (check-config prints it).
+func (c Config) WithDefaults() Config { return c.withDefaults() }
+
 // withDefaults fills in what a valid config left out.
 func (c Config) withDefaults() Config {
 	if c.Kind == KindSerial {

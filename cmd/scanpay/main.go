@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"sort"
@@ -152,7 +153,9 @@ func (c *cli) loadConfig(path string, sandboxOK bool, sandboxDir string) (*confi
 		return config.Load(path, opts)
 	}
 	def := c.defaultConfig
-	if _, err := os.Stat(def); err == nil {
+	// Only a file that is not there means SANDBOX: one that exists but
+	// cannot be reached (a closed folder) is Load's error to explain.
+	if _, err := os.Stat(def); !errors.Is(err, fs.ErrNotExist) {
 		return config.Load(def, opts)
 	}
 	if !sandboxOK {

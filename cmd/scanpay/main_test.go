@@ -94,20 +94,48 @@ var exampleSecrets = map[string]string{
 	"secrets/gateway-acc.key":  "example-gateway-acc-key",
 }
 
-// exampleConfig copies packaging/scanpay.example.toml into a folder with
-// its secret files, as an admin following its comments would.
+// exampleFilled are the example's placeholders and what an admin fills
+// them with.
+var exampleFilled = strings.NewReplacer(
+	"https://pos.jkopay.com/SYSTEM-NAME", "https://pos.jkopay.com/ACME",
+	"M000000001", "M123456789",
+	"Your Store", "Acme Xinyi",
+	"https://gateway.example.com", "https://omni.gateway.tw",
+	"YOUR-BRANCH", "B0042",
+	"YOUR-OMNI-STORE-ID", "OMNI-0042",
+)
+
+// exampleConfig copies packaging/scanpay.example.toml, its placeholders
+// filled in, into a folder with its secret files, as an admin following
+// its comments would.
 func exampleConfig(t *testing.T) string {
 	t.Helper()
-	return exampleConfigFrom(t, filepath.Join("..", "..", "packaging", "scanpay.example.toml"))
+	return exampleConfigAs(t, exampleFilled.Replace)
 }
+
+// mainExample is the example configuration an admin copies.
+var mainExample = filepath.Join("..", "..", "packaging", "scanpay.example.toml")
 
 // exampleConfigFrom is exampleConfig for another example file.
 func exampleConfigFrom(t *testing.T, example string) string {
 	t.Helper()
-	b, err := os.ReadFile(example)
+	return exampleConfigFromAs(t, example, exampleFilled.Replace)
+}
+
+// exampleConfigAs is exampleConfig with the example's text passed through
+// edit.
+func exampleConfigAs(t *testing.T, edit func(string) string) string {
+	t.Helper()
+	return exampleConfigFromAs(t, mainExample, edit)
+}
+
+func exampleConfigFromAs(t *testing.T, example string, edit func(string) string) string {
+	t.Helper()
+	raw, err := os.ReadFile(example)
 	if err != nil {
 		t.Fatal(err)
 	}
+	b := []byte(edit(string(raw)))
 	dir := t.TempDir()
 	path := filepath.Join(dir, "scanpay.toml")
 	if err := os.WriteFile(path, b, 0o640); err != nil {
@@ -154,6 +182,22 @@ func TestExampleConfigParsesAndValidates(t *testing.T) {
 	for _, want := range []string{"[providers.jkopay]", `merchant_key_file = `, "secrets/jkopay.key", `mode = "production"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check-config output lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// TestExampleConfigPlaceholdersAreRefused: the example copied as it is
+// does not pass for a configuration; check-config names every key still
+// holding a placeholder.
+func TestExampleConfigPlaceholdersAreRefused(t *testing.T) {
+	path := exampleConfigAs(t, func(s string) string { return s })
+	code, _, errOut := invoke(t, nil, "check-config", "--config", path)
+	if code != exitUsage {
+		t.Fatalf("check-config on the unfilled example: exit %d, want %d\n%s", code, exitUsage, errOut)
+	}
+	for _, key := range []string{"providers.jkopay.base_url", "providers.jkopay.merchant_id", "providers.jkopay.store_name", "providers.easywallet.base_url", "providers.easywallet.branch_code", "providers.ipass.base_url", "providers.ipass.omni_store_id"} {
+		if !strings.Contains(errOut, "fill in "+key) {
+			t.Errorf("check-config does not ask to fill in %s:\n%s", key, errOut)
 		}
 	}
 }

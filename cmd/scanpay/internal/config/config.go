@@ -167,7 +167,7 @@ func readError(path string, err error) error {
 	if runtime.GOOS == "windows" {
 		return fmt.Errorf("cannot read the configuration %s: %w: give the account the scanpay service runs as (LocalSystem by default) read access to it", path, err)
 	}
-	return fmt.Errorf("cannot read the configuration %s: %w: make it readable by the service user: chgrp scanpay %s; chmod 640 %s", path, err, path, path)
+	return fmt.Errorf("cannot read the configuration %s: %w: make it and its folder readable by the service user: chgrp scanpay %s %s; chmod 640 %s; chmod 750 %s", path, err, filepath.Dir(path), path, path, filepath.Dir(path))
 }
 
 // Parse decodes a configuration whose relative paths are taken from dir.
@@ -202,17 +202,20 @@ func Parse(data []byte, dir string, o Options) (*Config, error) {
 		data = buf.Bytes()
 	}
 
+	// Checked on the raw tree: once decoded, 60 and "60ns" look alike.
+	rawErrs := append(checkDurations(tree), checkPlaceholders(tree)...)
+
 	c := &Config{}
 	md, err := toml.Decode(string(data), c)
 	if err != nil {
-		return nil, cfgErr(fmt.Errorf("%w (see packaging/scanpay.example.toml for each key's type)", err))
+		return nil, cfgErr(errors.Join(append(rawErrs, fmt.Errorf("%w (see packaging/scanpay.example.toml for each key's type)", err))...))
 	}
 	c.ConfigVersion = CurrentVersion
 	c.Notes = notes
 	c.Dir = dir
 	c.lookupEnv = o.LookupEnv
 
-	var errs []error
+	errs := rawErrs
 	env := providers.Env{Dir: dir, LookupEnv: o.LookupEnv}
 	names := make([]string, 0, len(c.Providers))
 	for name := range c.Providers {
@@ -220,15 +223,18 @@ func Parse(data []byte, dir string, o Options) (*Config, error) {
 	}
 	sort.Strings(names)
 	redecode := map[string]func() providers.Config{}
+	failed := map[string]bool{} // wallets whose table did not decode: their keys are not "unknown"
 	for _, name := range names {
 		drv, ok := providers.Lookup(name)
 		if !ok {
 			errs = append(errs, fmt.Errorf("[providers.%s]: there is no wallet called %q: use one of %s", name, name, strings.Join(driverNames(), ", ")))
+			failed[name] = true
 			continue
 		}
 		wc := drv.NewConfig()
 		if err := md.PrimitiveDecode(c.Providers[name], wc); err != nil {
 			errs = append(errs, fmt.Errorf("[providers.%s]: %w", name, err))
+			failed[name] = true
 			continue
 		}
 		c.Wallets = append(c.Wallets, Wallet{Name: name, Config: wc})
@@ -241,6 +247,9 @@ func Parse(data []byte, dir string, o Options) (*Config, error) {
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		for _, k := range und {
+			if len(k) > 1 && k[0] == "providers" && failed[k[1]] {
+				continue // its table's real problem is reported above
+			}
 			errs = append(errs, fmt.Errorf("unknown key %s: check its spelling, or remove it (packaging/scanpay.example.toml lists every key)", k))
 		}
 	}

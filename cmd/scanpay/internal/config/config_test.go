@@ -98,10 +98,10 @@ func TestValidationErrorsNameKeyAndFix(t *testing.T) {
 		{"unknown wallet", minimal + "[providers.linepay]\nbase_url = \"x\"\n", "providers.linepay", "use one of"},
 		{"no data_dir", strings.Replace(minimal, `data_dir = "data"`, "", 1), "data_dir", "set it to"},
 		{"negative workers", "workers = -1\n" + minimal, "workers", "set 1 to 256"},
-		{"negative scan_hold", "scan_hold = \"-1s\"\n" + minimal, "scan_hold", "set a positive duration"},
+		{"negative scan_hold", "scan_hold = \"-1s\"\n" + minimal, "scan_hold", "below its lower bound of 1s"},
 		{"bad duration", "scan_timeout = \"soon\"\n" + minimal, "scan_timeout", "each key's type"},
 		{"wrong type", "workers = \"eight\"\n" + minimal, "workers", "each key's type"},
-		{"short retention", "retention = \"1h\"\n" + minimal, "retention", "at least \"24h\""},
+		{"short retention", "retention = \"1h\"\n" + minimal, "retention", "lower bound of 24h"},
 		{"public listen", minimal + "[api]\nlisten = \"0.0.0.0:8727\"\n", "api.listen", ""},
 		{"serial scanner without port", minimal + "[[scanners]]\nkind = \"serial\"\nterminal_id = \"AB123456\"\n", "scanners[0].port", "set port"},
 		{"bad hook", minimal + "[[hooks]]\nkind = \"printer\"\n", "hooks[0].kind", "set it to"},
@@ -319,7 +319,7 @@ func TestWriteEffectiveRedactsSecrets(t *testing.T) {
 func TestUnreadableConfigSaysHowToFixIt(t *testing.T) {
 	path := "/etc/scanpay/scanpay.toml"
 	err := readError(path, &fs.PathError{Op: "open", Path: path, Err: syscall.EACCES})
-	want := "make it readable by the service user: chgrp scanpay " + path + "; chmod 640 " + path
+	want := "make it and its folder readable by the service user: chgrp scanpay " + filepath.Dir(path) + " " + path + "; chmod 640 " + path + "; chmod 750 " + filepath.Dir(path)
 	if runtime.GOOS == "windows" {
 		want = "read access"
 	}
@@ -450,5 +450,112 @@ acc_key_file = "missing.key"
 	_, err = Parse([]byte(body), t.TempDir(), Options{LookupEnv: noEnv})
 	if err == nil || strings.Count(err.Error(), "[providers.twokeys]") != 1 {
 		t.Errorf("one missing key: %v", err)
+	}
+}
+
+// TestDurationsNeedAUnitAndABound: TOML reads a bare integer as
+// nanoseconds, so `code_ttl = 60` would expire every payment before it is
+// sent. Bare numbers and values outside a key's bounds are refused, each
+// naming the key, the bound and the fix.
+func TestDurationsNeedAUnitAndABound(t *testing.T) {
+	tests := []struct {
+		name, toml string
+		want       []string // substrings of the error; nil: accepted
+	}{
+		{"wallet code_ttl bare", strings.Replace(minimal, "base_url", "code_ttl = 60\nbase_url", 1), []string{"providers.testwallet.code_ttl = 60 is a bare number", `code_ttl = "60s"`, `allowed from "10s" to "10m"`}},
+		{"wallet code_ttl 1ms", strings.Replace(minimal, "base_url", "code_ttl = \"1ms\"\nbase_url", 1), []string{`providers.testwallet.code_ttl = "1ms" is below its lower bound of 10s`, "remove it for the default"}},
+		{"wallet code_ttl 2h", strings.Replace(minimal, "base_url", "code_ttl = \"2h\"\nbase_url", 1), []string{`code_ttl = "2h" is above its upper bound of 10m`}},
+		{"scan_timeout bare", "scan_timeout = 300\n" + minimal, []string{"scan_timeout = 300 is a bare number", "default (5m)"}},
+		{"scan_hold float", "scan_hold = 1.5\n" + minimal, []string{"scan_hold = 1.5 is a bare number"}},
+		{"retention too long", "retention = \"876000h\"\n" + minimal, []string{"retention", "upper bound of 87600h"}},
+		{"api max_wait", minimal + "[api]\nmax_wait = \"1ms\"\n", []string{`api.max_wait = "1ms" is below its lower bound of 1s`}},
+		{"hook timeout", minimal + "[[hooks]]\nkind = \"file\"\ndir = \"r\"\ntimeout = 10\n", []string{"hooks[0].timeout = 10 is a bare number"}},
+		{"scanner gap", minimal + "[[scanners]]\nkind = \"serial\"\nport = \"/dev/ttyS0\"\nterminal_id = \"AB1\"\ngap = \"10s\"\n", []string{`scanners[0].gap = "10s" is above its upper bound of 2s`}},
+		{"in range", "scan_hold = \"1m\"\n" + strings.Replace(minimal, "base_url", "code_ttl = \"90s\"\nbase_url", 1), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.toml), t.TempDir(), Options{LookupEnv: noEnv})
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// TestOneBadWalletValueReportsOnlyIt: a wrong type in a wallet's table
+// used to report every other key of that table as unknown too.
+func TestOneBadWalletValueReportsOnlyIt(t *testing.T) {
+	// The decoder walks the table in map order: the other keys go
+	// unmarked only when it stops before them, so try a few times.
+	in := strings.Replace(minimal, "base_url", "code_ttl = true\nmerchant_key_env = \"\"\nmerchant_key_file = \"\"\nbase_url", 1)
+	for range 20 {
+		_, err := Parse([]byte(in), t.TempDir(), Options{LookupEnv: noEnv})
+		if err == nil {
+			t.Fatal("accepted")
+		}
+		if !strings.Contains(err.Error(), "code_ttl") {
+			t.Fatalf("the real problem is not named: %v", err)
+		}
+		if strings.Contains(err.Error(), "unknown key") {
+			t.Fatalf("valid keys reported as unknown:\n%v", err)
+		}
+	}
+}
+
+// TestPlaceholdersAreRefused: values copied from the example without
+// being filled in are refused, each naming the key to fill.
+func TestPlaceholdersAreRefused(t *testing.T) {
+	in := "lanes = [\"YOUR-LANE\"]\n" + strings.Replace(minimal, "http://127.0.0.1:1", "https://gateway.example.com", 1)
+	_, err := Parse([]byte(in), t.TempDir(), Options{LookupEnv: noEnv})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, w := range []string{`providers.testwallet.base_url = "https://gateway.example.com" still holds the example's placeholder`, "fill in providers.testwallet.base_url", `lanes[0] = "YOUR-LANE"`} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+}
+
+// TestUnreadableSecretAdviceMatchesTheREADME: the README lays secret files
+// out as root:scanpay mode 640; the message for one scanpay cannot read
+// says the same, never "chmod 600" (with that layout, unreadable to the
+// service).
+func TestUnreadableSecretAdviceMatchesTheREADME(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the Unix owner and mode; Windows names the service account")
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "jk.key"), 0o750); err != nil { // a folder: open fails as it does for an unreadable file
+		t.Fatal(err)
+	}
+	in := strings.Replace(minimal, `merchant_key = "s3cr3t-merchant-key"`, `merchant_key_file = "jk.key"`, 1)
+	_, err := Parse([]byte(in), dir, Options{LookupEnv: noEnv})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	readme, rerr := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	for _, want := range []string{"root:scanpay", "640"} {
+		if !strings.Contains(err.Error(), want) || !strings.Contains(string(readme), want) {
+			t.Errorf("%q is not in both the message and the README:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("the message advises chmod 600:\n%v", err)
 	}
 }

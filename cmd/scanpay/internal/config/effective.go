@@ -74,9 +74,36 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	// Hooks resolve their folders from the config's folder (hooks.New).
 	e.Hooks = append([]hooks.Config(nil), c.Hooks...)
 	for i := range e.Hooks {
+		e.Hooks[i].Timeout = orDuration(e.Hooks[i].Timeout, hooks.DefaultTimeout)
+		if len(e.Hooks[i].On) == 0 {
+			for _, s := range hooks.DefaultOn {
+				e.Hooks[i].On = append(e.Hooks[i].On, string(s))
+			}
+		}
+		if e.Hooks[i].Name == "" {
+			e.Hooks[i].Name = e.Hooks[i].HookName()
+		}
 		if e.Hooks[i].Kind == hooks.KindFile {
 			e.Hooks[i].Dir = resolve(c.Dir, e.Hooks[i].Dir)
 		}
+	}
+	e.Scanners = make([]scanner.Config, len(c.Scanners))
+	for i, s := range c.Scanners {
+		e.Scanners[i] = s.WithDefaults()
+		if s.Kind == scanner.KindSerial && s.Parity == "" {
+			e.Scanners[i].Parity = "none"
+		}
+		if s.Kind == scanner.KindSerial && s.StopBits == "" {
+			e.Scanners[i].StopBits = "1"
+		}
+	}
+	// As the service writes its log: to a rotated file, JSON unless
+	// format = "text" (a foreground run prints text to the terminal).
+	e.Log = c.Log.Effective()
+	if !c.Sandbox {
+		e.Log.File = c.ServiceLogFile()
+	} else if c.Log.Format == "" {
+		e.Log.Format = "text" // SANDBOX runs in a terminal
 	}
 	for _, wl := range c.Wallets {
 		e.Providers[wl.Name] = wl.Config

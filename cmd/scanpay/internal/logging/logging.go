@@ -11,6 +11,28 @@ import (
 	"gopkg.in/natefinch/lumberjack.v2"
 )
 
+// Defaults for keys the [log] table leaves out (0 or "").
+const (
+	DefaultMaxSizeMB  = 20
+	DefaultMaxBackups = 10
+	DefaultMaxAgeDays = 90
+)
+
+// Effective is c as a log file is written with it: level, rotation and
+// format filled in (a file is JSON unless format = "text").
+func (c Config) Effective() Config {
+	if c.Level == "" {
+		c.Level = "info"
+	}
+	if c.Format == "" {
+		c.Format = "json"
+	}
+	c.MaxSizeMB = orDefault(c.MaxSizeMB, DefaultMaxSizeMB)
+	c.MaxBackups = orDefault(c.MaxBackups, DefaultMaxBackups)
+	c.MaxAgeDays = orDefault(c.MaxAgeDays, DefaultMaxAgeDays)
+	return c
+}
+
 // Config is the [log] TOML table.
 type Config struct {
 	Level      string `toml:"level"`        // debug | info | warn | error; default info
@@ -83,9 +105,9 @@ func New(o Options) (*slog.Logger, io.Closer, error) {
 		}
 		lj := &lumberjack.Logger{
 			Filename:   o.Config.File,
-			MaxSize:    orDefault(o.Config.MaxSizeMB, 20),
-			MaxBackups: orDefault(o.Config.MaxBackups, 10),
-			MaxAge:     orDefault(o.Config.MaxAgeDays, 90),
+			MaxSize:    orDefault(o.Config.MaxSizeMB, DefaultMaxSizeMB),
+			MaxBackups: orDefault(o.Config.MaxBackups, DefaultMaxBackups),
+			MaxAge:     orDefault(o.Config.MaxAgeDays, DefaultMaxAgeDays),
 			Compress:   true,
 		}
 		closer = lj
