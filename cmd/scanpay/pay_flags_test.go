@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,5 +34,22 @@ func TestPayCodeFlagOnlyInSandbox(t *testing.T) {
 	code, _, errOut := invoke(t, nil, "pay", "--config", path, "--token-file", tf, "--terminal", "AB123456", "--order", "1", "--amount", "5", "--code", "22J1ABCDEFGH991111")
 	if code != exitUsage || !strings.Contains(errOut, "--code-stdin") || strings.Contains(errOut, "22J1ABCDEFGH991111") {
 		t.Errorf("exit %d, %q; want a usage refusal naming --code-stdin", code, errOut)
+	}
+}
+
+// --code-stdin reads the code from standard input (piped here), so it
+// never appears on the command line; an empty input is a usage error.
+func TestPayCodeFromStdin(t *testing.T) {
+	var out bytes.Buffer
+	c := newCLI(strings.NewReader("  22J1ABCDEFGH991111\r\nrest"), &out, &out)
+	if code, err := c.readCode(); err != nil || code != "22J1ABCDEFGH991111" {
+		t.Errorf("readCode = %q, %v", code, err)
+	}
+	c = newCLI(strings.NewReader("\n"), &out, &out)
+	if _, err := c.readCode(); err == nil || !strings.Contains(err.Error(), "no code") {
+		t.Errorf("an empty input: %v", err)
+	}
+	if strings.Contains(out.String(), "22J1ABCDEFGH991111") {
+		t.Errorf("the code was echoed: %q", out.String())
 	}
 }
