@@ -65,6 +65,13 @@ func TestWindowsServiceUnderWine(t *testing.T) {
 		}
 	})
 	t.Logf("install:\n%s", out)
+	// data_dir is made for the service's account, as on Linux.
+	if strings.Contains(out, "data_dir") {
+		t.Errorf("install could not prepare data_dir:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "data")); err != nil {
+		t.Errorf("install did not create data_dir: %v", err)
+	}
 
 	// What the service manager holds, read back from the registry.
 	key := `HKLM\System\CurrentControlSet\Services\scanpay`
