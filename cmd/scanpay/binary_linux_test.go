@@ -118,7 +118,7 @@ func TestBinaryMonitoredDaemonGetsTheEnvSecret(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	cfg := "data_dir = \"data\"\n[api]\nlisten = \"" + addr + "\"\n" +
-		"[providers.jkopay]\nbase_url = \"http://127.0.0.1:1\"\nmerchant_id = \"M000000001\"\nmerchant_key_env = \"SCANPAY_TEST_MONITOR_KEY\"\nstore_id = \"S0001\"\nstore_name = \"Test\"\n"
+		"[providers.jkopay]\nbase_url = \"http://127.0.0.1:1\"\nmerchant_id = \"M123456789\"\nmerchant_key_env = \"SCANPAY_TEST_MONITOR_KEY\"\nstore_id = \"S0001\"\nstore_name = \"Test\"\n"
 	path := filepath.Join(dir, "scanpay.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 // faultKinds maps the names of wallettest.FaultKind to the kinds.
 var faultKinds = func() map[string]wallettest.FaultKind {
 	m := map[string]wallettest.FaultKind{}
-	for k := wallettest.None; k <= wallettest.Decline; k++ {
+	for k := wallettest.None; k <= wallettest.Unauthorized; k++ {
 		m[k.String()] = k
 	}
 	return m
@@ -28,7 +28,7 @@ var faultKinds = func() map[string]wallettest.FaultKind {
 
 // FaultSpec is one fault in the control API's JSON.
 type FaultSpec struct {
-	Kind  string `json:"kind"`            // none, delay, hang, drop_before_charge, drop_after_charge, server_error, malformed, truncated, decline
+	Kind  string `json:"kind"`            // none, delay, hang, drop_before_charge, drop_after_charge, server_error, malformed, truncated, decline, unauthorized
 	Delay string `json:"delay,omitempty"` // for delay: "5s"
 	Code  string `json:"code,omitempty"`  // for decline: the wallet's code
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/scanpay/scanpay/providers"
+	"github.com/scanpay/scanpay/providers/jkopay"
 )
 
 // Verdicts of CheckSignature.
@@ -24,15 +24,6 @@ type SignatureResult struct {
 	Verdict string // SignatureAccepted, SignatureRefused or SignatureUnclear
 	Detail  string
 }
-
-// statusCoder is an error that carries the wallet's status code; a
-// wallet's typed refusal may offer it.
-type statusCoder interface{ StatusCode() string }
-
-// status904 finds JKOPay's "signature refused" in an error's text, for a
-// client whose error carries no typed status: its health check says
-// "status 904: …".
-var status904 = regexp.MustCompile(`status\W*904\b|\(904\)`)
 
 // CheckSignature sends the wallet's harmless health call (JKOPay: an
 // Inquiry about an order that does not exist) and says whether the wallet
@@ -63,11 +54,10 @@ func CheckSignature(ctx context.Context, o Options) (SignatureResult, error) {
 			answered = true
 		}
 	}
-	var sc statusCoder
 	switch {
 	case err == nil:
 		res.Verdict, res.Detail = SignatureAccepted, "the wallet answered the Inquiry without refusing the signature: this signature setting is right for this endpoint"
-	case errors.As(err, &sc) && sc.StatusCode() == "904", status904.MatchString(err.Error()):
+	case errors.Is(err, jkopay.ErrSignatureRefused):
 		res.Verdict, res.Detail = SignatureRefused, "the wallet refused the signature: "+err.Error()+"\ncheck merchant_key and merchant_id first; if they are right, try the next signature setting and run this again"
 	case !answered:
 		res.Verdict, res.Detail = SignatureUnclear, "no answer, so nothing is known about the signature: "+err.Error()
