@@ -682,7 +682,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 // 0666/0777 there), its equivalent is the access list.
 func TestOpenCreatesOwnerOnlyFiles(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("Windows has no mode bits: the data_dir's access list is checked instead, pending the ACL check (issue 9 item 2)")
+		t.Skip("Windows has no mode bits; there the daemon narrows data_dir's and the journal's access lists, checked by daemon.TestDataDirAndTokenArePrivateOnWindows")
 	}
 	dir := filepath.Join(t.TempDir(), "var", "scanpay")
 	path := filepath.Join(dir, "journal.db")
