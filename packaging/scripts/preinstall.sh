@@ -2,6 +2,12 @@
 # Create the service user before files are owned by it. dialout: serial
 # scanners; plugdev: USB HID scanners through libusb (see the udev rule).
 set -e
+# .deb preinst: install, upgrade or abort-upgrade; .rpm %pre: 1 (install)
+# or 2 and more (upgrade). Creating the user is the same for both.
+case "$1" in
+install | upgrade | [0-9]*) ;;
+*) exit 0 ;;
+esac
 if ! getent group scanpay >/dev/null; then
 	groupadd --system scanpay
 fi
