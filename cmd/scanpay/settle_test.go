@@ -75,7 +75,8 @@ func TestSettleAgainstARunningDaemon(t *testing.T) {
 	if rc != exitOK || !strings.Contains(out, "state declined") || !strings.Contains(out, "settled by an operator: iPass portal: order S-1 not found — J. Chen") {
 		t.Fatalf("settle: exit %d\n%s%s", rc, out, errOut)
 	}
-	rc, _, errOut = settle(v.ID, "--as", "declined", "--note", "again")
+	// Flags before the payment id (and the API flags after it).
+	rc, _, errOut = settle("--as", "declined", "--note", "again", v.ID)
 	if rc != exitUsage || !strings.Contains(errOut, "409 conflict") || !strings.Contains(errOut, "declined") {
 		t.Errorf("settling a declined payment: exit %d %s", rc, errOut)
 	}
