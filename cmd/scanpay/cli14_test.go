@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/daemon"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/posclient"
+	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/store"
 )
 
@@ -52,24 +54,30 @@ func TestSandboxNoteWhenAFileExists(t *testing.T) {
 	}
 }
 
-// TestPayInterruptedCancelsItsCheckout: Ctrl-C on `scanpay pay` waiting
-// for a scan cancels the payment it opened, against a real SANDBOX daemon,
-// instead of leaving the lane awaiting a scan.
-func TestPayInterruptedCancelsItsCheckout(t *testing.T) {
+// sandboxDaemon starts a real SANDBOX daemon on a free loopback port for
+// the CLI to talk to, logging to logTo; it stops when the test ends.
+func sandboxDaemon(t *testing.T, engine edge.Config, logTo io.Writer) (*daemon.Daemon, *config.Config) {
+	t.Helper()
 	cfg, err := config.Sandbox(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.API.Listen = "127.0.0.1:0"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var logBuf bytes.Buffer
-	log, _, _ := logging.New(logging.Options{Console: &logBuf, Sandbox: true})
-	d, err := daemon.Start(ctx, cfg, daemon.Options{Logger: log})
+	log, _, _ := logging.New(logging.Options{Console: logTo, Sandbox: true})
+	d, err := daemon.Start(t.Context(), cfg, daemon.Options{Logger: log, Engine: engine})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Stop()
+	t.Cleanup(func() { d.Stop() })
+	return d, cfg
+}
+
+// TestPayInterruptedCancelsItsCheckout: Ctrl-C on `scanpay pay` waiting
+// for a scan cancels the payment it opened, against a real SANDBOX daemon,
+// instead of leaving the lane awaiting a scan.
+func TestPayInterruptedCancelsItsCheckout(t *testing.T) {
+	ctx := t.Context()
+	d, cfg := sandboxDaemon(t, edge.Config{}, io.Discard)
 	cl := posclient.New(d.Addr(), d.Token())
 
 	var out, errOut bytes.Buffer
