@@ -98,6 +98,28 @@ func (c *cli) clientFail(err error) int {
 	return c.fail(err)
 }
 
+// cancelCheckout cancels, after Ctrl-C, the checkout `scanpay pay` opened,
+// so the lane does not wait scan_timeout for a scan. scanpay decides: a
+// payment whose code was already sent is not cancelled but settled, and
+// the answer says so.
+func (c *cli) cancelCheckout(cl *posclient.Client, id string) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	v, err := cl.Cancel(ctx, id)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "scanpay pay: interrupted; cancelling payment %s failed: ", field(id))
+		return c.clientFail(err)
+	}
+	fmt.Fprintf(c.stderr, "scanpay pay: interrupted; payment %s is now %s\n", field(v.ID), field(string(v.State)))
+	if v.State == store.Approved {
+		return exitOK
+	}
+	if !v.Final {
+		return exitPending
+	}
+	return exitNotApproved
+}
+
 func (c *cli) cmdPay(ctx context.Context, args []string) int {
 	fs := c.newFlagSet("pay", `Ask the running scanpay to collect a payment, exactly as a POS does
 (POST /v1/payments with the bearer token), and wait for the outcome. Without
@@ -147,7 +169,11 @@ approved, 5 not approved, 6 still being settled when --wait ended.`,
 		fmt.Fprintf(c.stderr, "payment %s is waiting for a scan on lane %s (up to %s)…\n", field(v.ID), field(v.TerminalID), *wait)
 	}
 	if !v.Final {
-		if v, err = cl.WaitFinal(ctx, v.ID, *wait); err != nil {
+		id := v.ID
+		if v, err = cl.WaitFinal(ctx, id, *wait); err != nil {
+			if ctx.Err() != nil {
+				return c.cancelCheckout(cl, id)
+			}
 			return c.clientFail(err)
 		}
 	}

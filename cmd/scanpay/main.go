@@ -119,8 +119,15 @@ func (c *cli) newFlagSet(name, what, example string) *flag.FlagSet {
 }
 
 // parse parses args; done says the command should return code at once
-// (--help: 0, on stdout; a bad flag: 2).
+// (--help: 0, on stdout; a bad flag or an argument: 2).
 func (c *cli) parse(fs *flag.FlagSet, args []string) (code int, done bool) {
+	_, code, done = c.parseArgs(fs, args, 0)
+	return code, done
+}
+
+// parseArgs parses flags placed before, between or after up to max
+// positional arguments, which it returns in order.
+func (c *cli) parseArgs(fs *flag.FlagSet, args []string, max int) (pos []string, code int, done bool) {
 	for _, a := range args {
 		if a == "--" {
 			break
@@ -131,18 +138,25 @@ func (c *cli) parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 			}
 		}
 	}
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK, true
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, exitOK, true
+		}
+		if err != nil {
+			return nil, exitUsage, true
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if err != nil {
-		return exitUsage, true
+	if len(pos) > max {
+		fmt.Fprintf(fs.Output(), "scanpay %s: unexpected argument %q\n", fs.Name(), pos[max])
+		return nil, exitUsage, true
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "scanpay %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return exitUsage, true
-	}
-	return exitOK, false
+	return pos, exitOK, false
 }
 
 // loadConfig reads --config, or the OS's default file. With neither

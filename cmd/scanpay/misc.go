@@ -22,6 +22,13 @@ only when asked.`, "scanpay devices --json")
 		return c.fail(fmt.Errorf("listing devices: %w", err))
 	}
 	if *asJSON {
+		// Empty lists, not null: a script reads "no devices", not an error.
+		if d.Serial == nil {
+			d.Serial = []scanner.SerialPort{}
+		}
+		if d.HID == nil {
+			d.HID = []scanner.HIDDevice{}
+		}
 		writeJSON(c.stdout, d)
 		return exitOK
 	}

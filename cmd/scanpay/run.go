@@ -170,7 +170,7 @@ func (c *cli) serve(ctx context.Context, cfg *config.Config, asService bool) int
 		log.Warn("configuration migrated in memory; update the file", "change", n, "file", cfg.Path)
 	}
 	if cfg.Sandbox {
-		log.Warn("SANDBOX mode: no configuration file, the wallets are simulated and nothing is charged", "data_dir", cfg.DataDir, "default_config", config.DefaultPath())
+		log.Warn(sandboxNote(c.defaultConfig), "data_dir", cfg.DataDir, "default_config", c.defaultConfig)
 	}
 	ctx, cancel := monitor.StopOnStdinClose(ctx)
 	defer cancel()
@@ -181,4 +181,13 @@ func (c *cli) serve(ctx context.Context, cfg *config.Config, asService bool) int
 	}
 	log.Info("scanpay stopped")
 	return exitOK
+}
+
+// sandboxNote is the warning a SANDBOX run starts with: --sandbox while
+// the default configuration exists must not claim there is none.
+func sandboxNote(defaultConfig string) string {
+	if _, err := os.Stat(defaultConfig); err == nil {
+		return "SANDBOX mode (--sandbox): the configuration file is not read, the wallets are simulated and nothing is charged"
+	}
+	return "SANDBOX mode: no configuration file, the wallets are simulated and nothing is charged"
 }

@@ -37,20 +37,21 @@ why); 4: no scanpay answers.`
 // cmdSettle is `scanpay settle <payment-id> --as … --note …` and
 // `scanpay settle --refund <refund-id> --as … --note …`.
 func (c *cli) cmdSettle(ctx context.Context, args []string) int {
-	fs := c.newFlagSet("settle", settleWhat,
+	fs := c.newFlagSet("settle <payment-id>", settleWhat,
 		`scanpay settle 6f1c0d2e-… --as declined --note "checked EasyWallet portal, order 42 not found — J. Chen"`)
 	cf := addClientFlags(fs)
 	as := fs.String("as", "", "what the portal shows: approved | declined (unknown payment), reversed (reversing payment, given back by hand), succeeded | failed (refund) (required)")
 	txn := fs.String("transaction", "", "the wallet's transaction id as the portal shows it (required for approved and succeeded; for reversed, the refund's id if any)")
 	note := fs.String("note", "", "who checked what, e.g. \"checked iPass portal, order 42 not found — J. Chen\" (required)")
 	refund := fs.String("refund", "", "settle this refund id instead of a payment")
-	// The payment id comes first (flag stops at the first argument).
-	var id string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		id, args = args[0], args[1:]
-	}
-	if rc, done := c.parse(fs, args); done {
+	// The payment id, before or after the flags.
+	pos, rc, done := c.parseArgs(fs, args, 1)
+	if done {
 		return rc
+	}
+	var id string
+	if len(pos) == 1 {
+		id = pos[0]
 	}
 	switch {
 	case id == "" && *refund == "":

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
-	"github.com/scanpay/scanpay/cmd/scanpay/internal/daemon"
-	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/posclient"
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/providers/wallettest"
@@ -31,21 +28,8 @@ func faults(f wallettest.Fault, n int) []wallettest.Fault {
 // refuses, and a JKOPay refund refused on every resend, against a real
 // SANDBOX daemon over HTTP.
 func TestSettleAgainstARunningDaemon(t *testing.T) {
-	cfg, err := config.Sandbox(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.API.Listen = "127.0.0.1:0"
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var logBuf bytes.Buffer
-	log, _, _ := logging.New(logging.Options{Console: &logBuf, Sandbox: true})
-	d, err := daemon.Start(ctx, cfg, daemon.Options{Logger: log, Engine: edge.Config{
-		Resolve: edge.Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	ctx := t.Context()
+	d, cfg := sandboxDaemon(t, edge.Config{Resolve: edge.Backoff{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}}, io.Discard)
 	api := []string{"--addr", d.Addr(), "--token-file", cfg.API.TokenFile}
 	settle := func(args ...string) (int, string, string) {
 		t.Helper()
@@ -75,7 +59,8 @@ func TestSettleAgainstARunningDaemon(t *testing.T) {
 	if rc != exitOK || !strings.Contains(out, "state declined") || !strings.Contains(out, "settled by an operator: iPass portal: order S-1 not found — J. Chen") {
 		t.Fatalf("settle: exit %d\n%s%s", rc, out, errOut)
 	}
-	rc, _, errOut = settle(v.ID, "--as", "declined", "--note", "again")
+	// Flags before the payment id (and the API flags after it).
+	rc, _, errOut = settle("--as", "declined", "--note", "again", v.ID)
 	if rc != exitUsage || !strings.Contains(errOut, "409 conflict") || !strings.Contains(errOut, "declined") {
 		t.Errorf("settling a declined payment: exit %d %s", rc, errOut)
 	}

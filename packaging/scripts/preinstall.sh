@@ -5,6 +5,12 @@
 # keys (never add anyone else to it); scanpay-pos is for the POS's user,
 # and gives the API socket (/run/scanpay) only.
 set -e
+# .deb preinst: install, upgrade or abort-upgrade; .rpm %pre: 1 (install)
+# or 2 and more (upgrade). Creating the user is the same for both.
+case "$1" in
+install | upgrade | [0-9]*) ;;
+*) exit 0 ;;
+esac
 if ! getent group scanpay >/dev/null; then
 	groupadd --system scanpay
 fi
