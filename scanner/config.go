@@ -310,3 +310,22 @@ func parseHex16(s string) (uint16, error) {
 	v, err := strconv.ParseUint(s, 16, 16)
 	return uint16(v), err
 }
+
+// Fix is the likely remedy for this scanner not being connected, for a
+// person at the store: the cable first, then what usually keeps a
+// replugged scanner from being found on goos.
+func (c Config) Fix(goos string) string {
+	const cable = "check that the scanner is plugged in and its USB cable is seated at both ends (try another USB port)"
+	const list = "`scanpay devices` lists the scanners this PC sees"
+	switch {
+	case c.Kind == KindHID && goos == "linux":
+		return cable + "; if it is plugged in but not found, install packaging/udev/60-scanpay-hid.rules with this scanner's VID:PID (" + c.device() + ") and replug it; " + list
+	case c.Kind == KindHID:
+		return cable + "; " + list + " (on Windows set mode = \"pos\")"
+	case goos == "windows":
+		return cable + "; a USB-serial scanner plugged into another port often comes back as another COM port: find it in Device Manager under Ports (COM & LPT) or with `scanpay devices`, and set port to it"
+	case !strings.HasPrefix(c.Port, "/dev/serial/by-"):
+		return cable + "; " + c.Port + " may be renamed when the scanner is replugged: set port to its /dev/serial/by-id/… link, which stays the same; " + list
+	}
+	return cable + "; " + list
+}

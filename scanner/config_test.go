@@ -163,3 +163,27 @@ terminal_id = "AB123458"
 		t.Errorf("hid table decoded as %+v", s[2])
 	}
 }
+
+func TestFixNamesTheLikelyRemedy(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+		goos string
+		want []string
+	}{
+		{"serial by-id", Config{Kind: KindSerial, Port: "/dev/serial/by-id/usb-X-if00"}, "linux", []string{"cable", "scanpay devices"}},
+		{"serial tty", Config{Kind: KindSerial, Port: "/dev/ttyACM0"}, "linux", []string{"cable", "/dev/ttyACM0", "/dev/serial/by-id"}},
+		{"serial windows", Config{Kind: KindSerial, Port: "COM3"}, "windows", []string{"cable", "COM port", "Device Manager"}},
+		{"hid linux", Config{Kind: KindHID, VID: "0c2e", PID: "0b8f"}, "linux", []string{"cable", "udev", "0c2e:0b8f"}},
+		{"hid windows", Config{Kind: KindHID, VID: "0c2e", PID: "0b8f"}, "windows", []string{"cable", "mode = \"pos\""}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.cfg.Fix(tt.goos)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("Fix = %q, want it to mention %q", got, w)
+				}
+			}
+		})
+	}
+}

@@ -20,7 +20,11 @@ func (m *Manager) readKeyboard(ctx context.Context, d *device, c conn, s sink) e
 	dec := keyboard.NewDecoder(layout, d.cfg.MaxFrame)
 	buf := make([]byte, hidReportSize)
 	warned := false
+	w := newWatch(c)
 	for ctx.Err() == nil {
+		if err := w.gone(); err != nil {
+			return err
+		}
 		n, err := c.Read(buf)
 		if n > 0 {
 			lines, derr := dec.Report(buf[:n])
@@ -43,7 +47,11 @@ func (m *Manager) readPOS(ctx context.Context, d *device, c conn, s sink) error 
 	layout, _ := hidpos.LayoutByName(d.cfg.POSLayout)
 	dec := hidpos.NewDecoder(layout, d.cfg.MaxFrame)
 	buf := make([]byte, hidReportSize)
+	w := newWatch(c)
 	for ctx.Err() == nil {
+		if err := w.gone(); err != nil {
+			return err
+		}
 		n, err := c.Read(buf)
 		if n > 0 {
 			if b, ok := dec.Report(buf[:n]); ok {

@@ -12,8 +12,27 @@ import (
 // HIDSupported reports whether this build can open USB HID scanners.
 func HIDSupported() bool { return hid.Supported() }
 
-// hidConn gives a hidapi device the conn shape: reads with a timeout.
-type hidConn struct{ dev hid.Device }
+// hidConn gives a hidapi device the conn shape: reads with a timeout, and
+// Gone by enumeration (on some systems a removed device's reads only time
+// out).
+type hidConn struct {
+	dev      hid.Device
+	vid, pid uint16
+	path     string // the platform's path of the opened device
+}
+
+func (h hidConn) Gone() error {
+	infos, err := hid.Enumerate(h.vid, h.pid)
+	if err != nil {
+		return nil // cannot tell: the reads will say
+	}
+	for _, in := range infos {
+		if in.Path == h.path {
+			return nil
+		}
+	}
+	return fmt.Errorf("USB HID device %04x:%04x is no longer connected (unplugged?)", h.vid, h.pid)
+}
 
 func (h hidConn) Read(p []byte) (int, error) { return h.dev.ReadTimeout(p, hidReadTimeoutMS) }
 func (h hidConn) Close() error               { return h.dev.Close() }
@@ -47,7 +66,7 @@ func openHID(_ context.Context, c Config) (conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening USB HID device %s: %w: on Linux install packaging/udev/60-scanpay-hid.rules (with this VID/PID) and replug; on Windows use mode = \"pos\"", c.device(), err)
 	}
-	return hidConn{dev}, nil
+	return hidConn{dev: dev, vid: vid, pid: pid, path: pick.Path}, nil
 }
 
 func enumerateHID() ([]HIDDevice, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,6 +63,40 @@ type conn interface {
 	Close() error
 }
 
+// presence is implemented by conns that can tell whether their device is
+// still there while reads go on timing out as if it were idle: a USB-serial
+// adapter's /dev node (or its by-id link) vanishes, a HID device leaves the
+// enumeration, yet the open descriptor may not fail. Gone is nil while the
+// device is there, else an error saying why it is not. Only the reader
+// goroutine calls it, between reads.
+type presence interface {
+	Gone() error
+}
+
+// presenceEvery is how often a reader asks its conn whether the device is
+// still there: an unplug shows within about this long (plus one read).
+const presenceEvery = 500 * time.Millisecond
+
+// watch paces a reader's presence checks by the monotonic clock.
+type watch struct {
+	p    presence
+	next time.Time
+}
+
+func newWatch(c conn) *watch {
+	p, _ := c.(presence)
+	return &watch{p: p, next: time.Now().Add(presenceEvery)}
+}
+
+// gone checks, at most every presenceEvery, whether the device left.
+func (w *watch) gone() error {
+	if w.p == nil || time.Now().Before(w.next) {
+		return nil
+	}
+	w.next = time.Now().Add(presenceEvery)
+	return w.p.Gone()
+}
+
 // opener opens the device a config names, re-resolving it every time
 // (by-id symlinks, HID enumeration), so a replugged scanner is found.
 type opener func(ctx context.Context, c Config) (conn, error)
@@ -113,7 +148,7 @@ func NewManager(cfgs []Config, opts Options) (*Manager, error) {
 	now := opts.Now()
 	for _, c := range cfgs {
 		c = c.withDefaults()
-		m.devices = append(m.devices, &device{cfg: c, status: DeviceStatus{Device: c.Name, Kind: c.Kind, Lane: c.TerminalID, Since: now}})
+		m.devices = append(m.devices, &device{cfg: c, status: DeviceStatus{Device: c.Name, Kind: c.Kind, Lane: c.TerminalID, Since: now, Fix: c.Fix(runtime.GOOS)}})
 	}
 	return m, nil
 }
@@ -241,7 +276,11 @@ func (m *Manager) readSerial(ctx context.Context, d *device, c conn, s sink) err
 	term, _ := framing.ParseTerminator(d.cfg.Terminator)
 	fr := framing.New(framing.Config{Terminator: term, Gap: d.cfg.Gap, MaxFrame: d.cfg.MaxFrame})
 	buf := make([]byte, 512)
+	w := newWatch(c)
 	for ctx.Err() == nil {
+		if err := w.gone(); err != nil {
+			return err
+		}
 		n, err := c.Read(buf)
 		now := m.opts.Now()
 		var frames []framing.Frame
@@ -328,6 +367,10 @@ func (m *Manager) setStatus(d *device, connected bool, lastErr string) {
 	}
 	d.status.Connected = connected
 	d.status.LastError = lastErr
+	d.status.Fix = ""
+	if !connected {
+		d.status.Fix = d.cfg.Fix(runtime.GOOS)
+	}
 }
 
 // emit sends an event without ever blocking the reader.

@@ -24,6 +24,7 @@ type fakeHID struct {
 
 	reading atomic.Bool
 	closed  atomic.Bool
+	gone    atomic.Bool // pulled out: enumeration no longer lists it, reads still time out
 	once    sync.Once
 	drained chan struct{} // closed at the first Read after the last report: all were decoded
 }
@@ -51,6 +52,14 @@ func (f *fakeHID) Read(p []byte) (int, error) {
 	n := copy(p, f.reports[0])
 	f.reports = f.reports[1:]
 	return n, nil
+}
+
+// Gone is the enumeration's answer, as hidConn.Gone asks it.
+func (f *fakeHID) Gone() error {
+	if f.gone.Load() {
+		return errors.New("USB HID device 05e0:1200 is no longer connected (unplugged?)")
+	}
+	return nil
 }
 
 func (f *fakeHID) Close() error {
@@ -388,5 +397,51 @@ func TestReopenBackoffDoublesUpToTheCap(t *testing.T) {
 				t.Errorf("delays %v, want %v", delays, want)
 			}
 		})
+	}
+}
+
+// A HID scanner pulled out whose reads only time out (hidapi on some
+// systems) is seen gone by enumeration: disconnected within 2 s, with
+// the fix in its status, and connected again once it is back.
+func TestHIDRemovalSeenByEnumeration(t *testing.T) {
+	cfg := Config{Kind: KindHID, Name: "counter", VID: "05e0", PID: "1200", TerminalID: "LANE-5", Mode: testHIDMode}
+	first := newFakeHID(t, nil, false)
+	second := newFakeHID(t, codeReports("4710001234567"), false)
+	var replugged atomic.Bool
+	m := hidManager(t, cfg, Options{Logger: testLogger(t), Backoff: Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}},
+		func() (conn, error) { return first, nil },
+		func() (conn, error) {
+			if !replugged.Load() {
+				return nil, errNotPresent
+			}
+			return second, nil
+		})
+	scans, ch, _ := running(t, m, 4, 64)
+	events := &eventReader{ch: ch}
+	if ev := events.next(t, "counter"); ev.Kind != Connected {
+		t.Fatalf("event %+v, want connected", ev)
+	}
+	first.gone.Store(true)
+	start := time.Now()
+	ev := events.next(t, "counter")
+	if ev.Kind != Disconnected || !strings.Contains(ev.Reason, "no longer connected") {
+		t.Fatalf("after removal: event %+v, want disconnected saying it is no longer connected", ev)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("removal seen after %s, want within 2s", d)
+	}
+	st := m.Status()[0]
+	if st.Connected || st.Fix == "" || !strings.Contains(st.Fix, "cable") {
+		t.Errorf("status while removed = %+v, want not connected with a fix naming the cable", st)
+	}
+	replugged.Store(true)
+	if ev := events.next(t, "counter"); ev.Kind != Connected {
+		t.Fatalf("after replug: event %+v, want connected", ev)
+	}
+	if s := nextScan(t, scans); s.Code != "4710001234567" {
+		t.Errorf("scan after replug %+v", s)
+	}
+	if st := m.Status()[0]; !st.Connected || st.Fix != "" {
+		t.Errorf("status after replug = %+v, want connected with no fix", st)
 	}
 }

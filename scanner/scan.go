@@ -47,6 +47,7 @@ type DeviceStatus struct {
 	Lane      string    `json:"lane"`
 	Connected bool      `json:"connected"`
 	LastError string    `json:"last_error,omitempty"`
+	Fix       string    `json:"fix,omitempty"` // while not connected: the likely remedy (cable, by-id path, udev rule, COM port)
 	LastScan  time.Time `json:"last_scan,omitzero"`
 	Since     time.Time `json:"since"`
 }

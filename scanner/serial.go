@@ -43,7 +43,35 @@ func openSerial(_ context.Context, c Config) (conn, error) {
 		p.Close()
 		return nil, fmt.Errorf("setting read timeout on %s: %w", c.Port, err)
 	}
-	return p, nil
+	if runtime.GOOS == "windows" {
+		return p, nil // a removed COM port fails its reads; there is no node to look at
+	}
+	return serialConn{Port: p, link: c.Port, path: path}, nil
+}
+
+// serialConn is an open serial port that can tell when its device node
+// vanishes: a USB-serial adapter pulled out takes its /dev/ttyUSB* node
+// and its /dev/serial/by-id link with it, while reads on the open
+// descriptor may just time out.
+type serialConn struct {
+	serial.Port
+	link string // as configured (often a /dev/serial/by-id link)
+	path string // what it resolved to when opened
+}
+
+// Gone reports the configured path gone, or re-pointed at another device
+// (the scanner was replugged and came back under another name).
+func (s serialConn) Gone() error {
+	resolved, err := filepath.EvalSymlinks(s.link)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s vanished (unplugged?)", s.link)
+	case err != nil:
+		return fmt.Errorf("resolving %s: %w", s.link, err)
+	case resolved != s.path:
+		return fmt.Errorf("%s now leads to %s, not %s (replugged?)", s.link, resolved, s.path)
+	}
+	return nil
 }
 
 func serialOpenError(port string, err error) error {

@@ -184,3 +184,46 @@ func TestBabblingSerialScannerCannotGrowMemory(t *testing.T) {
 		t.Error("the overlong frame was not reported with its size")
 	}
 }
+
+// A USB-serial adapter pulled out takes its /dev node and by-id link with
+// it; the open descriptor may keep reading nothing. Removing the link
+// while the pty stays open is that: disconnected within 2 s, the fix in
+// the status, and connected again when the link comes back.
+func TestSerialNodeVanishingIsAnUnplug(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "usb-Honeywell_1900-if00")
+	master, path := newPTY(t)
+	point(t, link, path)
+	m, err := NewManager([]Config{{Kind: KindSerial, Name: "front", Port: link, TerminalID: "LANE-7"}},
+		Options{Logger: testLogger(t), Backoff: Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scans, ch, _ := running(t, m, 4, 64)
+	events := &eventReader{ch: ch}
+	if ev := events.next(t, "front"); ev.Kind != Connected {
+		t.Fatalf("event %+v, want connected", ev)
+	}
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	ev := events.next(t, "front")
+	if ev.Kind != Disconnected || !strings.Contains(ev.Reason, "vanished") {
+		t.Fatalf("after the node vanished: event %+v, want disconnected saying it vanished", ev)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("vanished node seen after %s, want within 2s", d)
+	}
+	if st := m.Status()[0]; st.Connected || !strings.Contains(st.Fix, "/dev/serial/by-id") {
+		t.Errorf("status = %+v, want not connected with a fix naming /dev/serial/by-id (the link is not under it)", st)
+	}
+	point(t, link, path)
+	if ev := events.next(t, "front"); ev.Kind != Connected {
+		t.Fatalf("after replug: event %+v, want connected", ev)
+	}
+	typeInto(t, master, "4710001234567\r")
+	if s := nextScan(t, scans); s.Code != "4710001234567" {
+		t.Errorf("scan after replug %+v", s)
+	}
+}
