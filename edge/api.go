@@ -60,6 +60,9 @@ type PaymentView struct {
 	RefundedAmount int64              `json:"refunded_amount"`
 	Refunds        []RefundView       `json:"refunds,omitempty"`
 	Sandbox        bool               `json:"sandbox,omitempty"`
+	// Warnings are set on a checkout's answer only: something the POS may
+	// show the cashier (no scanner connected on the lane).
+	Warnings []Warning `json:"warnings,omitempty"`
 }
 
 // RefundView is a refund as the POS sees it.

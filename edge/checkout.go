@@ -20,8 +20,18 @@ const maxOrderNumber = 40
 // a scan on its lane (or takes a code held there by scan-then-amount); with
 // one it is queued at once. It is idempotent on (terminal_id, order_number)
 // while the earlier payment is unfinished or approved: the same payment is
-// returned with created false.
+// returned with created false. A payment awaiting a scan on a lane none of
+// whose scanners is connected is still taken (the POS may send the code)
+// and carries a warning.
 func (e *Engine) CreatePayment(ctx context.Context, req CreateRequest) (PaymentView, bool, error) {
+	v, created, err := e.createPayment(ctx, req)
+	if err == nil && v.State == store.AwaitingScan {
+		v.Warnings = e.laneHealth.warnings(v.TerminalID)
+	}
+	return v, created, err
+}
+
+func (e *Engine) createPayment(ctx context.Context, req CreateRequest) (PaymentView, bool, error) {
 	if err := e.checkCreate(req); err != nil {
 		return PaymentView{}, false, err
 	}

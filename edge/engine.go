@@ -69,6 +69,14 @@ type Config struct {
 	// work that no timer holds (after a restart, a clock jump). Default 1s
 	// for the outbox; the journal sweep runs every 10 Polls.
 	Poll time.Duration
+	// Scanners reports the configured scanners (nil: none). A scanner not
+	// connected is a Health problem, and a checkout on a lane none of whose
+	// scanners is connected carries a warning.
+	Scanners Scanners
+	// ScannerGrace is how long a scanner not yet connected since start may
+	// take to open before it is a problem (default DefaultScannerGrace). A
+	// scanner that was connected and goes away is a problem at once.
+	ScannerGrace time.Duration
 	// WalletCheck is how often wallets that can tell (providers.HealthChecker)
 	// are asked, without charging anyone, whether they are reachable and
 	// accept scanpay's credentials; failures show in Health. Default 5m.
@@ -128,6 +136,7 @@ type Engine struct {
 	// pruneEvery paces pruning (defaultPruneEvery; tests shorten it).
 	pruneEvery time.Duration
 	lanes      *lanes
+	laneHealth *laneHealth
 	sched      *scheduler
 	bus        *events.Bus[Event]
 	hooks      map[string]hooks.Hook
@@ -185,6 +194,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
+	if cfg.ScannerGrace <= 0 {
+		cfg.ScannerGrace = DefaultScannerGrace
+	}
 	if cfg.WalletCheck <= 0 {
 		cfg.WalletCheck = 5 * time.Minute
 	}
@@ -200,6 +212,7 @@ func New(cfg Config) (*Engine, error) {
 		waitMax:    max(cfg.Retry.Max, cfg.Resolve.Max),
 		pruneEvery: defaultPruneEvery,
 		lanes:      newLanes(),
+		laneHealth: newLaneHealth(),
 		sched:      newScheduler(),
 		bus:        events.New[Event](0),
 		hooks:      map[string]hooks.Hook{},
@@ -243,6 +256,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Go(func() { e.outboxLoop(bg) })
 	wg.Go(func() { e.sweepLoop(bg) })
 	wg.Go(func() { e.walletLoop(bg) })
+	wg.Go(func() { e.laneLoop(bg) })
 	<-ctx.Done()
 	e.sched.close()
 	wg.Wait()

@@ -56,6 +56,8 @@ type rigOpts struct {
 	now       func() time.Time                // the wall clock (nil: time.Now)
 	clock     Clock                           // the whole clock (nil: the system's, with now)
 	retention time.Duration
+	scanners  Scanners      // lane health's source (nil: none)
+	grace     time.Duration // ScannerGrace
 }
 
 // fastPacing shortens every retry and poll so that tests settle in
@@ -166,7 +168,7 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	e, err := New(fastPacing(Config{
 		Journal: r.j, Wallets: wallets, Classifier: cls, Lanes: o.lanes, Hooks: o.hooks,
 		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers, WalletCheck: o.check,
-		Now: o.now, Clock: o.clock, Retention: o.retention,
+		Now: o.now, Clock: o.clock, Retention: o.retention, Scanners: o.scanners, ScannerGrace: o.grace,
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -339,7 +339,9 @@ func (l *lane) takeHeld(now time.Time) *heldCode {
 	return h
 }
 
-// Device publishes a scanner's device event.
+// Device publishes a scanner's device event and looks at lane health
+// again.
 func (e *Engine) Device(ev scanner.DeviceEvent) {
+	e.laneHealth.deviceChanged(ev)
 	e.publish("device", ev)
 }

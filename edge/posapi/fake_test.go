@@ -27,6 +27,7 @@ type fakeEngine struct {
 	fail     error // when set, every payment call fails with it
 	now      time.Time
 	keys     map[string]edge.RefundView // refunds by idempotency key
+	warn     map[string][]edge.Warning  // a checkout's warnings, by lane
 }
 
 func newFakeEngine(lanes ...string) *fakeEngine {
@@ -87,7 +88,9 @@ func (f *fakeEngine) CreatePayment(ctx context.Context, req edge.CreateRequest) 
 	f.payments[id] = v
 	f.order = append(f.order, id)
 	f.notifyLocked(*v)
-	return *v, true, nil
+	answer := *v
+	answer.Warnings = f.warn[req.TerminalID]
+	return answer, true, nil
 }
 
 func (f *fakeEngine) Payment(ctx context.Context, id string) (edge.PaymentView, error) {

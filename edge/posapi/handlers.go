@@ -112,6 +112,7 @@ func (s *Server) createPayment(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait > 0 && !view.Final {
 		if v, err := s.wait(w, r, view.ID, wait); err == nil {
+			v.Warnings = view.Warnings // the checkout's, whatever the wait saw
 			view = v
 		} else {
 			s.engineError(w, r, err)
