@@ -118,7 +118,8 @@ func (e *Engine) send(p store.Payment) {
 		return // lost the race to a Cancel, or the journal refused: nothing was sent
 	}
 	ctx, cancel := e.callCtx(w)
-	out := w.Wallet.Pay(ctx, payRequest(p))
+	var out providers.Outcome
+	e.timed(p.Wallet, CallPay, func() { out = w.Wallet.Pay(ctx, payRequest(p)) })
 	cancel()
 	e.log.Info("wallet answered", "payment", p.ID, "wallet", p.Wallet, "code", p.MaskedCode,
 		"attempt", p.Attempts, "kind", out.Kind.String(), "status", out.Code, "not_sent", out.NotSent)
@@ -223,7 +224,8 @@ func (e *Engine) resolve(p store.Payment) {
 		return
 	}
 	ctx, cancel := e.callCtx(w)
-	out := w.Wallet.Resolve(ctx, payRequest(p))
+	var out providers.Outcome
+	e.timed(p.Wallet, CallResolve, func() { out = w.Wallet.Resolve(ctx, payRequest(p)) })
 	cancel()
 	e.log.Info("settling an unknown outcome", "payment", p.ID, "wallet", p.Wallet, "attempt", p.Attempts,
 		"kind", out.Kind.String(), "status", out.Code)
@@ -320,9 +322,9 @@ func (e *Engine) reverse(p store.Payment) {
 	how := "voided"
 	if useRefund {
 		how = "refunded in full"
-		out = refunder.Refund(ctx, reverseRefund(p, remaining, reverseRef(p)))
+		e.timed(p.Wallet, CallRefund, func() { out = refunder.Refund(ctx, reverseRefund(p, remaining, reverseRef(p))) })
 	} else {
-		out = voider.Void(ctx, payRequest(p), approval(p))
+		e.timed(p.Wallet, CallVoid, func() { out = voider.Void(ctx, payRequest(p), approval(p)) })
 	}
 	cancel()
 	e.log.Info("giving back an approval", "payment", p.ID, "wallet", p.Wallet, "how", how, "kind", out.Kind.String(), "status", out.Code)
@@ -374,13 +376,24 @@ func (e *Engine) move(id string, from []store.State, to store.State, reason stri
 // problem Health reported about it is gone.
 func (e *Engine) commit(id string, from []store.State, to store.State, reason string, mut func(*store.Payment) error) (store.Payment, error) {
 	hooks := e.hooksFor(to)
-	p, err := e.j.Transition(id, store.Transition{From: from, To: to, Reason: reason, Mutate: mut, Hooks: hooks})
+	var was store.State // the state moved from, for the observer
+	seen := func(q *store.Payment) error {
+		was = q.State
+		if mut != nil {
+			return mut(q)
+		}
+		return nil
+	}
+	p, err := e.j.Transition(id, store.Transition{From: from, To: to, Reason: reason, Mutate: seen, Hooks: hooks})
 	e.journalWrote("record a payment's change", err)
 	if err != nil {
 		return p, err
 	}
 	if to.Final() {
 		e.setProblem("payment:"+id, "")
+	}
+	if was != to && firstFinal(p) {
+		e.obs.PaymentFinal(p.Wallet, p.State, p.Amount)
 	}
 	e.changed(p, true)
 	if len(hooks) > 0 {

@@ -77,6 +77,9 @@ type Config struct {
 	// take to open before it is a problem (default DefaultScannerGrace). A
 	// scanner that was connected and goes away is a problem at once.
 	ScannerGrace time.Duration
+	// Observer is told of final payments, wallet calls, scans and receipt
+	// deliveries (the metrics); nil = nobody.
+	Observer Observer
 	// WalletCheck is how often wallets that can tell (providers.HealthChecker)
 	// are asked, without charging anyone, whether they are reachable and
 	// accept scanpay's credentials; failures show in Health. Default 5m.
@@ -137,6 +140,7 @@ type Engine struct {
 	pruneEvery time.Duration
 	lanes      *lanes
 	laneHealth *laneHealth
+	obs        Observer
 	sched      *scheduler
 	bus        *events.Bus[Event]
 	hooks      map[string]hooks.Hook
@@ -194,6 +198,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	if cfg.ScannerGrace <= 0 {
 		cfg.ScannerGrace = DefaultScannerGrace
 	}
@@ -213,6 +220,7 @@ func New(cfg Config) (*Engine, error) {
 		pruneEvery: defaultPruneEvery,
 		lanes:      newLanes(),
 		laneHealth: newLaneHealth(),
+		obs:        cfg.Observer,
 		sched:      newScheduler(),
 		bus:        events.New[Event](0),
 		hooks:      map[string]hooks.Hook{},
@@ -390,7 +398,8 @@ func (e *Engine) walletLoop(ctx context.Context) {
 				continue
 			}
 			cctx, cancel := context.WithTimeout(ctx, w.Limits.Timeout)
-			err := hc.Health(cctx)
+			var err error
+			e.timed(name, CallHealth, func() { err = hc.Health(cctx) })
 			cancel()
 			if ctx.Err() != nil {
 				return

@@ -58,6 +58,7 @@ type rigOpts struct {
 	retention time.Duration
 	scanners  Scanners      // lane health's source (nil: none)
 	grace     time.Duration // ScannerGrace
+	observer  Observer
 }
 
 // fastPacing shortens every retry and poll so that tests settle in
@@ -168,7 +169,7 @@ func newRigWith(t testing.TB, o rigOpts, sim wallettest.Simulator) *rig {
 	e, err := New(fastPacing(Config{
 		Journal: r.j, Wallets: wallets, Classifier: cls, Lanes: o.lanes, Hooks: o.hooks,
 		ScanHold: o.scanHold, ScanTimeout: o.scanAfter, Logger: log, Workers: o.workers, WalletCheck: o.check,
-		Now: o.now, Clock: o.clock, Retention: o.retention, Scanners: o.scanners, ScannerGrace: o.grace,
+		Now: o.now, Clock: o.clock, Retention: o.retention, Scanners: o.scanners, ScannerGrace: o.grace, Observer: o.observer,
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -176,6 +176,14 @@ func CheckTerminalID(id string) error {
 // the POS as an event when it is not a wallet's. With more than one
 // checkout waiting on the lane it is "ambiguous" and not used.
 func (e *Engine) Scan(ctx context.Context, s scanner.Scan) (ScanResult, error) {
+	res, err := e.scan(ctx, s)
+	if err == nil {
+		e.obs.Scan(s.Lane, res.Kind)
+	}
+	return res, err
+}
+
+func (e *Engine) scan(ctx context.Context, s scanner.Scan) (ScanResult, error) {
 	if err := e.checkLane(s.Lane); err != nil {
 		return ScanResult{}, err
 	}

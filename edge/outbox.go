@@ -101,6 +101,9 @@ func (e *Engine) deliver(ctx context.Context, d store.Delivery) {
 		rc.Refund = refundView(r)
 	}
 	err = h.Deliver(ctx, rc)
+	if err == nil || ctx.Err() == nil {
+		e.obs.HookDelivery(d.Hook, err == nil)
+	}
 	if err == nil {
 		if err := e.j.DeliveryDone(d.ID); err != nil {
 			e.log.Error("receipt delivered but the outbox could not be updated; it will be delivered again", "hook", d.Hook, "delivery", d.ID, "err", err)

@@ -212,7 +212,8 @@ func (e *Engine) stepRefund(id string) {
 	req := providers.RefundRequest{RefundID: r.ID, Payment: payRequest(p), Approval: approval(p), Amount: r.Amount,
 		Full: r.Amount == p.Amount-p.RefundedAmount, Ref: providers.Ref(r.WalletRef), Attempt: r.Attempts, CreatedAt: r.CreatedAt}
 	ctx, cancel := e.callCtx(w)
-	out := refunder.Refund(ctx, req)
+	var out providers.Outcome
+	e.timed(p.Wallet, CallRefund, func() { out = refunder.Refund(ctx, req) })
 	cancel()
 	e.log.Info("refund answered", "payment", p.ID, "refund", id, "kind", out.Kind.String(), "status", out.Code)
 	switch out.Kind {

@@ -97,12 +97,20 @@ func (c Config) Validate() error {
 }
 
 func checkLoopbackListen(listen string) error {
+	return CheckLoopbackListen("api.listen", listen, DefaultListen)
+}
+
+// CheckLoopbackListen checks that the listen address of key is a loopback
+// IP (or "localhost") and a port, never a name to look up: what scanpay
+// serves without the network's say must stay on this PC. example is the
+// value the fix suggests.
+func CheckLoopbackListen(key, listen, example string) error {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return fmt.Errorf("api.listen = %q is not host:port: set it to \"127.0.0.1:8727\"", listen)
+		return fmt.Errorf("%s = %q is not host:port: set it to %q", key, listen, example)
 	}
 	if _, err := net.LookupPort("tcp", port); err != nil || port == "" {
-		return fmt.Errorf("api.listen = %q has no valid port: set it to \"127.0.0.1:8727\"", listen)
+		return fmt.Errorf("%s = %q has no valid port: set it to %q", key, listen, example)
 	}
 	if strings.EqualFold(host, "localhost") {
 		return nil
@@ -111,12 +119,29 @@ func checkLoopbackListen(listen string) error {
 	if ip == nil && host != "" {
 		// A name other than "localhost" is looked up in DNS by net.Listen:
 		// an answer with a LAN address would put the API on the network.
-		return fmt.Errorf("api.listen = %q names a host: scanpay listens only on a loopback IP, never on a name it would have to look up; set it to \"127.0.0.1:8727\" (or \"[::1]:8727\", or \"localhost:8727\")", listen)
+		return fmt.Errorf("%s = %q names a host: scanpay listens only on a loopback IP, never on a name it would have to look up; set it to %q (or \"[::1]:<port>\", or \"localhost:<port>\")", key, listen, example)
 	}
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("api.listen = %q is not a loopback address: the POS API must be reachable from this PC only; set it to \"127.0.0.1:8727\" (or \"[::1]:8727\")", listen)
+		return fmt.Errorf("%s = %q is not a loopback address: it must be reachable from this PC only; set it to %q (or \"[::1]:<port>\")", key, listen, example)
 	}
 	return nil
+}
+
+// ListenLoopback checks listen (CheckLoopbackListen), binds it, and checks
+// again on what was bound.
+func ListenLoopback(key, listen, example string) (net.Listener, error) {
+	if err := CheckLoopbackListen(key, listen, example); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", listenAddr(listen))
+	if err != nil {
+		return nil, listenError(key, listen, example, err)
+	}
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+		ln.Close()
+		return nil, fmt.Errorf("%s %s bound %s, which is not a loopback address: refusing to serve it to the network; set %s to %q", key, listen, ln.Addr(), key, example)
+	}
+	return ln, nil
 }
 
 // listenAddr is what net.Listen is given: "localhost" is 127.0.0.1, not a

@@ -95,7 +95,7 @@ func TestListenNeverLooksUpANameAndBindsLoopback(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "another scanpay") {
 		t.Errorf("port in use: %v", err)
 	}
-	other := listenError("127.0.0.1:80", &net.OpError{Op: "listen", Net: "tcp", Err: os.NewSyscallError("bind", syscall.EACCES)})
+	other := listenError("api.listen", "127.0.0.1:80", DefaultListen, &net.OpError{Op: "listen", Net: "tcp", Err: os.NewSyscallError("bind", syscall.EACCES)})
 	if strings.Contains(other.Error(), "another scanpay") || !strings.Contains(other.Error(), "127.0.0.1:8727") {
 		t.Errorf("permission denied blames another scanpay or names no fix: %v", other)
 	}

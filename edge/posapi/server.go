@@ -139,14 +139,9 @@ func (s *Server) Addr() string {
 }
 
 func (s *Server) listen() error {
-	ln, err := net.Listen("tcp", listenAddr(s.cfg.Listen))
+	ln, err := ListenLoopback("api.listen", s.cfg.Listen, DefaultListen)
 	if err != nil {
-		return listenError(s.cfg.Listen, err)
-	}
-	// Checked again on what was bound, not on what was asked for.
-	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
-		ln.Close()
-		return fmt.Errorf("api.listen %s bound %s, which is not a loopback address: refusing to serve the POS API to the network; set api.listen to \"127.0.0.1:8727\"", s.cfg.Listen, ln.Addr())
+		return err
 	}
 	s.tcp = ln
 	if s.cfg.Socket != "" {
@@ -222,11 +217,11 @@ func (s *Server) Serve(ctx context.Context) error {
 
 // listenError names the fix for a failed listen. Only a port in use hints
 // at another scanpay.
-func listenError(listen string, err error) error {
+func listenError(key, listen, example string, err error) error {
 	if addrInUse(err) {
-		return fmt.Errorf("api.listen %s: %w: the port is in use; is another scanpay running? Stop it or choose another port", listen, err)
+		return fmt.Errorf("%s %s: %w: the port is in use; is another scanpay running? Stop it or choose another port", key, listen, err)
 	}
-	return fmt.Errorf("api.listen %s: %w: check that this PC has that loopback address and that the port is allowed, or set api.listen to \"127.0.0.1:8727\"", listen, err)
+	return fmt.Errorf("%s %s: %w: check that this PC has that loopback address and that the port is allowed, or set %s to %q", key, listen, err, key, example)
 }
 
 // wsaeaddrinuse is Windows' "address in use" (WSAEADDRINUSE), which
