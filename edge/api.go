@@ -139,6 +139,9 @@ type Health struct {
 	Pending  map[string]int    `json:"pending"` // non-final payments by state
 	Hooks    map[string]string `json:"hooks"`   // hook name → "ok" or its last error
 	Problems []string          `json:"problems,omitempty"`
+	// EventsDropped counts events slow event-stream readers lost since
+	// start.
+	EventsDropped uint64 `json:"events_dropped,omitempty"`
 }
 
 // Error is an engine error the POS can act on: Code is stable and

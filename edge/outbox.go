@@ -161,6 +161,7 @@ func (e *Engine) Health() Health {
 			probs = append(probs, fmt.Sprintf("receipt hook %s is failing: %s", name, s))
 		}
 	}
+	h.EventsDropped = uint64(e.bus.Dropped())
 	if n := e.bus.Dropped(); n > 0 {
 		// Informational: a slow event reader lost events, nothing else did.
 		h.Problems = append(h.Problems, fmt.Sprintf("%d events were dropped for slow event-stream readers", n))

@@ -55,7 +55,8 @@ func (s *Server) guard(next *http.ServeMux) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+		method, path := metricRoute(pattern, r.Method)
+		s.metrics.requests.WithLabelValues(method, path, strconv.Itoa(status)).Inc()
 		level := slog.LevelInfo
 		if r.Method == http.MethodGet && status < 400 {
 			level = slog.LevelDebug // a POS polls: keep the log for what changes things

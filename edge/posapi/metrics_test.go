@@ -7,24 +7,52 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scanpay/scanpay/edge"
+	business "github.com/scanpay/scanpay/internal/metrics"
+	"github.com/scanpay/scanpay/store"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
-// The exposition for a fixed engine state and a fixed series of requests,
-// compared with testdata/metrics.golden (like node_exporter's e2e golden).
-// Go runtime and process metrics vary and are left out.
+// The exposition for a fixed engine state, a fixed series of requests and
+// of what the engine observed (the business series of internal/metrics,
+// registered as the daemon does), compared with testdata/metrics.golden
+// (like node_exporter's e2e golden). Go runtime and process metrics vary
+// and are left out.
 func TestMetricsGolden(t *testing.T) {
 	eng := newFakeEngine("AB123456")
 	eng.health = edge.Health{
 		OK: true, Sandbox: true,
-		Pending:  map[string]int{"queued": 2, "unknown": 1},
-		Hooks:    map[string]string{"receipts": "ok", "erp": "Post \"http://127.0.0.1:9/\": connection refused"},
-		Problems: []string{"hook erp failing"},
+		Pending:       map[string]int{"queued": 2, "unknown": 1},
+		Hooks:         map[string]string{"receipts": "ok", "erp": "Post \"http://127.0.0.1:9/\": connection refused"},
+		Problems:      []string{"hook erp failing"},
+		EventsDropped: 3,
 	}
-	ts := startServer(t, eng)
+	ts := startServerWith(t, eng, fakeDevices{
+		{Device: "front", Kind: "serial", Lane: "AB123456", Connected: true},
+		{Device: "back", Kind: "hid", Lane: "AB123457"},
+	})
+	journal := filepath.Join(t.TempDir(), "journal.db")
+	if err := os.WriteFile(journal, make([]byte, 32768), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	biz := business.New(business.Build{Version: "1.2.0", Commit: "abc1234", Sandbox: true}, journal)
+	if err := biz.Register(ts.Registry()); err != nil {
+		t.Fatal(err)
+	}
+	biz.PaymentFinal("jkopay", store.Approved, 120)
+	biz.PaymentFinal("jkopay", store.Approved, 80)
+	biz.PaymentFinal("ipass", store.Declined, 55)
+	biz.PaymentFinal("", store.Cancelled, 30)
+	biz.WalletCall("jkopay", edge.CallPay, 300*time.Millisecond)
+	biz.WalletCall("jkopay", edge.CallPay, 4*time.Second)
+	biz.WalletCall("ipass", edge.CallResolve, 40*time.Millisecond)
+	biz.Scan("AB123456", "payment")
+	biz.Scan("AB123456", "passthrough")
+	biz.HookDelivery("receipts", true)
+	biz.HookDelivery("erp", false)
 	call(t, "POST", ts.url+"/v1/payments", checkout, nil)
 	call(t, "POST", ts.url+"/v1/payments", checkout, nil)
 	call(t, "GET", ts.url+"/v1/payments/nope", "", nil)
@@ -57,5 +85,19 @@ func TestMetricsGolden(t *testing.T) {
 	}
 	if !bytes.Equal(ours.Bytes(), want) {
 		t.Errorf("metrics differ from %s\ngot:\n%s\nwant:\n%s", golden, ours.String(), want)
+	}
+}
+
+func TestMetricRouteSplitsTheMethod(t *testing.T) {
+	for _, tt := range []struct{ pattern, method, wantMethod, wantRoute string }{
+		{"POST /v1/payments", "POST", "POST", "/v1/payments"},
+		{"GET /v1/payments/{id}", "HEAD", "GET", "/v1/payments/{id}"},
+		{"", "DELETE", "DELETE", "unmatched"},
+		{"", "BREW", "other", "unmatched"}, // a client's made-up method is no label value
+	} {
+		m, r := metricRoute(tt.pattern, tt.method)
+		if m != tt.wantMethod || r != tt.wantRoute {
+			t.Errorf("metricRoute(%q, %q) = %q, %q; want %q, %q", tt.pattern, tt.method, m, r, tt.wantMethod, tt.wantRoute)
+		}
 	}
 }

@@ -41,7 +41,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	var served []string
-	s := &Server{metrics: newMetrics(newFakeEngine())}
+	s := &Server{metrics: newMetrics(newFakeEngine(), nil)}
 	for _, rt := range s.routes() {
 		served = append(served, rt.pattern)
 	}

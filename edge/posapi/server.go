@@ -113,7 +113,7 @@ func newServer(cfg Config, eng Engine, dev Devices, token string, log *slog.Logg
 	own := &mask.Secrets{}
 	own.Add(token)
 	s.secrets.Store(own)
-	s.metrics = newMetrics(eng)
+	s.metrics = newMetrics(eng, dev)
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, rt.handler)
