@@ -174,7 +174,8 @@ func (c *cli) serve(ctx context.Context, cfg *config.Config, asService bool) int
 	}
 	ctx, cancel := monitor.StopOnStdinClose(ctx)
 	defer cancel()
-	err = daemon.Run(ctx, cfg, daemon.Options{Logger: log, Secrets: secrets})
+	b := currentBuild()
+	err = daemon.Run(ctx, cfg, daemon.Options{Logger: log, Secrets: secrets, Version: b.Version, Commit: b.Commit})
 	if err != nil {
 		log.Error("scanpay stopped", "err", err)
 		return c.fail(err)

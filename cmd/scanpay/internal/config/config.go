@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -35,6 +36,9 @@ type Config struct {
 	Retention   time.Duration `toml:"retention"`    // final payments older than this are pruned (90 days)
 	Workers     int           `toml:"workers"`      // payments sent at the same time (8)
 	MaxAmount   int64         `toml:"max_amount"`   // largest payment accepted, TWD (1,000,000)
+	// ScannerGrace: how long a scanner not yet connected since start may
+	// take to open before it is a Health problem (3s).
+	ScannerGrace time.Duration `toml:"scanner_grace"`
 	// Lanes are terminal_ids the POS may use besides every scanner's
 	// (AcceptedLanes): lanes whose POS reads the code itself.
 	Lanes []string `toml:"lanes"`
@@ -45,6 +49,7 @@ type Config struct {
 	Hooks     []hooks.Config            `toml:"hooks"`
 	Classify  []providers.Rule          `toml:"classify"`
 	Log       logging.Config            `toml:"log"`
+	Metrics   Metrics                   `toml:"metrics"`
 
 	// Path is the file's absolute path ("" in SANDBOX); Dir its folder,
 	// from which every relative path was resolved.
@@ -59,6 +64,14 @@ type Config struct {
 	Notes []string `toml:"-"`
 
 	lookupEnv func(string) (string, bool) // what *_env secrets were read with
+}
+
+// Metrics is the [metrics] table.
+type Metrics struct {
+	// Listen, when set, serves GET /metrics without the token on this
+	// loopback address (a second port, for a local Prometheus agent);
+	// GET /metrics on the API's port, with the token, is always there.
+	Listen string `toml:"listen"`
 }
 
 // Wallet is one configured wallet.
@@ -361,7 +374,7 @@ func (c *Config) validate(skip map[string]bool) error {
 	for _, d := range []struct {
 		key string
 		v   time.Duration
-	}{{"scan_hold", c.ScanHold}, {"scan_timeout", c.ScanTimeout}, {"retention", c.Retention}} {
+	}{{"scan_hold", c.ScanHold}, {"scan_timeout", c.ScanTimeout}, {"retention", c.Retention}, {"scanner_grace", c.ScannerGrace}} {
 		if d.v < 0 {
 			add(fmt.Errorf("%s = %s is negative: set a positive duration such as \"30s\", or remove it for the default", d.key, d.v))
 		}
@@ -376,6 +389,7 @@ func (c *Config) validate(skip map[string]bool) error {
 		add(fmt.Errorf("workers = %d is out of range: set 1 to 256, or remove it for the default 8", c.Workers))
 	}
 	add(prefix("", c.API.Validate()))
+	add(c.Metrics.validate(c.API.Listen))
 	add(scanner.ValidateAll(c.Scanners))
 	// Lanes are checked as the engine checks a POS's terminal_id.
 	for i, s := range c.Scanners {
@@ -444,4 +458,20 @@ func Sandbox(dataDir string) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+func (m Metrics) validate(apiListen string) error {
+	if m.Listen == "" {
+		return nil
+	}
+	if err := posapi.CheckLoopbackListen("metrics.listen", m.Listen, posapi.DefaultMetricsListen); err != nil {
+		return err
+	}
+	if apiListen == "" {
+		apiListen = posapi.DefaultListen
+	}
+	if _, port, _ := net.SplitHostPort(m.Listen); m.Listen == apiListen && port != "0" { // port 0: any free port, for tests
+		return fmt.Errorf("metrics.listen = %q is api.listen's address: give metrics its own port, e.g. %q, or remove metrics.listen (GET /metrics on the API's port, with the token, is always there)", m.Listen, posapi.DefaultMetricsListen)
+	}
+	return nil
 }

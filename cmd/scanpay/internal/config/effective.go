@@ -30,6 +30,7 @@ type effective struct {
 	Retention     time.Duration               `toml:"retention"`
 	Workers       int                         `toml:"workers"`
 	MaxAmount     int64                       `toml:"max_amount"`
+	ScannerGrace  time.Duration               `toml:"scanner_grace"`
 	Lanes         []string                    `toml:"lanes"`
 	API           posapi.Config               `toml:"api"`
 	Scanners      []scanner.Config            `toml:"scanners"`
@@ -37,6 +38,7 @@ type effective struct {
 	Hooks         []hooks.Config              `toml:"hooks"`
 	Classify      []providers.Rule            `toml:"classify"`
 	Log           logging.Config              `toml:"log"`
+	Metrics       Metrics                     `toml:"metrics"`
 }
 
 // WriteEffective prints the configuration as scanpay will use it (paths
@@ -46,7 +48,7 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	e := effective{
 		ConfigVersion: c.ConfigVersion, Mode: "production", DataDir: c.DataDir,
 		ScanHold: c.ScanHold, ScanTimeout: c.ScanTimeout, Retention: c.Retention, Workers: c.Workers, MaxAmount: c.MaxAmount, Lanes: c.AcceptedLanes(),
-		API: c.API, Scanners: c.Scanners, Hooks: c.Hooks, Classify: c.Rules(), Log: c.Log,
+		API: c.API, Scanners: c.Scanners, Hooks: c.Hooks, Classify: c.Rules(), Log: c.Log, Metrics: c.Metrics,
 		Providers: map[string]providers.Config{},
 	}
 	if c.Sandbox {
@@ -58,6 +60,7 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	e.ScanHold = orDuration(e.ScanHold, edge.DefaultScanHold)
 	e.ScanTimeout = orDuration(e.ScanTimeout, edge.DefaultScanTimeout)
 	e.Retention = orDuration(e.Retention, edge.DefaultRetention)
+	e.ScannerGrace = orDuration(c.ScannerGrace, edge.DefaultScannerGrace)
 	if e.Workers == 0 {
 		e.Workers = edge.DefaultWorkers
 	}

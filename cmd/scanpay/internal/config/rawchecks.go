@@ -20,6 +20,7 @@ type durationRule struct {
 var durationRules = []durationRule{
 	{"scan_hold", time.Second, 10 * time.Minute, "30s"},
 	{"scan_timeout", 10 * time.Second, time.Hour, "5m"},
+	{"scanner_grace", 500 * time.Millisecond, time.Minute, "3s"},
 	{"retention", 24 * time.Hour, 10 * 365 * 24 * time.Hour, "2160h (90 days)"},
 	{"api.max_wait", time.Second, 10 * time.Minute, "60s"},
 	{"scanners.*.gap", 5 * time.Millisecond, 2 * time.Second, ""},

@@ -17,6 +17,7 @@ import (
 	"github.com/scanpay/scanpay/edge/hooks"
 	"github.com/scanpay/scanpay/edge/posapi"
 	"github.com/scanpay/scanpay/internal/fileperm"
+	"github.com/scanpay/scanpay/internal/metrics"
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/wallettest"
 	"github.com/scanpay/scanpay/scanner"
@@ -36,18 +37,21 @@ type Options struct {
 	// WalletDial, when set, makes every wallet connection through it (the
 	// demo uses it to cut the network); nil = the wallets' own clients.
 	WalletDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Version and Commit label scanpay_build_info.
+	Version, Commit string
 }
 
 // Daemon is a started scanpay.
 type Daemon struct {
-	cfg        *config.Config
-	log        *slog.Logger
-	journal    *store.Journal
-	engine     *edge.Engine
-	server     *posapi.Server
-	scanners   *scanner.Manager
-	simulators map[string]wallettest.Simulator
-	token      string
+	cfg         *config.Config
+	log         *slog.Logger
+	journal     *store.Journal
+	engine      *edge.Engine
+	server      *posapi.Server
+	scanners    *scanner.Manager
+	simulators  map[string]wallettest.Simulator
+	token       string
+	metricsAddr string
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -161,8 +165,16 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	} else if len(lanes) > 0 {
 		log.Info("lanes accepted", "terminal_ids", lanes)
 	}
+	mgr, err := scanner.NewManager(cfg.Scanners, scanner.Options{Logger: log.With("component", "scanner")})
+	if err != nil {
+		return nil, fmt.Errorf("scanners: %w", err)
+	}
+	d.scanners = mgr
+	biz := metrics.New(metrics.Build{Version: o.Version, Commit: o.Commit, Sandbox: cfg.Sandbox}, cfg.JournalPath())
+
 	ec := o.Engine
 	ec.Journal, ec.Wallets, ec.Classifier, ec.Lanes, ec.Hooks = j, setups, classifier, lanes, hks
+	ec.Scanners, ec.ScannerGrace, ec.Observer = mgr, cfg.ScannerGrace, biz
 	ec.Workers, ec.ScanHold, ec.ScanTimeout, ec.Retention = cfg.Workers, cfg.ScanHold, cfg.ScanTimeout, cfg.Retention
 	ec.MaxAmount = cfg.MaxAmount
 	ec.Sandbox, ec.Logger = cfg.Sandbox, log.With("component", "engine")
@@ -171,12 +183,6 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	d.engine = eng
-
-	mgr, err := scanner.NewManager(cfg.Scanners, scanner.Options{Logger: log.With("component", "scanner")})
-	if err != nil {
-		return nil, fmt.Errorf("scanners: %w", err)
-	}
-	d.scanners = mgr
 
 	token, err := posapi.LoadOrCreateToken(cfg.API.TokenFile)
 	if err != nil {
@@ -192,12 +198,26 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	}
 	d.server = srv
 	srv.MaskWith(o.Secrets) // answers and events masked as the log is
+	if err := biz.Register(srv.Registry()); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	var metricsLn net.Listener
+	if cfg.Metrics.Listen != "" {
+		if metricsLn, err = posapi.ListenLoopback("metrics.listen", cfg.Metrics.Listen, posapi.DefaultMetricsListen); err != nil {
+			return nil, err
+		}
+		closers = append(closers, func() { metricsLn.Close() })
+		d.metricsAddr = metricsLn.Addr().String()
+	}
 
 	ctx, d.cancel = context.WithCancel(ctx)
 	scans := make(chan scanner.Scan, 64)
 	devEvents := make(chan scanner.DeviceEvent, 64)
 	d.run("engine", func() error { return eng.Run(ctx) })
 	d.run("pos api", func() error { return srv.Serve(ctx) })
+	if metricsLn != nil {
+		d.run("metrics", func() error { return srv.ServeMetrics(ctx, metricsLn) })
+	}
 	d.run("scanners", func() error { return mgr.Run(ctx, scans, devEvents) })
 	d.run("scan pump", func() error {
 		for {
@@ -284,6 +304,9 @@ func (d *Daemon) Stop() error {
 
 // Addr is the POS API's TCP address.
 func (d *Daemon) Addr() string { return d.server.Addr() }
+
+// MetricsAddr is metrics.listen's bound address ("" when not set).
+func (d *Daemon) MetricsAddr() string { return d.metricsAddr }
 
 // Token is the POS API's bearer token.
 func (d *Daemon) Token() string { return d.token }

@@ -241,6 +241,21 @@ merchant_key = %q
 store_id = %q
 store_name = %q
 `, filepath.Join(dir, "no-such-tty"), sim.URL(), jkopaytest.MerchantID, sim.MerchantKey(), jkopaytest.StoreID, jkopaytest.StoreName)
+	ctx := context.Background()
+	_, cl := startFrom(t, dir, body, Options{Logger: quiet()})
+	if _, _, err := cl.CreatePayment(ctx, edge.CreateRequest{TerminalID: "AB12345", OrderNumber: "1", Amount: 5}, 0); err == nil || !strings.Contains(err.Error(), edge.ErrUnknownTerminal) {
+		t.Errorf("a terminal_id no scanner serves was accepted: %v", err)
+	}
+	v, _, err := cl.CreatePayment(ctx, edge.CreateRequest{TerminalID: "AB123456", OrderNumber: "2", Amount: 5}, 0)
+	if err != nil || v.State != store.AwaitingScan {
+		t.Errorf("the scanner's lane: %+v %v", v, err)
+	}
+}
+
+// startFrom writes body as dir/scanpay.toml, loads it and starts the
+// daemon, stopped when the test ends.
+func startFrom(t *testing.T, dir, body string, o Options) (*Daemon, *posclient.Client) {
+	t.Helper()
 	path := filepath.Join(dir, "scanpay.toml")
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
@@ -250,18 +265,11 @@ store_name = %q
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d, err := Start(ctx, cfg, Options{Logger: quiet()})
+	t.Cleanup(cancel)
+	d, err := Start(ctx, cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Stop()
-	cl := posclient.New(d.Addr(), d.Token())
-	if _, _, err := cl.CreatePayment(ctx, edge.CreateRequest{TerminalID: "AB12345", OrderNumber: "1", Amount: 5}, 0); err == nil || !strings.Contains(err.Error(), edge.ErrUnknownTerminal) {
-		t.Errorf("a terminal_id no scanner serves was accepted: %v", err)
-	}
-	v, _, err := cl.CreatePayment(ctx, edge.CreateRequest{TerminalID: "AB123456", OrderNumber: "2", Amount: 5}, 0)
-	if err != nil || v.State != store.AwaitingScan {
-		t.Errorf("the scanner's lane: %+v %v", v, err)
-	}
+	t.Cleanup(func() { d.Stop() })
+	return d, posclient.New(d.Addr(), d.Token())
 }
