@@ -165,6 +165,9 @@ approved, 5 not approved, 6 still being settled when --wait ended.`,
 	if err != nil {
 		return c.clientFail(err)
 	}
+	for _, w := range v.Warnings {
+		fmt.Fprintf(c.stderr, "warning (%s): %s\n", field(w.Code), field(w.Message))
+	}
 	if !v.Final && *code == "" {
 		fmt.Fprintf(c.stderr, "payment %s is waiting for a scan on lane %s (up to %s)…\n", field(v.ID), field(v.TerminalID), *wait)
 	}
