@@ -56,13 +56,16 @@ func TestSandboxNoteWhenAFileExists(t *testing.T) {
 
 // sandboxDaemon starts a real SANDBOX daemon on a free loopback port for
 // the CLI to talk to, logging to logTo; it stops when the test ends.
-func sandboxDaemon(t *testing.T, engine edge.Config, logTo io.Writer) (*daemon.Daemon, *config.Config) {
+func sandboxDaemon(t *testing.T, engine edge.Config, logTo io.Writer, edit ...func(*config.Config)) (*daemon.Daemon, *config.Config) {
 	t.Helper()
 	cfg, err := config.Sandbox(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.API.Listen = "127.0.0.1:0"
+	for _, e := range edit {
+		e(cfg)
+	}
 	log, _, _ := logging.New(logging.Options{Console: logTo, Sandbox: true})
 	d, err := daemon.Start(t.Context(), cfg, daemon.Options{Logger: log, Engine: engine})
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"path/filepath"
 	"strings"
@@ -9,8 +8,7 @@ import (
 	"time"
 
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
-	"github.com/scanpay/scanpay/cmd/scanpay/internal/daemon"
-	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
+	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/scanner"
 )
 
@@ -18,21 +16,10 @@ import (
 // `scanpay status` prints and exits 7 for, and `scanpay pay` on its lane
 // shows the checkout's warning.
 func TestMissingScannerInStatusAndPay(t *testing.T) {
-	cfg, err := config.Sandbox(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.API.Listen = "127.0.0.1:0"
-	cfg.Scanners = []scanner.Config{{Kind: scanner.KindSerial, Name: "front", Port: filepath.Join(t.TempDir(), "ttyACM9"), TerminalID: "AB123456"}}
-	cfg.ScannerGrace = 500 * time.Millisecond
-	log, _, _ := logging.New(logging.Options{Console: io.Discard, Sandbox: true})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d, err := daemon.Start(ctx, cfg, daemon.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	d, cfg := sandboxDaemon(t, edge.Config{}, io.Discard, func(c *config.Config) {
+		c.Scanners = []scanner.Config{{Kind: scanner.KindSerial, Name: "front", Port: filepath.Join(t.TempDir(), "ttyACM9"), TerminalID: "AB123456"}}
+		c.ScannerGrace = 500 * time.Millisecond
+	})
 	api := []string{"--addr", d.Addr(), "--token-file", cfg.API.TokenFile}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
