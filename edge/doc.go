@@ -88,6 +88,12 @@
 //     counts only time scanpay saw pass (clock.go, docs/design.md).
 //   - Events: a subscriber that falls behind loses its oldest events
 //     (counted in Health) rather than ever blocking the engine.
+//   - Lane health (lanehealth.go): a configured scanner not connected is a
+//     Health problem, at once after an unplug, after ScannerGrace when it
+//     never opened; a checkout awaiting a scan on a lane with none
+//     connected is still taken, with a warning. Metrics come from an
+//     Observer called after each journaled fact (a payment counted at its
+//     first final state), never from the lossy event stream.
 //   - Receipts are an outbox in the journal, delivered at least once in the
 //     background with backoff; a failure shows in Health().Hooks, a "hook"
 //     event and a log line.

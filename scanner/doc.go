@@ -10,7 +10,9 @@
 // Where things are: the Manager (manager.go) runs one reader goroutine per
 // configured scanner, which alone reads and closes its device, reopens it
 // with capped backoff after an unplug, and drops repeats within the dedup
-// window. serial.go opens ports; hid_cgo.go / hid_nocgo.go open HID devices
+// window; every 500ms it also asks its open device whether it is still
+// there (a vanished /dev node, a HID device gone from the enumeration),
+// since such an unplug may not fail a read. serial.go opens ports; hid_cgo.go / hid_nocgo.go open HID devices
 // (karalabe/hid needs cgo). The pure parts live in sub-packages: framing
 // (serial frames, cleaning, AIM ids), keyboard (boot-keyboard reports and
 // layouts), hidpos (HID-POS reports and per-vendor layouts). discover.go
