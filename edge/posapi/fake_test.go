@@ -2,11 +2,13 @@ package posapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/edge/report"
 	"github.com/scanpay/scanpay/internal/mask"
 	"github.com/scanpay/scanpay/scanner"
 	"github.com/scanpay/scanpay/store"
@@ -315,3 +317,49 @@ func (f *fakeEngine) Health() edge.Health {
 type fakeDevices []scanner.DeviceStatus
 
 func (d fakeDevices) Status() []scanner.DeviceStatus { return d }
+
+// asStored is the fake's payments as the journal would hold them, for
+// the reports (edge/report computes them as the engine does).
+func (f *fakeEngine) asStored() []store.Payment {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Payment
+	for _, id := range f.order {
+		p := f.payments[id]
+		out = append(out, store.Payment{ID: p.ID, TerminalID: p.TerminalID, OrderNumber: p.OrderNumber, Amount: p.Amount,
+			Wallet: p.Wallet, MaskedCode: p.MaskedCode, State: p.State, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+			History: p.History, Answer: p.Answer, RefundedAmount: p.RefundedAmount})
+	}
+	return out
+}
+
+// CreatedBetween makes the fake a report.Source.
+func (f *fakeEngine) CreatedBetween(from, to time.Time, limit int) ([]store.Payment, error) {
+	var out []store.Payment
+	for _, p := range f.asStored() {
+		if !p.CreatedAt.Before(from) && p.CreatedAt.Before(to) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+var fakeReportDay = report.Config{Location: time.UTC}
+
+func (f *fakeEngine) DailyReport(ctx context.Context, date string) (report.Daily, error) {
+	r, _ := report.New(f, fakeReportDay)
+	d, err := r.Daily(date, f.now)
+	if ie := (*report.InputError)(nil); errors.As(err, &ie) {
+		return d, edge.Errorf(edge.ErrInvalidRequest, "%s", ie.Msg)
+	}
+	return d, err
+}
+
+func (f *fakeEngine) PaymentRows(ctx context.Context, from, to string) (report.Export, error) {
+	r, _ := report.New(f, fakeReportDay)
+	ex, err := r.Rows(from, to)
+	if ie := (*report.InputError)(nil); errors.As(err, &ie) {
+		return ex, edge.Errorf(edge.ErrInvalidRequest, "%s", ie.Msg)
+	}
+	return ex, err
+}

@@ -38,6 +38,8 @@ func (s *Server) routes() []route {
 		{"GET /v1/events", http.HandlerFunc(s.events)},
 		{"GET /v1/devices", http.HandlerFunc(s.devices)},
 		{"GET /v1/status", http.HandlerFunc(s.status)},
+		{"GET /v1/reports/daily", http.HandlerFunc(s.dailyReport)},
+		{"GET /v1/reports/payments", http.HandlerFunc(s.paymentRows)},
 		{"GET /healthz", http.HandlerFunc(s.healthz)},
 		{"GET /metrics", s.metrics.handler()},
 		{"GET /openapi.json", http.HandlerFunc(serveOpenAPI)},

@@ -57,6 +57,7 @@ var Header = []string{"payment_id", "created_at", "final_at", "terminal_id", "or
 // prefixed with an apostrophe.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
 	if err := cw.Write(Header); err != nil {
 		return err
 	}

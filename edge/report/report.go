@@ -1,7 +1,6 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -29,11 +28,14 @@ type Config struct {
 // MaxRange bounds an export: a year of payments.
 const MaxRange = 366 * 24 * time.Hour
 
-// ErrInput is wrapped by every error about what the caller typed.
-var ErrInput = errors.New("invalid report request")
+// InputError is what the caller typed that cannot be read: Msg names the
+// problem and the fix.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
 
 func inputErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInput, fmt.Sprintf(format, args...))
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // ParseDayStarts reads "HH:MM" (00:00 to 23:59), the form of the

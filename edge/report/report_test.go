@@ -187,7 +187,7 @@ func TestCSVMatchesTheHandWrittenFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := buf.String(); got != strings.ReplaceAll(string(want), "\n", "\r\n") && got != string(want) {
+	if got := buf.String(); got != strings.ReplaceAll(string(want), "\n", "\r\n") {
 		t.Errorf("CSV of 2026-12-05:\n%s\nwant:\n%s", got, want)
 	}
 	if strings.Contains(buf.String(), "2212345678901234AB") {
@@ -206,8 +206,9 @@ func TestBadInputNamesTheFix(t *testing.T) {
 		{"", "2026-12-05", "both from and to"},
 	} {
 		_, _, err := c.Range(tc.from, tc.to)
-		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Range(%q, %q) = %v; want ErrInput saying %q", tc.from, tc.to, err, tc.want)
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Range(%q, %q) = %v; want an InputError saying %q", tc.from, tc.to, err, tc.want)
 		}
 	}
 	for _, s := range []string{"2:00", "25:00", "02:00:00", "noon"} {
