@@ -40,7 +40,7 @@ func TestReportRoutes(t *testing.T) {
 		!strings.Contains(a.header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("csv: %d %v", a.status, a.header)
 	}
-	lines := strings.Split(strings.TrimSpace(string(a.body)), "\r\n")
+	lines := strings.Split(strings.TrimSpace(string(a.body)), "\n")
 	if len(lines) != 3 || lines[0] != strings.Join(report.Header, ",") ||
 		!strings.Contains(lines[1], ",120,0,approved") || !strings.Contains(lines[2], ",80,0,declined") {
 		t.Errorf("csv body:\n%s", a.body)

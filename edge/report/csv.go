@@ -52,12 +52,12 @@ func RowOf(p *store.Payment, loc *time.Location) Row {
 var Header = []string{"payment_id", "created_at", "final_at", "terminal_id", "order_number", "wallet",
 	"masked_code", "wallet_transaction_id", "amount_twd", "refunded_twd", "state"}
 
-// WriteCSV writes the header and rows as RFC 4180 CSV, times in RFC 3339.
+// WriteCSV writes the header and rows as RFC 4180 CSV (lines end in LF,
+// which spreadsheets read and terminals print unchanged), times in RFC 3339.
 // A text cell that a spreadsheet would run as a formula (=, +, -, @) is
 // prefixed with an apostrophe.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
 	if err := cw.Write(Header); err != nil {
 		return err
 	}

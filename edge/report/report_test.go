@@ -187,7 +187,7 @@ func TestCSVMatchesTheHandWrittenFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := buf.String(); got != strings.ReplaceAll(string(want), "\n", "\r\n") {
+	if got := buf.String(); got != string(want) {
 		t.Errorf("CSV of 2026-12-05:\n%s\nwant:\n%s", got, want)
 	}
 	if strings.Contains(buf.String(), "2212345678901234AB") {
