@@ -40,6 +40,7 @@ func (s *Server) routes() []route {
 		{"GET /v1/status", http.HandlerFunc(s.status)},
 		{"GET /v1/reports/daily", http.HandlerFunc(s.dailyReport)},
 		{"GET /v1/reports/payments", http.HandlerFunc(s.paymentRows)},
+		{"POST /v1/page/link", http.HandlerFunc(s.pageLink)},
 		{"GET /healthz", http.HandlerFunc(s.healthz)},
 		{"GET /metrics", s.metrics.handler()},
 		{"GET /openapi.json", http.HandlerFunc(serveOpenAPI)},

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
+	"time"
+	"unicode"
 
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/report"
@@ -57,4 +60,34 @@ func (s *Server) paymentRows(w http.ResponseWriter, r *http.Request) {
 	if err := report.WriteCSV(w, ex.Rows); err != nil {
 		s.log.Warn("CSV export cut short", "err", err)
 	}
+}
+
+// PageLinkBody is POST /v1/page/link: who asks (kept with the session, so
+// a settlement made on the page names them).
+type PageLinkBody struct {
+	Operator string `json:"operator,omitempty"`
+}
+
+// PageLink answers POST /v1/page/link: a one-time login link to the
+// status page.
+type PageLink struct {
+	URL       string `json:"url"`
+	Path      string `json:"path"`
+	ExpiresIn int    `json:"expires_in_seconds"`
+}
+
+// pageLink mints a one-time status-page login link; only a caller with
+// the API token gets here.
+func (s *Server) pageLink(w http.ResponseWriter, r *http.Request) {
+	var body PageLinkBody
+	if !decodeBody(w, r, &body, true) {
+		return
+	}
+	op := strings.TrimSpace(body.Operator)
+	if len(op) > 64 || strings.IndexFunc(op, unicode.IsControl) >= 0 {
+		writeError(w, edge.ErrInvalidRequest, "operator must be a name of at most 64 characters without control characters, e.g. \"J. Chen\"")
+		return
+	}
+	path, ttl := s.page.Mint(op)
+	writeJSON(w, http.StatusOK, PageLink{URL: "http://" + r.Host + path, Path: path, ExpiresIn: int(ttl / time.Second)})
 }
