@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -135,12 +136,14 @@ func (f *fakeEngine) Wait(ctx context.Context, id string, d time.Duration) (edge
 
 // settle moves a payment to state, as the engine would after the wallet
 // answered.
-func (f *fakeEngine) settle(id string, st store.State) {
+func (f *fakeEngine) settle(id string, st store.State) { f.settleWhy(id, st, "wallet answered") }
+
+func (f *fakeEngine) settleWhy(id string, st store.State, reason string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.payments[id]
 	p.State, p.Final = st, st.Final()
-	p.History = append(p.History, store.Change{State: st, At: f.now, Reason: "wallet answered"})
+	p.History = append(p.History, store.Change{State: st, At: f.now, Reason: reason})
 	f.notifyLocked(*p)
 }
 
@@ -218,17 +221,20 @@ func (f *fakeEngine) Settle(ctx context.Context, id string, req edge.SettleReque
 		if p.State != store.Reversing {
 			return edge.PaymentView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s, not reversing", id, p.State)
 		}
-		f.settle(id, store.Reversed)
+		f.settleWhy(id, store.Reversed, "settled by an operator: "+req.Note)
 		return f.Payment(ctx, id)
 	}
 	if p.State != store.Unknown {
 		return edge.PaymentView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s, not unknown: only an unknown payment may be settled by an operator", id, p.State)
 	}
+	if strings.TrimSpace(req.Note) == "" {
+		return edge.PaymentView{}, edge.Errorf(edge.ErrInvalidRequest, "note is empty: say who checked what")
+	}
 	st := store.Declined
 	if req.Outcome == edge.SettleApproved {
 		st = store.Approved
 	}
-	f.settle(id, st)
+	f.settleWhy(id, st, "settled by an operator: "+req.Note)
 	return f.Payment(ctx, id)
 }
 
