@@ -260,3 +260,11 @@ func (c *Client) PaymentsCSV(ctx context.Context, from, to string, w io.Writer) 
 	}
 	return nil
 }
+
+// PageLink is POST /v1/page/link: a one-time login link to the status
+// page, for operator.
+func (c *Client) PageLink(ctx context.Context, operator string) (posapi.PageLink, error) {
+	var l posapi.PageLink
+	_, err := c.do(ctx, http.MethodPost, "/v1/page/link", posapi.PageLinkBody{Operator: operator}, &l)
+	return l, err
+}
