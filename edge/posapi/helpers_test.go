@@ -48,6 +48,12 @@ func withSandbox(c *Config, t *timeouts, sandbox *bool) { *sandbox = true }
 // startServer runs a real server on a loopback port with the fake engine.
 func startServer(t *testing.T, eng Engine, opts ...serverOpt) *testServer {
 	t.Helper()
+	return startServerWith(t, eng, fakeDevices{}, opts...)
+}
+
+// startServerWith is startServer with these scanners.
+func startServerWith(t *testing.T, eng Engine, dev Devices, opts ...serverOpt) *testServer {
+	t.Helper()
 	cfg := Config{Listen: "127.0.0.1:0", TokenFile: "unused", AllowedOrigins: []string{"http://localhost:3000"}}
 	tm := defaultTimeouts
 	tm.shutdown = 2 * time.Second
@@ -57,7 +63,7 @@ func startServer(t *testing.T, eng Engine, opts ...serverOpt) *testServer {
 	}
 	buf := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := newServer(cfg, eng, fakeDevices{}, testToken, log, sandbox, tm)
+	s, err := newServer(cfg, eng, dev, testToken, log, sandbox, tm)
 	if err != nil {
 		t.Fatal(err)
 	}
