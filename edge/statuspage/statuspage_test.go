@@ -102,9 +102,11 @@ func TestLinkWorksOnceAndInTime(t *testing.T) {
 }
 
 func TestLinksAndSessionsAreBounded(t *testing.T) {
-	s := newFakeClock().sessions()
+	c := newFakeClock()
+	s := c.sessions()
 	var first string
 	for i := range maxLinks + 5 {
+		c.add(time.Second) // the oldest is the first, without ties
 		k := s.mint("")
 		if i == 0 {
 			first = k
@@ -117,6 +119,7 @@ func TestLinksAndSessionsAreBounded(t *testing.T) {
 		t.Error("the oldest link survived the limit")
 	}
 	for range maxSessions + 3 {
+		c.add(time.Second)
 		if _, _, ok := s.redeem(s.mint("")); !ok {
 			t.Fatal("redeem failed")
 		}
