@@ -121,7 +121,14 @@ func TestPageInChromium(t *testing.T) {
 	ctx := browser(t)
 	dir := artifacts(t)
 	eng := newFakeEngine("lane-1", "lane-2")
-	eng.health.Problems = []string{"receipt hook erp-webhook: 3 receipts not delivered (POST http://erp.local/receipt: connection refused); check that the ERP is running"}
+	// The engine names the command to run in a problem that needs a
+	// supervisor: the page puts a form on exactly those.
+	eng.health.Problems = []string{
+		"receipt hook erp-webhook: 3 receipts not delivered (POST http://erp.local/receipt: connection refused); check that the ERP is running",
+		"payment pay-2 (order A-102, 450 TWD, lane lane-2) is still unknown: wallet easywallet answers 500. scanpay keeps asking; if this persists, check the order in easywallet's merchant portal and record what it shows: scanpay settle pay-2 --as approved --transaction <id> --note \"...\" (or --as declined if no money moved)",
+		"payment pay-3 (order A-103, 3600 TWD, lane lane-1) is still unknown: wallet ipass answers timeout. scanpay keeps asking; if this persists, check the order in ipass's merchant portal and record what it shows: scanpay settle pay-3 --as approved --transaction <id> --note \"...\" (or --as declined if no money moved)",
+		"refund rf-9 of 200 TWD (payment pay-0, order A-090) may have gone through, but wallet jkopay now refuses it (812): check in the wallet's merchant portal whether it was refunded; record what the portal shows with: scanpay settle --refund rf-9 --as succeeded --transaction <id> --note \"...\" (or --as failed if no money went back)",
+	}
 	eng.health.Hooks = map[string]string{"printer": "ok", "erp-webhook": "POST http://erp.local/receipt: connection refused"}
 	devs := fakeDevices([]scanner.DeviceStatus{
 		{Device: "/dev/serial/by-id/usb-Honeywell_1900-if00", Kind: "serial", Lane: "lane-1", Connected: true, Since: eng.now},
@@ -168,7 +175,10 @@ func TestPageInChromium(t *testing.T) {
 	// 3. An unknown payment shows in the problems with a form; settle it.
 	eng.settle("pay-2", store.Unknown)
 	eng.settle("pay-3", store.Unknown)
-	waitFor(t, ctx, "the settle forms", `document.querySelectorAll("form.settle").length === 2`)
+	waitFor(t, ctx, "the settle forms", `document.querySelectorAll("form.settle").length === 3`)
+	if !eval[bool](t, ctx, `!!document.querySelector('#settle-rf-9 input[value="succeeded"]') && !!document.querySelector('#settle-rf-9 input[name="kind"][value="refund"]')`) {
+		t.Error("the unknown refund has no settle form")
+	}
 	if !eval[bool](t, ctx, `document.querySelector(".problem-list").innerText.includes("erp-webhook")`) {
 		t.Error("the engine's problem is not on the page")
 	}
@@ -219,7 +229,7 @@ func TestPageInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.url+"/?lang=en")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the English page", `document.title === "scanpay store status" && document.querySelectorAll("form.settle").length === 1`)
+	waitFor(t, ctx, "the English page", `document.title === "scanpay store status" && document.querySelectorAll("form.settle").length === 2`)
 	if w := eval[float64](t, ctx, "document.documentElement.scrollWidth"); w > 390 {
 		t.Errorf("on a 390px phone the page is %vpx wide: it scrolls sideways", w)
 	}

@@ -129,6 +129,17 @@ func TestPageSettleNeedsCSRFSameOriginAndConfirmation(t *testing.T) {
 		v, _ := eng.Payment(t.Context(), id)
 		return v.State
 	}
+	// No problem names it (the engine is still settling it by itself):
+	// no form on the page.
+	res, err := cl.Get(ts.url + "/page/live?part=problems")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || strings.Contains(string(b), "settle-"+id) {
+		t.Errorf("a form for an unknown payment no problem names: %d\n%s", res.StatusCode, b)
+	}
 	if st, _ := post(form("", "yes"), ts.url); st != 403 || state() != store.Unknown {
 		t.Errorf("without the CSRF token: %d, payment %s", st, state())
 	}
@@ -141,17 +152,21 @@ func TestPageSettleNeedsCSRFSameOriginAndConfirmation(t *testing.T) {
 	if st, body := post(form(csrf, "yes"), ts.url); st != 200 || state() != store.Declined || !strings.Contains(body, "已記錄結果") {
 		t.Fatalf("settle: %d, payment %s\n%s", st, state(), body)
 	}
+	refund := url.Values{"csrf": {csrf}, "id": {"rf-404"}, "kind": {"refund"}, "outcome": {"failed"}, "note": {"x"}, "confirm": {"yes"}}
+	if st, body := post(refund, ts.url); st != 200 || !strings.Contains(body, "沒有記錄") || !strings.Contains(body, "rf-404") {
+		t.Errorf("settling a refund the engine does not know: %d\n%s", st, body)
+	}
 	v, _ := eng.Payment(t.Context(), id)
 	last := v.History[len(v.History)-1].Reason
 	if !regexp.MustCompile(`^settled by an operator: portal: not found — status page session [0-9a-f]{8} \(opened by J\. Chen\)$`).MatchString(last) {
 		t.Errorf("history says %q; want the note, the session and who opened it", last)
 	}
 	// The live parts and the CSV answer a session.
-	res, err := cl.Get(ts.url + "/page/live?part=live&lang=en")
+	res, err = cl.Get(ts.url + "/page/live?part=live&lang=en")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(res.Body)
+	b, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(b), "totals per wallet") || !strings.Contains(string(b), "declined") {
 		t.Errorf("live part: %d\n%s", res.StatusCode, b)

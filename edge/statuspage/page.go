@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +26,7 @@ type Source interface {
 	PaymentRows(ctx context.Context, from, to string) (report.Export, error)
 	Search(ctx context.Context, q edge.Query) ([]edge.PaymentView, error)
 	Settle(ctx context.Context, id string, req edge.SettleRequest) (edge.PaymentView, error)
+	SettleRefund(ctx context.Context, id string, req edge.SettleRequest) (edge.RefundView, error)
 	Health() edge.Health
 }
 
@@ -247,7 +250,19 @@ func (p *Page) settle(w http.ResponseWriter, r *http.Request, sess *session) {
 		note = fmt.Sprintf("%s — status page session %s (opened by %s)", note, sess.id, sess.operator)
 	}
 	req := edge.SettleRequest{Outcome: r.PostFormValue("outcome"), TransactionID: strings.TrimSpace(r.PostFormValue("transaction_id")), Note: note}
-	v, err := p.o.Source.Settle(r.Context(), id, req)
+	var done string
+	var err error
+	if r.PostFormValue("kind") == "refund" {
+		var rv edge.RefundView
+		if rv, err = p.o.Source.SettleRefund(r.Context(), id, req); err == nil {
+			done = fmt.Sprintf("%s%s %s → %s", p.cat.text(lang, "settled_ok"), money(rv.Amount), rv.ID, rv.State)
+		}
+	} else {
+		var v edge.PaymentView
+		if v, err = p.o.Source.Settle(r.Context(), id, req); err == nil {
+			done = fmt.Sprintf("%s%s %s, %s %s → %s", p.cat.text(lang, "settled_ok"), v.TerminalID, v.OrderNumber, money(v.Amount), v.ID, p.cat.text(lang, "state."+string(v.State)))
+		}
+	}
 	if err != nil {
 		msg := err.Error()
 		var ee *edge.Error
@@ -258,8 +273,8 @@ func (p *Page) settle(w http.ResponseWriter, r *http.Request, sess *session) {
 		http.Redirect(w, r, "/#settle-"+id, http.StatusSeeOther)
 		return
 	}
-	p.o.Log.Info("status page: payment settled by an operator", "session", sess.id, "operator", sess.operator, "payment", v.ID, "outcome", req.Outcome, "state", v.State)
-	p.s.setFlash(sess, fmt.Sprintf("%s%s %s, %s %s → %s", p.cat.text(lang, "settled_ok"), v.TerminalID, v.OrderNumber, money(v.Amount), v.ID, p.cat.text(lang, "state."+string(v.State))), false)
+	p.o.Log.Info("status page: settled by an operator", "session", sess.id, "operator", sess.operator, "id", id, "kind", r.PostFormValue("kind"), "outcome", req.Outcome)
+	p.s.setFlash(sess, done, false)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -307,6 +322,57 @@ func money(n int64) string {
 	return "NT$" + b.String()
 }
 
+// refundToSettle finds the refund a problem asks a supervisor to settle.
+var refundToSettle = regexp.MustCompile(`scanpay settle --refund (\S+) --as`)
+
+// settleForms pairs the engine's problems with the payments and refunds
+// they ask a supervisor to settle: the engine names the exact command
+// ("scanpay settle <id> --as …") in each, and only those get a form; an
+// unknown payment the engine is still settling by itself gets none. The
+// problems left over are listed as they are.
+func (p *Page) settleForms(ctx context.Context, problems []string, d report.Daily, fail func(error)) (rest []string, forms []settleItem) {
+	used := make([]bool, len(problems))
+	for _, st := range []store.State{store.Unknown, store.Reversing} {
+		found, err := p.o.Source.Search(ctx, edge.Query{State: st, Limit: 500})
+		if err != nil {
+			fail(err)
+		}
+		for _, pv := range found {
+			i := slices.IndexFunc(problems, func(pr string) bool { return strings.Contains(pr, "scanpay settle "+pv.ID+" --as") })
+			if i < 0 {
+				continue
+			}
+			used[i] = true
+			s := settleItem{ID: pv.ID, Kind: "payment", Lane: pv.TerminalID, Order: pv.OrderNumber, Wallet: pv.Wallet, Amount: pv.Amount,
+				State: string(pv.State), Masked: pv.MaskedCode, Problem: p.o.Mask(problems[i])}
+			at := pv.CreatedAt
+			if d.Date != "" {
+				at = at.In(d.From.Location())
+			}
+			s.Created = at.Format("2006-01-02 15:04:05")
+			if st == store.Unknown {
+				s.Outcomes = []string{edge.SettleApproved, edge.SettleDeclined}
+			} else {
+				s.Outcomes = []string{edge.SettleReversed}
+			}
+			forms = append(forms, s)
+		}
+	}
+	for i, pr := range problems {
+		if m := refundToSettle.FindStringSubmatch(pr); m != nil && !used[i] {
+			used[i] = true
+			forms = append(forms, settleItem{ID: m[1], Kind: "refund", State: "refund", Problem: p.o.Mask(pr),
+				Outcomes: []string{edge.SettleSucceeded, edge.SettleFailed}})
+		}
+	}
+	for i, pr := range problems {
+		if !used[i] {
+			rest = append(rest, p.o.Mask(pr))
+		}
+	}
+	return rest, forms
+}
+
 // maxRows bounds the payments table; the CSV has them all.
 const maxRows = 300
 
@@ -332,9 +398,7 @@ func (p *Page) fill(ctx context.Context, v *view) {
 		}
 	}
 	h := p.o.Source.Health()
-	for _, pr := range h.Problems {
-		v.Problems = append(v.Problems, p.o.Mask(pr))
-	}
+	v.Problems, v.Settle = p.settleForms(ctx, h.Problems, d, fail)
 	names := make([]string, 0, len(h.Hooks))
 	for n := range h.Hooks {
 		names = append(names, n)
@@ -343,25 +407,6 @@ func (p *Page) fill(ctx context.Context, v *view) {
 	for _, n := range names {
 		st := h.Hooks[n]
 		v.Hooks = append(v.Hooks, hookRow{Name: n, OK: st == "ok", Text: p.o.Mask(st)})
-	}
-	for _, st := range []store.State{store.Unknown, store.Reversing} {
-		found, err := p.o.Source.Search(ctx, edge.Query{State: st, Limit: 100})
-		if err != nil {
-			fail(err)
-		}
-		for _, pv := range found {
-			s := settleItem{ID: pv.ID, Lane: pv.TerminalID, Order: pv.OrderNumber, Wallet: pv.Wallet, Amount: pv.Amount,
-				State: string(pv.State), Created: pv.CreatedAt.Format("2006-01-02 15:04:05"), Masked: pv.MaskedCode}
-			if d.Date != "" {
-				s.Created = pv.CreatedAt.In(d.From.Location()).Format("2006-01-02 15:04:05")
-			}
-			if st == store.Unknown {
-				s.Outcomes = []string{edge.SettleApproved, edge.SettleDeclined}
-			} else {
-				s.Outcomes = []string{edge.SettleReversed}
-			}
-			v.Settle = append(v.Settle, s)
-		}
 	}
 	if p.o.Devices != nil {
 		byLane := map[string]*laneRow{}

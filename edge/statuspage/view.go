@@ -37,10 +37,12 @@ type paymentRow struct {
 	Amount, Refunded                     int64
 }
 
+// settleItem is one settle form: a payment (Kind "payment": unknown or
+// reversing) or a refund (Kind "refund"), with the engine's problem text.
 type settleItem struct {
-	ID, Lane, Order, Wallet, State, Created, Masked string
-	Amount                                          int64
-	Outcomes                                        []string
+	ID, Kind, Lane, Order, Wallet, State, Created, Masked, Problem string
+	Amount                                                         int64
+	Outcomes                                                       []string
 }
 
 type laneRow struct {
