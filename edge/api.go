@@ -26,6 +26,8 @@ import (
 //	func (e *Engine) Device(ev scanner.DeviceEvent) // publish a device event
 //	func (e *Engine) Subscribe(ctx context.Context) <-chan Event // closed when ctx ends
 //	func (e *Engine) Health() Health
+//	func (e *Engine) DailyReport(ctx context.Context, date string) (report.Daily, error) // day-end totals
+//	func (e *Engine) PaymentRows(ctx context.Context, from, to string) (report.Export, error) // for reconciliation
 
 // CreateRequest is the POS's checkout (POST /v1/payments).
 type CreateRequest struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scanpay/scanpay/edge/events"
 	"github.com/scanpay/scanpay/edge/hooks"
+	"github.com/scanpay/scanpay/edge/report"
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/store"
 )
@@ -84,6 +85,9 @@ type Config struct {
 	// are asked, without charging anyone, whether they are reachable and
 	// accept scanpay's credentials; failures show in Health. Default 5m.
 	WalletCheck time.Duration
+	// Report is the store's business day, for day-end reports (default:
+	// midnight to midnight in the PC's time zone).
+	Report report.Config
 }
 
 // Backoff is an exponential delay with jitter: Min doubling per attempt,
@@ -155,6 +159,7 @@ type Engine struct {
 
 	outboxKick chan struct{}
 	running    atomic.Bool
+	reports    *report.Reporter
 }
 
 // New checks cfg and builds an engine. Nothing runs until Run.
@@ -172,6 +177,10 @@ func New(cfg Config) (*Engine, error) {
 		if w.Limits.CodeTTL <= 0 || w.Limits.Timeout <= 0 {
 			return nil, fmt.Errorf("edge: wallet %q has no code_ttl or timeout: set providers.%s.code_ttl and timeout (the provider's Limits())", name, name)
 		}
+	}
+	reports, err := report.New(cfg.Journal, cfg.Report)
+	if err != nil {
+		return nil, fmt.Errorf("edge: report: %w", err)
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
@@ -218,6 +227,7 @@ func New(cfg Config) (*Engine, error) {
 		now:        newSteadyClock(cfg.Clock).now,
 		waitMax:    max(cfg.Retry.Max, cfg.Resolve.Max),
 		pruneEvery: defaultPruneEvery,
+		reports:    reports,
 		lanes:      newLanes(),
 		laneHealth: newLaneHealth(),
 		obs:        cfg.Observer,

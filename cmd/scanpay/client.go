@@ -196,23 +196,48 @@ approved, 5 not approved, 6 still being settled when --wait ended.`,
 
 func (c *cli) cmdPayments(ctx context.Context, args []string) int {
 	fs := c.newFlagSet("payments", `Look up payments in the running scanpay (GET /v1/payments): by order
-number, lane or state, or one payment by its id.`,
-		"scanpay payments --order 42")
+number, lane or state, or one payment by its id.
+
+With --from and --to, list every payment created in that range instead
+(GET /v1/reports/payments), for reconciliation with the wallets'
+settlement reports; --csv writes them as CSV (payment id, created and
+final time, lane, order number, wallet, masked code, wallet transaction
+id, amount, refunded, state). A date (YYYY-MM-DD) means the start of that
+business day ([report] day_starts), so --from 2026-12-01 --to 2026-12-08
+is one week; YYYY-MM-DDTHH:MM is a time in the store's zone.`,
+		"scanpay payments --order 42\n  scanpay payments --from 2026-12-01 --to 2026-12-08 --csv > december-week1.csv")
 	cf := addClientFlags(fs)
 	order := fs.String("order", "", "order_number to search for")
 	terminal := fs.String("terminal", "", "terminal_id (lane) to search for")
 	state := fs.String("state", "", "state to search for (e.g. unknown, approved)")
 	id := fs.String("id", "", "one payment's id (shows its history)")
+	from := fs.String("from", "", "list payments created from this date or time on (with --to)")
+	to := fs.String("to", "", "… up to this date or time, not included (with --from)")
+	asCSV := fs.Bool("csv", false, "with --from/--to: write CSV to standard output")
 	if rc, done := c.parse(fs, args); done {
 		return rc
 	}
-	if *id == "" && *order == "" && *terminal == "" && *state == "" {
-		fmt.Fprintln(c.stderr, "scanpay payments: give --id, --order, --terminal or --state, e.g. scanpay payments --order 42")
+	ranged := *from != "" || *to != ""
+	switch {
+	case ranged && (*id != "" || *order != "" || *terminal != "" || *state != ""):
+		fmt.Fprintln(c.stderr, "scanpay payments: --from/--to list a range; give them without --id, --order, --terminal or --state")
+		return exitUsage
+	case ranged && (*from == "" || *to == ""):
+		fmt.Fprintln(c.stderr, "scanpay payments: give both --from and --to, e.g. --from 2026-12-05 --to 2026-12-06 for one business day")
+		return exitUsage
+	case *asCSV && !ranged:
+		fmt.Fprintln(c.stderr, "scanpay payments: --csv exports a range: add --from and --to, e.g. --from 2026-12-05 --to 2026-12-06")
+		return exitUsage
+	case !ranged && *id == "" && *order == "" && *terminal == "" && *state == "":
+		fmt.Fprintln(c.stderr, "scanpay payments: give --id, --order, --terminal or --state, e.g. scanpay payments --order 42; or a range with --from and --to")
 		return exitUsage
 	}
 	cl, err := c.client(cf)
 	if err != nil {
 		return c.fail(err)
+	}
+	if ranged {
+		return c.paymentRange(ctx, cl, *from, *to, *asCSV, *cf.json)
 	}
 	var list []edge.PaymentView
 	if *id != "" {

@@ -61,6 +61,8 @@ func init() {
 		"demo":         {"walk through scanpay end to end in SANDBOX mode (a virtual scanner, three wallets, three faults)", (*cli).cmdDemo},
 		"pay":          {"ask the running scanpay to collect a payment, like a POS would", (*cli).cmdPay},
 		"payments":     {"look up payments in the running scanpay", (*cli).cmdPayments},
+		"open":         {"open the store's status page in the browser (a one-time login link)", (*cli).cmdOpen},
+		"report":       {"print a business day's takings per wallet and lane (count, gross, refunds, net)", (*cli).cmdReport},
 		"settle":       {"supervisor: record what the wallet's merchant portal shows for an unknown payment or refund", (*cli).cmdSettle},
 		"certify":      {"run a wallet's acceptance cases against its test system and write a transcript for its certification team", (*cli).cmdCertify},
 		"check-config": {"validate the configuration and print it as scanpay will use it, secrets redacted", (*cli).cmdCheckConfig},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/edge/report"
 	"github.com/scanpay/scanpay/scanner"
 )
 
@@ -43,6 +44,12 @@ type HealthReporter interface {
 	Health() edge.Health
 }
 
+// Reports are the day-end report and the reconciliation export.
+type Reports interface {
+	DailyReport(ctx context.Context, date string) (report.Daily, error)
+	PaymentRows(ctx context.Context, from, to string) (report.Export, error)
+}
+
 // Engine is everything the POS API needs of the engine (*edge.Engine).
 type Engine interface {
 	Payments
@@ -50,6 +57,7 @@ type Engine interface {
 	Scans
 	Events
 	HealthReporter
+	Reports
 }
 
 // Devices reports the scanners (*scanner.Manager).

@@ -2,11 +2,14 @@ package posapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/edge/report"
 	"github.com/scanpay/scanpay/internal/mask"
 	"github.com/scanpay/scanpay/scanner"
 	"github.com/scanpay/scanpay/store"
@@ -136,12 +139,14 @@ func (f *fakeEngine) Wait(ctx context.Context, id string, d time.Duration) (edge
 
 // settle moves a payment to state, as the engine would after the wallet
 // answered.
-func (f *fakeEngine) settle(id string, st store.State) {
+func (f *fakeEngine) settle(id string, st store.State) { f.settleWhy(id, st, "wallet answered") }
+
+func (f *fakeEngine) settleWhy(id string, st store.State, reason string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	p := f.payments[id]
 	p.State, p.Final = st, st.Final()
-	p.History = append(p.History, store.Change{State: st, At: f.now, Reason: "wallet answered"})
+	p.History = append(p.History, store.Change{State: st, At: f.now, Reason: reason})
 	f.notifyLocked(*p)
 }
 
@@ -219,17 +224,20 @@ func (f *fakeEngine) Settle(ctx context.Context, id string, req edge.SettleReque
 		if p.State != store.Reversing {
 			return edge.PaymentView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s, not reversing", id, p.State)
 		}
-		f.settle(id, store.Reversed)
+		f.settleWhy(id, store.Reversed, "settled by an operator: "+req.Note)
 		return f.Payment(ctx, id)
 	}
 	if p.State != store.Unknown {
 		return edge.PaymentView{}, edge.Errorf(edge.ErrConflict, "payment %s is %s, not unknown: only an unknown payment may be settled by an operator", id, p.State)
 	}
+	if strings.TrimSpace(req.Note) == "" {
+		return edge.PaymentView{}, edge.Errorf(edge.ErrInvalidRequest, "note is empty: say who checked what")
+	}
 	st := store.Declined
 	if req.Outcome == edge.SettleApproved {
 		st = store.Approved
 	}
-	f.settle(id, st)
+	f.settleWhy(id, st, "settled by an operator: "+req.Note)
 	return f.Payment(ctx, id)
 }
 
@@ -318,3 +326,49 @@ func (f *fakeEngine) Health() edge.Health {
 type fakeDevices []scanner.DeviceStatus
 
 func (d fakeDevices) Status() []scanner.DeviceStatus { return d }
+
+// asStored is the fake's payments as the journal would hold them, for
+// the reports (edge/report computes them as the engine does).
+func (f *fakeEngine) asStored() []store.Payment {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Payment
+	for _, id := range f.order {
+		p := f.payments[id]
+		out = append(out, store.Payment{ID: p.ID, TerminalID: p.TerminalID, OrderNumber: p.OrderNumber, Amount: p.Amount,
+			Wallet: p.Wallet, MaskedCode: p.MaskedCode, State: p.State, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+			History: p.History, Answer: p.Answer, RefundedAmount: p.RefundedAmount})
+	}
+	return out
+}
+
+// CreatedBetween makes the fake a report.Source.
+func (f *fakeEngine) CreatedBetween(from, to time.Time, limit int) ([]store.Payment, error) {
+	var out []store.Payment
+	for _, p := range f.asStored() {
+		if !p.CreatedAt.Before(from) && p.CreatedAt.Before(to) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+var fakeReportDay = report.Config{Location: time.UTC}
+
+func (f *fakeEngine) DailyReport(ctx context.Context, date string) (report.Daily, error) {
+	r, _ := report.New(f, fakeReportDay)
+	d, err := r.Daily(date, f.now)
+	if ie := (*report.InputError)(nil); errors.As(err, &ie) {
+		return d, edge.Errorf(edge.ErrInvalidRequest, "%s", ie.Msg)
+	}
+	return d, err
+}
+
+func (f *fakeEngine) PaymentRows(ctx context.Context, from, to string) (report.Export, error) {
+	r, _ := report.New(f, fakeReportDay)
+	ex, err := r.Rows(from, to)
+	if ie := (*report.InputError)(nil); errors.As(err, &ie) {
+		return ex, edge.Errorf(edge.ErrInvalidRequest, "%s", ie.Msg)
+	}
+	return ex, err
+}

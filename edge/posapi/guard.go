@@ -87,7 +87,8 @@ func (s *Server) serveGuarded(w http.ResponseWriter, r *http.Request, next *http
 		writeError(w, ErrBadHost, fmt.Sprintf("Host %q is not this PC: call the API as http://127.0.0.1:<port> or http://localhost:<port>, or add the name to api.allowed_hosts", truncate(r.Host, 64)))
 		return
 	}
-	if origin := r.Header.Get("Origin"); origin != "" {
+	page := s.pageAt[pattern]
+	if origin := r.Header.Get("Origin"); origin != "" && !(page && sameOrigin(origin, r.Host)) {
 		if origin == "null" {
 			writeError(w, ErrForbiddenOrigin, "browser origin \"null\" may not call the POS API: "+nullOriginFix+" in api.allowed_origins")
 			return
@@ -108,7 +109,7 @@ func (s *Server) serveGuarded(w http.ResponseWriter, r *http.Request, next *http
 		}
 		w.Header().Set("Access-Control-Expose-Headers", headerMode+", "+headerRequestID)
 	}
-	if !unauthenticated[pattern] {
+	if !unauthenticated[pattern] && !page {
 		auth := r.Header.Get("Authorization")
 		if auth == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="scanpay"`)
@@ -163,6 +164,12 @@ func (s *Server) hostAllowed(host string) bool {
 		}
 	}
 	return false
+}
+
+// sameOrigin: the status page's own requests (its script, its forms) come
+// from the address they are served on; the Host is checked before.
+func sameOrigin(origin, host string) bool {
+	return host != "" && strings.EqualFold(origin, "http://"+host)
 }
 
 func (s *Server) originAllowed(origin string) bool {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/scanpay/scanpay/edge/statuspage"
 	"github.com/scanpay/scanpay/internal/mask"
 )
 
@@ -58,6 +59,8 @@ type Server struct {
 	mux     *http.ServeMux
 	handler http.Handler
 	metrics *metrics
+	page    *statuspage.Page
+	pageAt  map[string]bool // the page's patterns: a session, not the token, admits them
 
 	secrets atomic.Pointer[mask.Secrets] // masks outgoing free text; see MaskWith
 	streams chan struct{}                // one token per open event stream
@@ -84,7 +87,7 @@ func New(cfg Config, eng Engine, dev Devices, token string, log *slog.Logger, sa
 	return s, nil
 }
 
-func newServer(cfg Config, eng Engine, dev Devices, token string, log *slog.Logger, sandbox bool, t timeouts) (*Server, error) {
+func newServer(cfg Config, eng Engine, dev Devices, token string, log *slog.Logger, sandbox bool, t timeouts) (s *Server, err error) {
 	cfg = cfg.withDefaults()
 	if err := checkLoopbackListen(cfg.Listen); err != nil {
 		return nil, err
@@ -103,7 +106,7 @@ func newServer(cfg Config, eng Engine, dev Devices, token string, log *slog.Logg
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{
+	s = &Server{
 		cfg: cfg, eng: eng, dev: dev, token: newTokenCheck(token),
 		log: log.With("component", "posapi"), sandbox: sandbox, t: t,
 		stopping: make(chan struct{}),
@@ -114,9 +117,20 @@ func newServer(cfg Config, eng Engine, dev Devices, token string, log *slog.Logg
 	own.Add(token)
 	s.secrets.Store(own)
 	s.metrics = newMetrics(eng, dev)
+	s.page, err = statuspage.New(statuspage.Options{
+		Source: eng, Devices: dev, Events: http.HandlerFunc(s.events), Mask: s.text, Sandbox: sandbox, Log: s.log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, rt.handler)
+	}
+	s.pageAt = map[string]bool{}
+	for _, rt := range s.page.Routes() {
+		s.mux.Handle(rt.Pattern, rt.Handler)
+		s.pageAt[rt.Pattern] = true
 	}
 	s.handler = s.guard(s.mux)
 	return s, nil

@@ -50,6 +50,7 @@ type Config struct {
 	Classify  []providers.Rule          `toml:"classify"`
 	Log       logging.Config            `toml:"log"`
 	Metrics   Metrics                   `toml:"metrics"`
+	Report    Report                    `toml:"report"`
 
 	// Path is the file's absolute path ("" in SANDBOX); Dir its folder,
 	// from which every relative path was resolved.
@@ -387,6 +388,9 @@ func (c *Config) validate(skip map[string]bool) error {
 	}
 	if c.Workers < 0 || c.Workers > 256 {
 		add(fmt.Errorf("workers = %d is out of range: set 1 to 256, or remove it for the default 8", c.Workers))
+	}
+	if _, err := c.Report.Resolve(); err != nil {
+		add(fmt.Errorf("report.%w", err))
 	}
 	add(prefix("", c.API.Validate()))
 	add(c.Metrics.validate(c.API.Listen))

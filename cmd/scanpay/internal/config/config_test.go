@@ -122,6 +122,8 @@ func TestValidationErrorsNameKeyAndFix(t *testing.T) {
 		{"wallet validation", strings.Replace(minimal, "base_url = \"http://127.0.0.1:1\"", "", 1), "providers.testwallet.base_url", "set it to"},
 		{"no wallets", "data_dir = \"d\"\n", "[providers.", "configure at least one"},
 		{"bad log level", minimal + "[log]\nlevel = \"loud\"\n", "log.level", "set it to"},
+		{"bad day_starts", minimal + "[report]\nday_starts = \"2am\"\n", "report.day_starts", "\"HH:MM\""},
+		{"bad time_zone", minimal + "[report]\ntime_zone = \"Taipei\"\n", "report.time_zone", "Asia/Taipei"},
 		{"newer version", "config_version = 2\n" + minimal, "config_version", "upgrade scanpay"},
 		{"version not a number", "config_version = \"one\"\n" + minimal, "config_version", "set it to 1"},
 		{"not toml", "data_dir = \n", "TOML", ""},

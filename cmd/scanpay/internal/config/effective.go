@@ -39,6 +39,7 @@ type effective struct {
 	Classify      []providers.Rule            `toml:"classify"`
 	Log           logging.Config              `toml:"log"`
 	Metrics       Metrics                     `toml:"metrics"`
+	Report        Report                      `toml:"report"`
 }
 
 // WriteEffective prints the configuration as scanpay will use it (paths
@@ -48,7 +49,7 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	e := effective{
 		ConfigVersion: c.ConfigVersion, Mode: "production", DataDir: c.DataDir,
 		ScanHold: c.ScanHold, ScanTimeout: c.ScanTimeout, Retention: c.Retention, Workers: c.Workers, MaxAmount: c.MaxAmount, Lanes: c.AcceptedLanes(),
-		API: c.API, Scanners: c.Scanners, Hooks: c.Hooks, Classify: c.Rules(), Log: c.Log, Metrics: c.Metrics,
+		API: c.API, Scanners: c.Scanners, Hooks: c.Hooks, Classify: c.Rules(), Log: c.Log, Metrics: c.Metrics, Report: c.Report,
 		Providers: map[string]providers.Config{},
 	}
 	if c.Sandbox {
@@ -74,6 +75,12 @@ func (c *Config) WriteEffective(w io.Writer) error {
 		e.API.MaxBody = posapi.DefaultMaxBody
 	}
 	e.API.MaxWait = orDuration(e.API.MaxWait, posapi.DefaultMaxWait)
+	if e.Report.DayStarts == "" {
+		e.Report.DayStarts = "00:00"
+	}
+	if e.Report.TimeZone == "" {
+		e.Report.TimeZone = "Local"
+	}
 	// Hooks resolve their folders from the config's folder (hooks.New).
 	e.Hooks = append([]hooks.Config(nil), c.Hooks...)
 	for i := range e.Hooks {

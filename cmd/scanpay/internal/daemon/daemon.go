@@ -177,6 +177,9 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	ec.Scanners, ec.ScannerGrace, ec.Observer = mgr, cfg.ScannerGrace, biz
 	ec.Workers, ec.ScanHold, ec.ScanTimeout, ec.Retention = cfg.Workers, cfg.ScanHold, cfg.ScanTimeout, cfg.Retention
 	ec.MaxAmount = cfg.MaxAmount
+	if ec.Report, err = cfg.Report.Resolve(); err != nil {
+		return nil, fmt.Errorf("report.%w", err)
+	}
 	ec.Sandbox, ec.Logger = cfg.Sandbox, log.With("component", "engine")
 	eng, err := edge.New(ec)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/posapi"
+	"github.com/scanpay/scanpay/edge/report"
 	"github.com/scanpay/scanpay/scanner"
 )
 
@@ -77,13 +78,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (An
 		return a, fmt.Errorf("reading scanpay's answer: %w", err)
 	}
 	if resp.StatusCode >= 300 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
-			return a, &APIError{Status: resp.StatusCode, Code: "http_" + fmt.Sprint(resp.StatusCode), Message: strings.TrimSpace(string(data))}
-		}
-		return a, &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return a, errorOf(resp.StatusCode, data)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -91,6 +86,17 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (An
 		}
 	}
 	return a, nil
+}
+
+// errorOf is the *APIError of an answer with status >= 300.
+func errorOf(status int, data []byte) error {
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
+		return &APIError{Status: status, Code: "http_" + fmt.Sprint(status), Message: strings.TrimSpace(string(data))}
+	}
+	return &APIError{Status: status, Code: e.Error.Code, Message: e.Error.Message}
 }
 
 func waitQuery(wait time.Duration) string {
@@ -211,4 +217,54 @@ func (c *Client) Devices(ctx context.Context) ([]scanner.DeviceStatus, error) {
 	var list posapi.DeviceList
 	_, err := c.do(ctx, http.MethodGet, "/v1/devices", nil, &list)
 	return list.Devices, err
+}
+
+// DailyReport is GET /v1/reports/daily ("" = today's business day).
+func (c *Client) DailyReport(ctx context.Context, date string) (report.Daily, error) {
+	var d report.Daily
+	path := "/v1/reports/daily"
+	if date != "" {
+		path += "?" + url.Values{"date": {date}}.Encode()
+	}
+	_, err := c.do(ctx, http.MethodGet, path, nil, &d)
+	return d, err
+}
+
+// PaymentRows is GET /v1/reports/payments as JSON.
+func (c *Client) PaymentRows(ctx context.Context, from, to string) (report.Export, error) {
+	var ex report.Export
+	_, err := c.do(ctx, http.MethodGet, "/v1/reports/payments?"+url.Values{"from": {from}, "to": {to}}.Encode(), nil, &ex)
+	return ex, err
+}
+
+// PaymentsCSV streams GET /v1/reports/payments?format=csv into w, however
+// long the range.
+func (c *Client) PaymentsCSV(ctx context.Context, from, to string, w io.Writer) error {
+	path := "/v1/reports/payments?" + url.Values{"from": {from}, "to": {to}, "format": {"csv"}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w at %s (%v): is `scanpay run` running, and is the address right?", ErrUnreachable, c.Base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return errorOf(resp.StatusCode, data)
+	}
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("reading the CSV export: %w", err)
+	}
+	return nil
+}
+
+// PageLink is POST /v1/page/link: a one-time login link to the status
+// page, for operator.
+func (c *Client) PageLink(ctx context.Context, operator string) (posapi.PageLink, error) {
+	var l posapi.PageLink
+	_, err := c.do(ctx, http.MethodPost, "/v1/page/link", posapi.PageLinkBody{Operator: operator}, &l)
+	return l, err
 }
