@@ -20,6 +20,7 @@ import (
 	_ "github.com/scanpay/scanpay/providers/easywallet"
 	_ "github.com/scanpay/scanpay/providers/ipass"
 	_ "github.com/scanpay/scanpay/providers/jkopay"
+	_ "github.com/scanpay/scanpay/providers/linepay"
 )
 
 func main() {

@@ -17,6 +17,7 @@ import (
 	_ "github.com/scanpay/scanpay/providers/easywallet"
 	_ "github.com/scanpay/scanpay/providers/ipass"
 	_ "github.com/scanpay/scanpay/providers/jkopay"
+	_ "github.com/scanpay/scanpay/providers/linepay"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
 
