@@ -16,8 +16,8 @@ import (
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/easywallet/easywallettest"
 	"github.com/scanpay/scanpay/providers/ipass/ipasstest"
-	"github.com/scanpay/scanpay/providers/linepay/linepaytest"
 	"github.com/scanpay/scanpay/providers/jkopay/jkopaytest"
+	"github.com/scanpay/scanpay/providers/linepay/linepaytest"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
 
