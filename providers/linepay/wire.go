@@ -152,6 +152,9 @@ func (t *IDText) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
+		if s != "" && !allDigits(s) {
+			return fmt.Errorf("id %q is not a whole number", clipText(s))
+		}
 		*t = IDText(s)
 		return nil
 	}
