@@ -162,7 +162,7 @@ func TestNewClassifierRejects(t *testing.T) {
 // FuzzClassify: no input panics, and a code built to one supported wallet's
 // shape is never classified as another wallet.
 func FuzzClassify(f *testing.F) {
-	for _, s := range []string{"22J111111111111111", "99123456789012345678", "TWQRa1b2c3D4E5F6g7h8i9", "/7DX6J02", "4006381333931", ""} {
+	for _, s := range []string{"22J111111111111111", "99123456789012345678", "TWQRa1b2c3D4E5F6g7h8i9", "/7DX6J02", "4006381333931", "381311008781708305", ""} {
 		f.Add(s)
 	}
 	c := defaultClassifier(f)
@@ -190,6 +190,7 @@ func FuzzClassify(f *testing.F) {
 			{"jkopay", shape(s, "22", 18, alnum)},
 			{"easywallet", shape(s, "99", 20, "0123456789")},
 			{"ipass", shape(s, "", 22, alnum)},
+			{"linepay", shape(s, "", 18, "0123456789")},
 		} {
 			cl := c.Classify(w.code)
 			if cl.Wallet != "" && cl.Wallet != w.wallet {
