@@ -203,7 +203,7 @@ func validateRule(i int, r Rule) error {
 	}
 	switch {
 	case r.Class == "":
-		return fmt.Errorf("%w %q has no class: set class to a wallet name (jkopay, easywallet, ipass) or to %s, %s, %s", ErrRule, r.Name, ClassEInvoice, ClassCitizen, ClassProduct)
+		return fmt.Errorf("%w %q has no class: set class to a wallet name (jkopay, easywallet, ipass, linepay) or to %s, %s, %s", ErrRule, r.Name, ClassEInvoice, ClassCitizen, ClassProduct)
 	case r.Class == ClassUnknown || r.Class == ClassAmbiguous:
 		return fmt.Errorf("%w %q has class %q, which is reserved for codes no rule matches: name the wallet or kind of code instead", ErrRule, r.Name, r.Class)
 	case r.Payment && (r.Class == ClassEInvoice || r.Class == ClassCitizen || r.Class == ClassProduct):
