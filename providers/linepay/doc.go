@@ -23,12 +23,15 @@
 //
 //  1. Check answered 0000 with info.status COMPLETE: Approved. FAIL:
 //     Declined (no money moved). REFUND: Voided (the money went back).
-//  2. Check answered 1150 (no transaction): before code_seen + code_ttl +
-//     settle_margin, Unknown without a code (a late Payment may still
-//     charge the key; code_seen is when scanpay first held the code, and
-//     the key was generated before that, so it is dead by then). After,
-//     the orderId is voided, so nothing can stand on it, and a void
-//     answered 0000 or 1150 ends the payment Voided: no money moved.
+//  2. Check answered 1150 (no transaction): until code_ttl +
+//     settle_margin have passed since this process first resolved the
+//     payment, Unknown without a code (a late Payment may still charge
+//     the key; every Payment was sent, and the key generated, before that
+//     first Resolve). After, the orderId is voided, so nothing can stand
+//     on it, and a void answered 0000 or 1150 ends the payment Voided: no
+//     money moved. The wait is on the monotonic clock, never against a
+//     journaled wall-clock stamp, so a PC clock set back cannot make it
+//     endless nor one set forward cut it short; a restart starts it anew.
 //  3. Anything else (a fault, another code, a status not listed) stays
 //     Unknown; the engine asks again.
 //

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -23,11 +24,9 @@ import (
 // Name is LINE Pay's registry name.
 const Name = "linepay"
 
-// Keys of the Ref this package makes, journaled by the engine.
-const (
-	RefOrderID  = "order_id"  // the orderId LINE Pay knows the payment by
-	RefCodeSeen = "code_seen" // when scanpay first held the code (RFC 3339): its lifetime ends within code_ttl of it
-)
+// RefOrderID is the key of the Ref this package makes, journaled by the
+// engine: the orderId LINE Pay knows the payment by.
+const RefOrderID = "order_id"
 
 // ErrRequest is wrapped by every error about a request that cannot be sent
 // as it is.
@@ -41,6 +40,9 @@ type Wallet struct {
 	base   string
 	log    *slog.Logger
 	now    func() time.Time
+
+	mu        sync.Mutex
+	unsettled map[string]time.Time // orderId → this process's first Resolve of it (see noTrade)
 }
 
 var (
@@ -53,7 +55,7 @@ var (
 func newWallet(cfg Config, env providers.Env) *Wallet {
 	return &Wallet{
 		cfg: cfg, client: env.Client(cfg.Timeout), base: strings.TrimRight(cfg.BaseURL, "/"),
-		log: env.Log().With("wallet", Name), now: env.Clock(),
+		log: env.Log().With("wallet", Name), now: env.Clock(), unsettled: map[string]time.Time{},
 	}
 }
 
@@ -62,16 +64,13 @@ func (w *Wallet) Name() string { return Name }
 
 // NewRef makes the payment's orderId (the POS order number's safe
 // characters and a random suffix: traceable, unique per payment, at most
-// 100 long) and notes when the code was first held. It checks the request
-// first, so a bad one is refused before it is journaled.
-func (w *Wallet) NewRef(req providers.PayRequest, now time.Time) (providers.Ref, error) {
+// 100 long). It checks the request first, so a bad one is refused before
+// it is journaled.
+func (w *Wallet) NewRef(req providers.PayRequest, _ time.Time) (providers.Ref, error) {
 	if err := checkPay(req); err != nil {
 		return nil, err
 	}
-	return providers.Ref{
-		RefOrderID:  gateway.OrderID(req.OrderNumber, MaxOrderID),
-		RefCodeSeen: now.UTC().Format(time.RFC3339Nano),
-	}, nil
+	return providers.Ref{RefOrderID: gateway.OrderID(req.OrderNumber, MaxOrderID)}, nil
 }
 
 func checkPay(req providers.PayRequest) error {
@@ -186,14 +185,38 @@ func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) provider
 	if id == "" {
 		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("%v: the payment's ref has no %s: it was not made by this wallet's NewRef", ErrRequest, RefOrderID)}
 	}
-	out := w.resolve(ctx, req, id)
+	since := w.resolving(id)
+	out := w.resolve(ctx, req, id, since)
+	if out.Kind != providers.Unknown {
+		w.settled(id)
+	}
 	out.Message = gateway.ScrubCode(out.Message, req.Code)
 	w.log.InfoContext(ctx, "linepay resolve", "payment", req.PaymentID, "order_id", id, "code", mask.Code(req.Code),
 		"outcome", out.Kind.String(), "return_code", out.Code, "message", out.Message)
 	return out
 }
 
-func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id string) providers.Outcome {
+// resolving returns when this process first resolved orderId id: every
+// Payment of it was sent before then (the engine resolves only what it
+// no longer sends), so its key was generated before then too.
+func (w *Wallet) resolving(id string) time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t, ok := w.unsettled[id]
+	if !ok {
+		t = w.now()
+		w.unsettled[id] = t
+	}
+	return t
+}
+
+func (w *Wallet) settled(id string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.unsettled, id)
+}
+
+func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id string, since time.Time) providers.Outcome {
 	a, err := w.send(ctx, http.MethodGet, OrderPath(id, CallCheck), nil, req.TerminalID)
 	if err != nil {
 		out := failed(err)
@@ -217,7 +240,7 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id strin
 		}
 		return providers.Outcome{Kind: providers.Unknown, Code: a.ReturnCode, Message: fmt.Sprintf("the status check answered status %q, which settles nothing; asking again", gateway.Clip(status))}
 	case a.ReturnCode == "1150":
-		return w.noTrade(ctx, req, id)
+		return w.noTrade(ctx, req, id, since)
 	}
 	c := PayCode(a.ReturnCode)
 	msg := fmt.Sprintf("the status check answered %s (%s): still unsettled", a.ReturnCode, gateway.Clip(a.ReturnMessage))
@@ -227,21 +250,24 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id strin
 	return providers.Outcome{Kind: providers.Unknown, Code: a.ReturnCode, Message: msg}
 }
 
-// noTrade settles a payment LINE Pay has no transaction for. Until the
-// code can no longer be used (code_seen + code_ttl + settle_margin) a late
-// Payment may still charge it: Unknown, without a code (nothing for an
-// operator to do but wait). After, scanpay voids the orderId, so that
-// nothing can stand on it, and ends the payment Voided when the void
-// answers 0000 or 1150 (no such order either).
-func (w *Wallet) noTrade(ctx context.Context, req providers.PayRequest, id string) providers.Outcome {
-	seen, err := time.Parse(time.RFC3339Nano, req.Ref[RefCodeSeen])
-	if err != nil {
-		return providers.Outcome{Kind: providers.Unknown, Code: "1150", Message: fmt.Sprintf("LINE Pay has no transaction for order %s, but the payment's %s %q does not read, so when its code stopped being usable is unknown: check the order in LINE Pay's merchant center", id, RefCodeSeen, req.Ref[RefCodeSeen])}
-	}
-	until := seen.Add(w.cfg.CodeTTL + w.cfg.SettleMargin)
-	if w.now().Before(until) {
-		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("LINE Pay has no transaction for order %s yet (1150); its code can be used until %s (code_seen + code_ttl %s + settle_margin %s): asking again until then",
-			id, until.Format(time.RFC3339), w.cfg.CodeTTL, w.cfg.SettleMargin)}
+// noTrade settles a payment LINE Pay has no transaction for. Its key was
+// generated before since (this process's first Resolve of it) and lives
+// code_ttl, so after since + code_ttl + settle_margin no Payment of it,
+// however late it arrives, can charge. Until then: Unknown, without a
+// code (nothing for an operator to do but wait). After, scanpay voids the
+// orderId, so that nothing can stand on it, and ends the payment Voided
+// when the void answers 0000 or 1150 (no such order either).
+//
+// The wait is measured on this process's monotonic clock, never against
+// a journaled wall-clock stamp: a PC clock set back cannot make it
+// endless, nor one set forward cut it short. A restart starts it anew,
+// so it is never shorter than the key's life, and at most one life
+// longer.
+func (w *Wallet) noTrade(ctx context.Context, req providers.PayRequest, id string, since time.Time) providers.Outcome {
+	wait := w.cfg.CodeTTL + w.cfg.SettleMargin
+	if left := wait - w.now().Sub(since); left > 0 {
+		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("LINE Pay has no transaction for order %s yet (1150); its code may still be used for another %s (code_ttl %s + settle_margin %s from the first check): asking again until then",
+			id, left.Round(time.Second), w.cfg.CodeTTL, w.cfg.SettleMargin)}
 	}
 	a, err := w.send(ctx, http.MethodPost, OrderPath(id, CallVoid), struct{}{}, req.TerminalID)
 	if err != nil {
@@ -250,7 +276,7 @@ func (w *Wallet) noTrade(ctx context.Context, req providers.PayRequest, id strin
 		return out
 	}
 	if a.ReturnCode == ReturnOK || a.ReturnCode == "1150" {
-		return providers.Outcome{Kind: providers.Voided, Code: a.ReturnCode, Message: fmt.Sprintf("not charged: LINE Pay has no transaction for order %s (check 1150, void %s) after %s, when its code could no longer be used", id, a.ReturnCode, until.Format(time.RFC3339))}
+		return providers.Outcome{Kind: providers.Voided, Code: a.ReturnCode, Message: fmt.Sprintf("not charged: LINE Pay has no transaction for order %s (check 1150, void %s) %s after the first check, when its code could no longer be used", id, a.ReturnCode, wait)}
 	}
 	return providers.Outcome{Kind: providers.Unknown, Code: a.ReturnCode, Message: fmt.Sprintf("the status check found no transaction for order %s, but the void answered %s (%s): check the order in LINE Pay's merchant center", id, a.ReturnCode, gateway.Clip(a.ReturnMessage))}
 }
@@ -330,11 +356,15 @@ func (w *Wallet) refund(ctx context.Context, id, terminal string, amount int64) 
 	return providers.Outcome{Kind: providers.Unknown, Code: a.ReturnCode, Message: fmt.Sprintf("LINE Pay answered %s (%s) to the refund: it may or may not have gone through; sending it again", a.ReturnCode, gateway.Clip(a.ReturnMessage))}
 }
 
+// HealthOrderPrefix starts the orderId Health checks: no orderId NewRef
+// makes starts so (it ends in '-' and 8 hex digits after the POS order).
+const HealthOrderPrefix = "scanpay-health-"
+
 // Health checks an order that cannot exist: 1150 (no such order) proves
 // the address, the channel id and the secret; 1104, 1105, 1106 name what is
 // wrong.
 func (w *Wallet) Health(ctx context.Context) error {
-	a, err := w.send(ctx, http.MethodGet, OrderPath("scanpay-health-"+gateway.RandomHex(6), CallCheck), nil, "")
+	a, err := w.send(ctx, http.MethodGet, OrderPath(HealthOrderPrefix+gateway.RandomHex(6), CallCheck), nil, "")
 	var he *HTTPError
 	if errors.As(err, &he) && he.Status == http.StatusNotFound {
 		return fmt.Errorf("linepay health: %w: nothing at this address answers LINE Pay's API: check providers.linepay.base_url (%s)", err, DefaultBaseURL)

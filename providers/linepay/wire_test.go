@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/linepay"
@@ -37,7 +36,7 @@ func TestPayRequestGolden(t *testing.T) {
 	}
 	req := providers.PayRequest{TerminalID: "LANE-01", OrderNumber: "POS-0007", Amount: 160, Code: "381311008781708305",
 		Items: []providers.Item{{Name: "紅茶", Quantity: 2, UnitPrice: 80, Subtotal: 160}},
-		Ref:   providers.Ref{linepay.RefOrderID: "POS-0007-1A2B3C4D", linepay.RefCodeSeen: time.Now().UTC().Format(time.RFC3339Nano)}}
+		Ref:   providers.Ref{linepay.RefOrderID: "POS-0007-1A2B3C4D"}}
 	out := w.Pay(context.Background(), req)
 	if out.Kind != providers.Approved || out.TransactionID != "2026120700000000001" {
 		t.Fatalf("%+v (the 19-digit id must survive as text)", out)

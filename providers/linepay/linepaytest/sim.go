@@ -81,7 +81,8 @@ func (s *Sim) URL() string { return s.kit.URL() }
 func (s *Sim) IssueCode() string { return s.kit.Codes.Issue() }
 
 // Inject queues faults for the next requests of call (wallettest.CallPay,
-// CallSearch for the status check, CallVoid, CallRefund; "" = any).
+// CallSearch for the status check, CallInquiry for Health's check,
+// CallVoid, CallRefund; "" = any).
 func (s *Sim) Inject(call string, f ...wallettest.Fault) { s.kit.Faults.Inject(call, f...) }
 
 // Faults gives the fault queue itself (SetAlways, Clear).
@@ -159,6 +160,11 @@ func route(p string) (call, orderID, method string, ok bool) {
 	}
 	switch rest[i+1:] {
 	case linepay.CallCheck:
+		if strings.HasPrefix(id, linepay.HealthOrderPrefix) {
+			// The wallet's Health probe: faults aimed at settling a
+			// payment (CallSearch) must not be spent on it.
+			return wallettest.CallInquiry, id, http.MethodGet, true
+		}
 		return wallettest.CallSearch, id, http.MethodGet, true
 	case linepay.CallVoid:
 		return wallettest.CallVoid, id, http.MethodPost, true
@@ -200,7 +206,7 @@ func (s *Sim) serve(w http.ResponseWriter, r *http.Request) {
 	switch call {
 	case wallettest.CallPay:
 		s.pay(w, fault, b)
-	case wallettest.CallSearch:
+	case wallettest.CallSearch, wallettest.CallInquiry:
 		if len(bytes.TrimSpace(b)) != 0 {
 			s.reply(w, fault, CodeBadParameter, nil)
 			return
