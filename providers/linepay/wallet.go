@@ -111,6 +111,10 @@ func (w *Wallet) productName(req providers.PayRequest) string {
 // 1172 to it (an order number seen before), which is Unknown and settled by
 // the status check.
 func (w *Wallet) Pay(ctx context.Context, req providers.PayRequest) providers.Outcome {
+	if !ValidOneTimeKey(req.Code) {
+		// A bad scan, not a configuration problem: nothing is sent.
+		return providers.Outcome{Kind: providers.Declined, Message: fmt.Sprintf("the code is not a LINE Pay code (%d digits): scan the customer's LINE Pay code again", KeyLength), RetryScan: true}
+	}
 	if err := checkPay(req); err != nil {
 		return providers.Outcome{Kind: providers.ConfigError, Message: err.Error()}
 	}
@@ -331,11 +335,7 @@ func (w *Wallet) Refund(ctx context.Context, req providers.RefundRequest) provid
 func (w *Wallet) refund(ctx context.Context, id, terminal string, amount int64) providers.Outcome {
 	a, err := w.send(ctx, http.MethodPost, OrderPath(id, CallRefund), RefundBody{}, terminal)
 	if err != nil {
-		out := failed(err)
-		if out.Kind == providers.Declined {
-			out.Kind = providers.ConfigError
-		}
-		return out
+		return failed(err)
 	}
 	switch a.ReturnCode {
 	case ReturnOK:
