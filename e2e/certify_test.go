@@ -51,7 +51,7 @@ func runScanpay(t *testing.T, stdin string, args ...string) (int, string, string
 
 // TestCertify runs `scanpay certify` for each wallet against walletsim:
 // codes made by walletsim (--simulator), every case passes (EasyWallet
-// skips the void it does not have), the table and the masked transcript
+// skips the void it does not have, LINE Pay the partial refund), the table and the masked transcript
 // are written, and every charge it made is given back in walletsim's
 // ledger.
 func TestCertify(t *testing.T) {
@@ -64,8 +64,8 @@ func TestCertify(t *testing.T) {
 				t.Fatalf("scanpay certify %s: exit %d\n%s\n%s", w, code, stdout, stderr)
 			}
 			passed := 8
-			if w == "easywallet" {
-				passed = 7
+			if w == "easywallet" || w == "linepay" {
+				passed = 7 // EasyWallet has no void; LINE Pay refunds in full only
 			}
 			if !strings.Contains(stdout, fmt.Sprintf("%d passed, 0 failed", passed)) {
 				t.Errorf("the table does not say %d passed, 0 failed:\n%s", passed, stdout)

@@ -584,6 +584,12 @@ var killCases = []killCase{
 	}, "unknown", 1, "approved", 1, false},
 	{"ipass request held", "ipass", []string{`{"call":"pay","faults":[{"kind":"delay","delay":"30s"}]}`},
 		"in_flight", 0, "voided", 0, false},
+	// LINE Pay settles by its status check: the charge is found,
+	// approved. The wallet holds the check.
+	{"linepay answer lost", "linepay", []string{
+		`{"call":"pay","faults":[{"kind":"drop_after_charge"}]}`,
+		`{"call":"search","faults":[{"kind":"hang"}]}`,
+	}, "unknown", 1, "approved", 1, false},
 }
 
 // killMidPayment pays order through tt.wallet with tt's faults queued,

@@ -187,7 +187,7 @@ func crashedInFlight(t *testing.T, w string) PaymentView {
 }
 
 // resolveCall is the request each wallet settles an unknown outcome with.
-var resolveCall = map[string]string{"jkopay": wallettest.CallCancel, "easywallet": wallettest.CallPay, "ipass": wallettest.CallSearch}
+var resolveCall = map[string]string{"jkopay": wallettest.CallCancel, "easywallet": wallettest.CallPay, "ipass": wallettest.CallSearch, "linepay": wallettest.CallSearch}
 
 var allFaults = []wallettest.Fault{
 	{Kind: wallettest.Delay, Delay: 50 * time.Millisecond},

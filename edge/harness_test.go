@@ -17,6 +17,7 @@ import (
 	"github.com/scanpay/scanpay/providers/easywallet"
 	"github.com/scanpay/scanpay/providers/ipass"
 	"github.com/scanpay/scanpay/providers/jkopay"
+	"github.com/scanpay/scanpay/providers/linepay"
 	"github.com/scanpay/scanpay/providers/wallettest"
 	"github.com/scanpay/scanpay/scanner"
 	"github.com/scanpay/scanpay/store"
@@ -315,6 +316,7 @@ var orderRef = map[string]string{
 	"jkopay":     jkopay.RefMerchantTradeNo,
 	"easywallet": easywallet.RefMerchantOrderNo,
 	"ipass":      ipass.RefOrderNumber,
+	"linepay":    linepay.RefOrderID,
 }
 
 // live reports whether a charge still holds the customer's money.

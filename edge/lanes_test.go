@@ -47,7 +47,7 @@ func TestCancelledUnknownFreesLane(t *testing.T) {
 	// The wallet the next customers pay with: EasyWallet settles by
 	// resending the pay request, so while that is down its pay is down
 	// too, and the next customer pays with another wallet.
-	next := map[string]string{"jkopay": "jkopay", "easywallet": "jkopay", "ipass": "ipass"}
+	next := map[string]string{"jkopay": "jkopay", "easywallet": "jkopay", "ipass": "ipass", "linepay": "linepay"}
 	for _, w := range simNames {
 		t.Run(w, func(t *testing.T) {
 			t.Parallel()

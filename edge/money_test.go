@@ -16,7 +16,7 @@ import (
 // refusalCodes is, per wallet, a refusal a resent refund may meet although
 // the first send went through: JKOPay's 812 "already being refunded", and
 // each wallet's generic refusal.
-var refusalCodes = map[string]string{"jkopay": "812", "ipass": "0001", "easywallet": "E0001"}
+var refusalCodes = map[string]string{"jkopay": "812", "ipass": "0001", "easywallet": "E0001", "linepay": "1155"}
 
 // TestRefundRefusedAfterUnknownStaysUnknown: a refund whose first answer was
 // lost may have gone through. A refusal of a resend proves nothing, so the
@@ -31,8 +31,9 @@ func TestRefundRefusedAfterUnknownStaysUnknown(t *testing.T) {
 			v := r.wait(r.pay("L1", "RF-1", 100, w).ID)
 			decline := wallettest.Fault{Kind: wallettest.Decline, Code: refusalCodes[w]}
 			r.sims[w].Inject(wallettest.CallRefund, wallettest.Fault{Kind: wallettest.DropAfterCharge}, decline, decline, decline)
+			part := refundPart(r, w, 100, 30)
 			qctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-			rf, err := r.e.Refund(qctx, v.ID, 30)
+			rf, err := r.e.Refund(qctx, v.ID, part)
 			cancel()
 			if err != nil {
 				t.Fatal(err)
@@ -55,9 +56,9 @@ func TestRefundRefusedAfterUnknownStaysUnknown(t *testing.T) {
 			if !hasProblem(r.e.Health(), rf.ID) {
 				t.Errorf("Health does not tell the operator to check refund %s: %v", rf.ID, r.e.Health().Problems)
 			}
-			// The 30 stays held: the POS cannot refund it again.
-			if _, err := r.e.Refund(ctx, v.ID, 71); ErrorCode(err) != ErrRefundRefused {
-				t.Errorf("a refund of 71 beside an unsettled refund of 30: %v, want %s", err, ErrRefundRefused)
+			// The amount stays held: the POS cannot refund it again.
+			if _, err := r.e.Refund(ctx, v.ID, 100-part+1); ErrorCode(err) != ErrRefundRefused {
+				t.Errorf("a refund of %d beside an unsettled refund of %d: %v, want %s", 100-part+1, part, err, ErrRefundRefused)
 			}
 			// Once the wallet answers properly the refund settles as what
 			// truly happened: refunded once.
@@ -74,8 +75,8 @@ func TestRefundRefusedAfterUnknownStaysUnknown(t *testing.T) {
 				given += c.Refunded
 			}
 			v, _ = r.e.Payment(ctx, v.ID)
-			if given != 30 || v.RefundedAmount != 30 {
-				t.Errorf("wallet gave back %d, journal says %d; want 30 both", given, v.RefundedAmount)
+			if given != part || v.RefundedAmount != part {
+				t.Errorf("wallet gave back %d, journal says %d; want %d both", given, v.RefundedAmount, part)
 			}
 			r.checkLedger()
 		})

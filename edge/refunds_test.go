@@ -59,7 +59,7 @@ func TestRefundNotSentThenRefusedFails(t *testing.T) {
 			r.start(ctx)
 			v := r.wait(r.pay("L1", "NS-1", 100, w).ID)
 			r.sims[w].Inject(wallettest.CallRefund, wallettest.Fault{Kind: wallettest.Decline, Code: refusalCodes[w]})
-			rf, err := r.e.Refund(ctx, v.ID, 30)
+			rf, err := r.e.Refund(ctx, v.ID, refundPart(r, w, 100, 30))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -203,7 +203,7 @@ func TestSettleApprovedAfterCancelIsGivenBack(t *testing.T) {
 	}
 }
 
-// stuckRefund refunds 30 of an approved payment with the first answer lost
+// stuckRefund refunds 30 (all, for a full-only wallet) of an approved payment with the first answer lost
 // (given says whether the wallet gave the money back) and every resend
 // refused, as JKOPay's 812 does.
 func stuckRefund(t *testing.T, r *rig, w string, given bool) (PaymentView, RefundView) {
@@ -217,7 +217,7 @@ func stuckRefund(t *testing.T, r *rig, w string, given bool) (PaymentView, Refun
 	r.sims[w].Inject(wallettest.CallRefund, wallettest.Fault{Kind: drop})
 	r.sims[w].Inject(wallettest.CallRefund, many(wallettest.Fault{Kind: wallettest.Decline, Code: refusalCodes[w]})...)
 	qctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	rf, err := r.e.Refund(qctx, v.ID, 30)
+	rf, err := r.e.Refund(qctx, v.ID, refundPart(r, w, 100, 30))
 	cancel()
 	if err != nil {
 		t.Fatal(err)
@@ -254,12 +254,16 @@ func TestSettleUnknownRefund(t *testing.T) {
 				t.Errorf("refund history reason %q", h.Reason)
 			}
 			v, _ = r.e.Payment(ctx, v.ID)
-			if v.RefundedAmount != 30 || v.State != store.Approved {
-				t.Errorf("payment after the settled refund: %s, refunded %d; want approved, 30", v.State, v.RefundedAmount)
+			part, want := refundPart(r, w, 100, 30), store.Approved
+			if part == 100 {
+				want = store.Refunded
+			}
+			if v.RefundedAmount != part || v.State != want {
+				t.Errorf("payment after the settled refund: %s, refunded %d; want %s, %d", v.State, v.RefundedAmount, want, part)
 			}
 			// The rest can still be refunded, and no more.
-			if _, err := r.e.Refund(ctx, v.ID, 71); ErrorCode(err) != ErrRefundRefused {
-				t.Errorf("refund of 71 beside 30 refunded: %v, want %s", err, ErrRefundRefused)
+			if _, err := r.e.Refund(ctx, v.ID, 100-part+1); ErrorCode(err) != ErrRefundRefused {
+				t.Errorf("refund of %d beside %d refunded: %v, want %s", 100-part+1, part, err, ErrRefundRefused)
 			}
 			r.settle()
 			r.checkLedger()
@@ -443,7 +447,7 @@ func TestSettleRefundWaitsForAResendThatIsOut(t *testing.T) {
 				wallettest.Fault{Kind: wallettest.DropBeforeCharge},
 				wallettest.Fault{Kind: wallettest.Delay, Delay: 600 * time.Millisecond})
 			qctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond) // do not wait for the outcome
-			rf, err := r.e.Refund(qctx, v.ID, 30)
+			rf, err := r.e.Refund(qctx, v.ID, refundPart(r, w, 100, 30))
 			cancel()
 			if err != nil {
 				t.Fatal(err)

@@ -75,7 +75,7 @@ type Classification struct {
 // DefaultRules is the table from specs/WALLET-FACTS.md "Telling wallets
 // apart". Rules marked guess there (easywallet, ipass, pxpay, icash) are
 // only defaults: configuration overrides them by name (MergeRules).
-// linepay, pxpay and icash are wallets scanpay knows but does not support:
+// pxpay and icash are wallets scanpay knows but does not support:
 // they classify as themselves with Payment false, so the cashier can be told
 // which wallet it was instead of "unknown".
 //
@@ -100,8 +100,14 @@ func DefaultRules() []Rule {
 		// "96A1OABQAAFmIVAVRxhAgY", TWQR-style; 22 letters and digits is a
 		// guess from that one sample.
 		{Name: "ipass", Class: "ipass", Charset: CharsetAlnum, MinLen: 22, MaxLen: 22, Payment: true},
-		// linepay — doc (LINE Pay offline API: an 18-digit oneTimeKey).
-		{Name: "linepay", Class: "linepay", Charset: CharsetDigits, MinLen: 18, MaxLen: 18},
+		// linepay — doc (developers.line.biz/en/reference/line-pay-offline
+		// and developers-pay.line.me/offline-api-v2/request-payment:
+		// oneTimeKey "TW: 18"). Digits: the public samples (the gateway
+		// page public-api-docs.wixtar.com/Payment API/integrate-line-qrcode-pay:
+		// "381311008781708305"). No prefix is published and one sample
+		// proves none, so it has none: "22" + 16 digits is JKOPay's shape
+		// and LINE Pay's (see Classify).
+		{Name: "linepay", Class: "linepay", Charset: CharsetDigits, MinLen: 18, MaxLen: 18, Payment: true},
 		// pxpay, icash — guess (WALLET-FACTS: a few samples).
 		{Name: "pxpay", Class: "pxpay", Prefix: "P2", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18},
 		{Name: "icash", Class: "icash", Prefix: "IC", Charset: CharsetAlnum, MinLen: 18, MaxLen: 18},
@@ -153,7 +159,21 @@ var ErrRule = errors.New("classification rule")
 // Classifier answers which class a scanned code belongs to. It is immutable
 // and safe for concurrent use.
 type Classifier struct {
-	rules []Rule
+	rules   []Rule
+	enabled map[string]bool // nil: every wallet counts as enabled
+}
+
+// Enabled returns a classifier that knows which wallets this installation
+// charges with. A code that matches the payment rules of several wallets
+// goes to the one enabled among them, if exactly one is (a wallet cannot
+// charge a code it did not issue, so the other's absence settles it);
+// while several are enabled it stays ClassAmbiguous.
+func (c *Classifier) Enabled(wallets []string) *Classifier {
+	out := &Classifier{rules: c.rules, enabled: map[string]bool{}}
+	for _, w := range wallets {
+		out.enabled[w] = true
+	}
+	return out
 }
 
 // NewClassifier validates the rules (the first error names the rule and the
@@ -183,7 +203,7 @@ func validateRule(i int, r Rule) error {
 	}
 	switch {
 	case r.Class == "":
-		return fmt.Errorf("%w %q has no class: set class to a wallet name (jkopay, easywallet, ipass) or to %s, %s, %s", ErrRule, r.Name, ClassEInvoice, ClassCitizen, ClassProduct)
+		return fmt.Errorf("%w %q has no class: set class to a wallet name (jkopay, easywallet, ipass, linepay) or to %s, %s, %s", ErrRule, r.Name, ClassEInvoice, ClassCitizen, ClassProduct)
 	case r.Class == ClassUnknown || r.Class == ClassAmbiguous:
 		return fmt.Errorf("%w %q has class %q, which is reserved for codes no rule matches: name the wallet or kind of code instead", ErrRule, r.Name, r.Class)
 	case r.Payment && (r.Class == ClassEInvoice || r.Class == ClassCitizen || r.Class == ClassProduct):
@@ -213,9 +233,11 @@ func (c *Classifier) Rules() []Rule { return append([]Rule(nil), c.rules...) }
 // than one class is ClassAmbiguous, unless exactly one of those classes is
 // a wallet scanpay can charge (a rule with Payment true): then it goes to
 // that wallet, since a wallet cannot charge a code it did not issue (it
-// declines it), so sending it there risks no money. "22" + 16 digits is
-// JKOPay's shape and LINE Pay's; while LINE Pay is not a payment rule it
-// goes to JKOPay. One matching none is ClassUnknown.
+// declines it), so sending it there risks no money; the same holds when
+// exactly one of the matching payment classes is enabled (Enabled).
+// "22" + 16 digits is JKOPay's shape and LINE Pay's: ambiguous while both
+// are enabled, the enabled one's otherwise. One matching none is
+// ClassUnknown.
 func (c *Classifier) Classify(code string) Classification {
 	var match, payer *Rule
 	var classes, payers []string
@@ -233,6 +255,23 @@ func (c *Classifier) Classify(code string) Classification {
 		if r.Payment && !contains(payers, r.Class) {
 			payers = append(payers, r.Class)
 			payer = r
+		}
+	}
+	if len(payers) > 1 && c.enabled != nil {
+		var on []string
+		for _, p := range payers {
+			if c.enabled[p] {
+				on = append(on, p)
+			}
+		}
+		if len(on) == 1 {
+			payers = on
+			for i := range c.rules {
+				if r := &c.rules[i]; r.Class == on[0] && r.Payment && r.matches(code) {
+					payer = r
+					break
+				}
+			}
 		}
 	}
 	switch {

@@ -28,7 +28,8 @@ func TestClassify(t *testing.T) {
 		{"22abcDEF0123456789", providers.Classification{Class: "jkopay", Payment: true, Wallet: "jkopay", Rule: "jkopay"}},
 		{"99123456789012345678", providers.Classification{Class: "easywallet", Payment: true, Wallet: "easywallet", Rule: "easywallet"}},
 		{"TWQRa1b2c3D4E5F6g7h8i9", providers.Classification{Class: "ipass", Payment: true, Wallet: "ipass", Rule: "ipass"}},
-		{"123456789012345678", providers.Classification{Class: "linepay", Rule: "linepay"}},
+		{"123456789012345678", providers.Classification{Class: "linepay", Payment: true, Wallet: "linepay", Rule: "linepay"}},
+		{"381311008781708305", providers.Classification{Class: "linepay", Payment: true, Wallet: "linepay", Rule: "linepay"}},
 		{"P2ABCDEF0123456789", providers.Classification{Class: "pxpay", Rule: "pxpay"}},
 		{"IC0123456789ABCDEF", providers.Classification{Class: "icash", Rule: "icash"}},
 		{"/7DX6J02", providers.Classification{Class: providers.ClassEInvoice, Rule: "einvoice_carrier"}},
@@ -39,10 +40,9 @@ func TestClassify(t *testing.T) {
 		{"036000291452", providers.Classification{Class: providers.ClassProduct, Rule: "upca"}},
 		// Wrong check digit: not a product, and nothing else.
 		{"4006381333932", providers.Classification{Class: providers.ClassUnknown}},
-		// 22 + 16 digits is both JKOPay's and LINE Pay's documented shape;
-		// LINE Pay is not a payment scanpay can charge, so the code goes to
-		// JKOPay, which declines a code it did not issue.
-		{"221234567890123456", providers.Classification{Class: "jkopay", Payment: true, Wallet: "jkopay", Rule: "jkopay", Candidates: []string{"jkopay", "linepay"}}},
+		// 22 + 16 digits is both JKOPay's and LINE Pay's documented shape:
+		// with both wallets known (no Enabled list), ambiguous.
+		{"221234567890123456", providers.Classification{Class: providers.ClassAmbiguous, Candidates: []string{"jkopay", "linepay"}}},
 		// The EasyWallet spec's own sample: 14 digits, its first two fixed.
 		{"94300293390140", providers.Classification{Class: "easywallet", Payment: true, Wallet: "easywallet", Rule: "easywallet_spec"}},
 		{"9430029339014", providers.Classification{Class: providers.ClassUnknown, Candidates: []string{"easywallet"}}},
@@ -97,18 +97,30 @@ func TestMergeRulesOverrideResolvesAmbiguity(t *testing.T) {
 	}
 }
 
-// Two payment wallets that both fit a code: ambiguous, never charged.
-func TestTwoPaymentWalletsThatFitAreAmbiguous(t *testing.T) {
-	rules := providers.MergeRules(providers.DefaultRules(), []providers.Rule{
-		{Name: "linepay", Class: "linepay", Charset: providers.CharsetDigits, MinLen: 18, MaxLen: 18, Payment: true},
-	})
-	c, err := providers.NewClassifier(rules)
-	if err != nil {
-		t.Fatal(err)
+// "22" + 16 digits fits JKOPay and LINE Pay: ambiguous only while both
+// are enabled; with one of them enabled it is that one's (the other cannot
+// have issued it to this store's customers' charge). Neither: ambiguous.
+func TestTwentyTwoPlusSixteenDigitsFollowsTheEnabledWallets(t *testing.T) {
+	c := defaultClassifier(t)
+	const code = "221234567890123456"
+	both := []string{"jkopay", "linepay"}
+	tests := []struct {
+		enabled []string
+		want    providers.Classification
+	}{
+		{[]string{"jkopay", "linepay", "ipass"}, providers.Classification{Class: providers.ClassAmbiguous, Candidates: both}},
+		{[]string{"jkopay", "ipass"}, providers.Classification{Class: "jkopay", Payment: true, Wallet: "jkopay", Rule: "jkopay", Candidates: both}},
+		{[]string{"linepay"}, providers.Classification{Class: "linepay", Payment: true, Wallet: "linepay", Rule: "linepay", Candidates: both}},
+		{[]string{"ipass"}, providers.Classification{Class: providers.ClassAmbiguous, Candidates: both}},
 	}
-	want := providers.Classification{Class: providers.ClassAmbiguous, Candidates: []string{"jkopay", "linepay"}}
-	if got := c.Classify("221234567890123456"); !reflect.DeepEqual(got, want) {
-		t.Fatalf("with LINE Pay as a payment: %+v, want %+v", got, want)
+	for _, tc := range tests {
+		if got := c.Enabled(tc.enabled).Classify(code); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("enabled %v: %+v, want %+v", tc.enabled, got, tc.want)
+		}
+	}
+	// A code with a letter is JKOPay's alone, whatever is enabled.
+	if got := c.Enabled(both).Classify("22J111111111111111"); got.Wallet != "jkopay" || len(got.Candidates) != 0 {
+		t.Fatalf("22J…: %+v", got)
 	}
 }
 
@@ -150,7 +162,7 @@ func TestNewClassifierRejects(t *testing.T) {
 // FuzzClassify: no input panics, and a code built to one supported wallet's
 // shape is never classified as another wallet.
 func FuzzClassify(f *testing.F) {
-	for _, s := range []string{"22J111111111111111", "99123456789012345678", "TWQRa1b2c3D4E5F6g7h8i9", "/7DX6J02", "4006381333931", ""} {
+	for _, s := range []string{"22J111111111111111", "99123456789012345678", "TWQRa1b2c3D4E5F6g7h8i9", "/7DX6J02", "4006381333931", "381311008781708305", ""} {
 		f.Add(s)
 	}
 	c := defaultClassifier(f)
@@ -178,6 +190,7 @@ func FuzzClassify(f *testing.F) {
 			{"jkopay", shape(s, "22", 18, alnum)},
 			{"easywallet", shape(s, "99", 20, "0123456789")},
 			{"ipass", shape(s, "", 22, alnum)},
+			{"linepay", shape(s, "", 18, "0123456789")},
 		} {
 			cl := c.Classify(w.code)
 			if cl.Wallet != "" && cl.Wallet != w.wallet {

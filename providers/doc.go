@@ -3,7 +3,7 @@
 // the classification of a scanned code into a wallet (or into "not a
 // payment", or "unknown").
 //
-// Each wallet lives in its own sub-package (jkopay, easywallet, ipass) that
+// Each wallet lives in its own sub-package (jkopay, easywallet, ipass, linepay) that
 // registers itself, speaks that wallet's exact wire format
 // (../shared/specs/), and owns its rule for settling an unknown outcome.
 // Beside each is a …test package with a strict simulator of the wallet's

@@ -104,7 +104,7 @@ type Outcome struct {
 // Wallet is what the engine needs of one wallet. Implementations are safe
 // for concurrent use; every method that waits honours ctx.
 type Wallet interface {
-	// Name is the registry name ("jkopay", "easywallet", "ipass").
+	// Name is the registry name ("jkopay", "easywallet", "ipass", "linepay").
 	Name() string
 	// NewRef makes the wallet-facing identifiers of a new payment: unique
 	// per payment, traceable to the POS order, within the wallet's limits.

@@ -15,7 +15,7 @@ func TestWindowsExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.DataDir != `C:\ProgramData\scanpay\data` || len(cfg.Wallets) != 3 || len(cfg.Scanners) != 1 || cfg.Scanners[0].Port != "COM3" || len(cfg.Hooks) != 1 {
+	if cfg.DataDir != `C:\ProgramData\scanpay\data` || len(cfg.Wallets) != 4 || len(cfg.Scanners) != 1 || cfg.Scanners[0].Port != "COM3" || len(cfg.Hooks) != 1 {
 		t.Errorf("the Windows example decoded to data_dir %q, %d wallets, scanners %+v, %d hooks", cfg.DataDir, len(cfg.Wallets), cfg.Scanners, len(cfg.Hooks))
 	}
 }

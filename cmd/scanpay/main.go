@@ -20,6 +20,7 @@ import (
 	_ "github.com/scanpay/scanpay/providers/easywallet"
 	_ "github.com/scanpay/scanpay/providers/ipass"
 	_ "github.com/scanpay/scanpay/providers/jkopay"
+	_ "github.com/scanpay/scanpay/providers/linepay"
 )
 
 func main() {
@@ -58,7 +59,7 @@ func init() {
 		"status":       {"say whether the service is installed, running and answering", (*cli).cmdStatus},
 		"devices":      {"list serial ports and USB HID devices that could be scanners", (*cli).cmdDevices},
 		"version":      {"print the version", (*cli).cmdVersion},
-		"demo":         {"walk through scanpay end to end in SANDBOX mode (a virtual scanner, three wallets, three faults)", (*cli).cmdDemo},
+		"demo":         {"walk through scanpay end to end in SANDBOX mode (a virtual scanner, four wallets, four faults)", (*cli).cmdDemo},
 		"pay":          {"ask the running scanpay to collect a payment, like a POS would", (*cli).cmdPay},
 		"payments":     {"look up payments in the running scanpay", (*cli).cmdPayments},
 		"open":         {"open the store's status page in the browser (a one-time login link)", (*cli).cmdOpen},

@@ -92,6 +92,7 @@ var exampleSecrets = map[string]string{
 	"secrets/jkopay.key":       "example-jkopay-merchant-key",
 	"secrets/gateway-auth.key": "example-gateway-auth-key",
 	"secrets/gateway-acc.key":  "example-gateway-acc-key",
+	"secrets/linepay.key":      "example-linepay-channel-secret",
 }
 
 // exampleFilled are the example's placeholders and what an admin fills
@@ -103,6 +104,7 @@ var exampleFilled = strings.NewReplacer(
 	"https://gateway.example.com", "https://omni.gateway.tw",
 	"YOUR-BRANCH", "B0042",
 	"YOUR-OMNI-STORE-ID", "OMNI-0042",
+	"YOUR-CHANNEL-ID", "1654987321",
 )
 
 // exampleConfig copies packaging/scanpay.example.toml, its placeholders
@@ -167,7 +169,7 @@ func TestExampleConfigParsesAndValidates(t *testing.T) {
 		// means that folder on the config file's drive.
 		wantDataDir = filepath.VolumeName(path) + `\var\lib\scanpay`
 	}
-	if len(cfg.Wallets) != 3 || len(cfg.Scanners) != 1 || len(cfg.Hooks) != 1 || cfg.DataDir != wantDataDir {
+	if len(cfg.Wallets) != 4 || len(cfg.Scanners) != 1 || len(cfg.Hooks) != 1 || cfg.DataDir != wantDataDir {
 		t.Errorf("example decoded to %+v", cfg)
 	}
 	code, out, errOut := invoke(t, nil, "check-config", "--config", path)
@@ -195,7 +197,7 @@ func TestExampleConfigPlaceholdersAreRefused(t *testing.T) {
 	if code != exitUsage {
 		t.Fatalf("check-config on the unfilled example: exit %d, want %d\n%s", code, exitUsage, errOut)
 	}
-	for _, key := range []string{"providers.jkopay.base_url", "providers.jkopay.merchant_id", "providers.jkopay.store_name", "providers.easywallet.base_url", "providers.easywallet.branch_code", "providers.ipass.base_url", "providers.ipass.omni_store_id"} {
+	for _, key := range []string{"providers.jkopay.base_url", "providers.jkopay.merchant_id", "providers.jkopay.store_name", "providers.easywallet.base_url", "providers.easywallet.branch_code", "providers.ipass.base_url", "providers.ipass.omni_store_id", "providers.linepay.channel_id"} {
 		if !strings.Contains(errOut, "fill in "+key) {
 			t.Errorf("check-config does not ask to fill in %s:\n%s", key, errOut)
 		}

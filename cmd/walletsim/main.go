@@ -36,7 +36,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	acceptUnissued := fs.Bool("accept-unissued", false, "treat any well-formed code as fresh when first seen (codes from a real phone)")
 	verbose := fs.Bool("v", false, "log every simulated request")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "walletsim runs the three wallet simulators as a separate process, for end-to-end tests.")
+		fmt.Fprintln(stderr, "walletsim runs the four wallet simulators as a separate process, for end-to-end tests.")
 		fmt.Fprintln(stderr, "\nExample:\n  walletsim -listen 127.0.0.1:0 -state-dir /tmp/sim\n\nFlags:")
 		fs.PrintDefaults()
 	}

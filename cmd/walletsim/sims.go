@@ -11,6 +11,7 @@ import (
 	"github.com/scanpay/scanpay/providers/easywallet/easywallettest"
 	"github.com/scanpay/scanpay/providers/ipass/ipasstest"
 	"github.com/scanpay/scanpay/providers/jkopay/jkopaytest"
+	"github.com/scanpay/scanpay/providers/linepay/linepaytest"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
 
@@ -19,6 +20,7 @@ var simulators = map[string]func(wallettest.Options) wallettest.Simulator{
 	"jkopay":     func(o wallettest.Options) wallettest.Simulator { return jkopaytest.New(o) },
 	"easywallet": func(o wallettest.Options) wallettest.Simulator { return easywallettest.New(o) },
 	"ipass":      func(o wallettest.Options) wallettest.Simulator { return ipasstest.New(o) },
+	"linepay":    func(o wallettest.Options) wallettest.Simulator { return linepaytest.New(o) },
 }
 
 type simOptions struct {

@@ -17,6 +17,7 @@ import (
 	_ "github.com/scanpay/scanpay/providers/easywallet"
 	_ "github.com/scanpay/scanpay/providers/ipass"
 	_ "github.com/scanpay/scanpay/providers/jkopay"
+	_ "github.com/scanpay/scanpay/providers/linepay"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
 
@@ -160,7 +161,7 @@ func TestControlRefusals(t *testing.T) {
 		method, path, body string
 		status             int
 	}{
-		{"POST", "/v1/wallets/linepay/codes", "", 404},
+		{"POST", "/v1/wallets/pxpay/codes", "", 404}, // a wallet scanpay knows but does not simulate
 		{"POST", "/v1/wallets/jkopay/faults", `{"call":"pay","faults":[{"kind":"explode"}]}`, 400},
 		{"POST", "/v1/wallets/jkopay/faults", `{"call":"pay","faults":[{"kind":"delay"}]}`, 400},
 		{"POST", "/v1/wallets/jkopay/faults", `{"call":"pay","faults":[]}`, 400},

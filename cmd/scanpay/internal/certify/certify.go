@@ -93,9 +93,10 @@ type inquirer interface {
 // searchingResolve names the wallets whose Resolve of an approved payment
 // is a plain search that answers it approved (iPass: search, and a void
 // only when the search finds no payment), so that the inquiry case may use
-// it. JKOPay's Resolve cancels and EasyWallet's resends the payment: for
-// them the inquiry case uses the health check.
-var searchingResolve = map[string]bool{"ipass": true}
+// it; LINE Pay's is its status check. JKOPay's Resolve cancels and
+// EasyWallet's resends the payment: for them the inquiry case uses the
+// health check.
+var searchingResolve = map[string]bool{"ipass": true, "linepay": true}
 
 type run struct {
 	o      Options

@@ -17,6 +17,7 @@ import (
 	"github.com/scanpay/scanpay/providers/easywallet/easywallettest"
 	"github.com/scanpay/scanpay/providers/ipass/ipasstest"
 	"github.com/scanpay/scanpay/providers/jkopay/jkopaytest"
+	"github.com/scanpay/scanpay/providers/linepay/linepaytest"
 	"github.com/scanpay/scanpay/providers/wallettest"
 )
 
@@ -31,6 +32,8 @@ func newSim(t *testing.T, name string) wallettest.Simulator {
 		s = easywallettest.New(opts)
 	case "ipass":
 		s = ipasstest.New(opts)
+	case "linepay":
+		s = linepaytest.New(opts)
 	default:
 		t.Fatalf("no simulator %s", name)
 	}
@@ -69,7 +72,7 @@ func configAt(t *testing.T, sim wallettest.Simulator, base string) providers.Con
 // simulator, every charge is given back, and the transcript shows the
 // wire with no full code or secret in it.
 func TestRunAgainstSimulators(t *testing.T) {
-	for _, name := range []string{"jkopay", "easywallet", "ipass"} {
+	for _, name := range []string{"jkopay", "easywallet", "ipass", "linepay"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			sim := newSim(t, name)
@@ -98,13 +101,16 @@ func TestRunAgainstSimulators(t *testing.T) {
 				if name == "easywallet" && res.Case == CaseVoid {
 					want = skip // EasyWallet has no void
 				}
+				if name == "linepay" && res.Case == CasePartial {
+					want = skip // LINE Pay refunds in full only
+				}
 				if res.Status != want {
 					t.Errorf("%s: %s (%s), want %s", res.Case, res.Status, res.Detail, want)
 				}
 			}
 			want := len(PaymentCases)
-			if name == "easywallet" {
-				want-- // no void case
+			if name == "easywallet" || name == "linepay" {
+				want-- // no void case; no partial refund case
 			}
 			if len(codes) != want {
 				t.Errorf("%d codes asked for, want one per payment case run (%d)", len(codes), want)
@@ -179,7 +185,7 @@ func (c *countingTransport) RoundTrip(*http.Request) (*http.Response, error) {
 // is refused before any byte leaves and before a code is asked for,
 // unless Production is set.
 func TestProductionRefused(t *testing.T) {
-	for _, name := range []string{"jkopay", "easywallet", "ipass"} {
+	for _, name := range []string{"jkopay", "easywallet", "ipass", "linepay"} {
 		t.Run(name, func(t *testing.T) {
 			sim := newSim(t, name)
 			cfg := configAt(t, sim, "https://pos.wallet.com.tw/SYSTEM")

@@ -17,7 +17,8 @@ import (
 var secretFields = []string{"key", "merchantkey", "authkey", "acckey", "token", "accesstoken", "refreshtoken", "password", "secret", "hashkey", "hashiv", "apikey"}
 
 // secretHeaders are headers whose values are secrets.
-var secretHeaders = []string{"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+// LINE Pay's v2 sends its channel secret as a header; v4 an HMAC.
+var secretHeaders = []string{"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-line-channelsecret", "x-line-authorization"}
 
 // jsonString matches a JSON "name": "value" pair.
 var jsonString = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"`)

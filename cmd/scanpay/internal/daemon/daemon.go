@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -140,6 +142,9 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 	if err != nil {
 		return nil, fmt.Errorf("[[classify]]: %w", err)
 	}
+	// A code two wallets' shapes fit ("22" + 16 digits: JKOPay or LINE
+	// Pay) is ambiguous only while both are enabled here.
+	classifier = classifier.Enabled(slices.Sorted(maps.Keys(setups)))
 	if o.Secrets != nil {
 		o.Secrets.SetCodeMatcher(func(run string) bool {
 			// Any wallet's code is a credential, supported or not; ambiguous

@@ -273,3 +273,33 @@ func startFrom(t *testing.T, dir, body string, o Options) (*Daemon, *posclient.C
 	t.Cleanup(func() { d.Stop() })
 	return d, posclient.New(d.Addr(), d.Token())
 }
+
+// TestSharedShapeGoesToTheEnabledWallet: "22" + 16 digits is JKOPay's
+// shape and LINE Pay's. With JKOPay alone configured, such a code is
+// JKOPay's and is charged; it would be ambiguous with both enabled
+// (providers' classification tests).
+func TestSharedShapeGoesToTheEnabledWallet(t *testing.T) {
+	sim := jkopaytest.New(wallettest.Options{AcceptUnissued: true})
+	defer sim.Close()
+	path := productionConfig(t, sim)
+	t.Chdir(t.TempDir())
+	cfg, err := config.Load(path, config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d, err := Start(ctx, cfg, Options{Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	cl := posclient.New(d.Addr(), d.Token())
+	v, _, err := cl.CreatePayment(ctx, edge.CreateRequest{TerminalID: "AB123456", OrderNumber: "S-1", Amount: 88, Barcode: "221234567890123456"}, 10*time.Second)
+	if err != nil || v.State != store.Approved || v.Wallet != "jkopay" {
+		t.Fatalf("a 22+16-digit code with only JKOPay enabled: %+v, %v; want approved by jkopay", v, err)
+	}
+	if n := len(sim.Ledger()); n != 1 {
+		t.Fatalf("%d charges, want 1", n)
+	}
+}

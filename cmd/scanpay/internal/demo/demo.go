@@ -71,7 +71,7 @@ func Run(ctx context.Context, o Options) (err error) {
 	defer cancel()
 
 	fmt.Fprintf(x.out, "scanpay demo: a payment service for store PCs, end to end, in SANDBOX mode.\n"+
-		"Nothing is charged: the three wallets are simulators inside this process.\n")
+		"Nothing is charged: the four wallets are simulators inside this process.\n")
 	if err := x.start(ctx); err != nil {
 		return err
 	}
@@ -87,9 +87,11 @@ func Run(ctx context.Context, o Options) (err error) {
 	x.sale(ctx, "jkopay", "D-1001", 120, "JKOPay (街口支付)")
 	x.sale(ctx, "easywallet", "D-1002", 250, "EasyWallet (悠遊付)")
 	x.sale(ctx, "ipass", "D-1003", 99, "iPass Money (一卡通)")
+	x.sale(ctx, "linepay", "D-1008", 160, "LINE Pay")
 	x.networkOutage(ctx)
 	x.serverError(ctx)
 	x.lostAnswer(ctx)
+	x.lostLinePayAnswer(ctx)
 	x.reconcile(ctx)
 	x.logIsClean()
 
@@ -137,7 +139,7 @@ func (x *demo) check(ok bool, format string, args ...any) bool {
 func (x *demo) start(ctx context.Context) error {
 	x.title("Start scanpay", `
 scanpay runs here in SANDBOX mode: its journal (a bbolt file) goes into a
-temporary folder, its three wallets are simulators on loopback ports, and a
+temporary folder, its four wallets are simulators on loopback ports, and a
 pseudo-terminal stands in for a serial barcode scanner on lane `+Lane+`.
 A file receipt hook writes one JSON receipt per outcome.`)
 	cfg, err := config.Sandbox(x.dir)
@@ -181,7 +183,7 @@ A file receipt hook writes one JSON receipt per outcome.`)
 	x.cl = posclient.New(x.d.Addr(), x.d.Token())
 	x.say("journal    %s", cfg.JournalPath())
 	x.say("POS API    http://%s  (bearer token in %s)", x.d.Addr(), cfg.API.TokenFile)
-	for _, name := range []string{"jkopay", "easywallet", "ipass"} {
+	for _, name := range []string{"jkopay", "easywallet", "ipass", "linepay"} {
 		x.say("%-10s simulator at %s", name, x.sims[name].URL())
 	}
 	x.say("receipts   %s", filepath.Join(x.dir, "receipts"))
@@ -420,6 +422,30 @@ same order. The earlier payment is final, so a new one is made.`)
 	x.ledgerAgrees("jkopay", v, code)
 }
 
+// lostLinePayAnswer shows LINE Pay's own rule for a lost answer.
+func (x *demo) lostLinePayAnswer(ctx context.Context) {
+	x.title("LINE Pay takes the money, but its answer is lost", `
+LINE Pay's rule after a timeout is to check the payment status by the
+order id. scanpay never sends the payment again blind (LINE Pay would
+refuse the order number as seen before, 1172); it asks the status check,
+which finds the charge, and the POS learns it was paid, once.`)
+	x.sims["linepay"].Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropAfterCharge})
+	x.say("fault     the LINE Pay simulator will charge the next payment, then drop the connection")
+	code := x.sims["linepay"].IssueCode()
+	v, ok := x.checkout(ctx, "D-1009", 230, code, 45*time.Second)
+	if !ok {
+		return
+	}
+	x.history(v)
+	sawUnknown := false
+	for _, h := range v.History {
+		sawUnknown = sawUnknown || h.State == store.Unknown
+	}
+	x.check(sawUnknown && v.State == store.Approved, "the outcome went through unknown and the status check settled it %s", v.State)
+	x.receipt(ctx, v)
+	x.ledgerAgrees("linepay", v, code)
+}
+
 // reconcile compares the whole journal with every ledger.
 func (x *demo) reconcile(ctx context.Context) {
 	x.title("Reconcile: the journal against the wallets' books", `
@@ -438,7 +464,7 @@ payment is one live charge, and no other charge is live.`)
 		}
 	}
 	var live, liveSum int64
-	for _, name := range []string{"jkopay", "easywallet", "ipass"} {
+	for _, name := range []string{"jkopay", "easywallet", "ipass", "linepay"} {
 		for _, c := range x.sims[name].Ledger() {
 			state := "charged"
 			if c.Voided || c.Refunded >= c.Amount {

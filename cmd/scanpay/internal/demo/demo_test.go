@@ -21,7 +21,7 @@ func TestDemoRunsToItsEnd(t *testing.T) {
 		t.Fatalf("demo failed: %v\n%s", err, out.String())
 	}
 	s := out.String()
-	for _, want := range []string{"Step 1. Start scanpay", "JKOPay", "EasyWallet", "iPass", "network goes down", "answers HTTP 500", "answer is lost", "Reconcile", "checks passed"} {
+	for _, want := range []string{"Step 1. Start scanpay", "JKOPay", "EasyWallet", "iPass", "LINE Pay", "status check settled it approved", "network goes down", "answers HTTP 500", "answer is lost", "Reconcile", "checks passed"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
@@ -30,8 +30,8 @@ func TestDemoRunsToItsEnd(t *testing.T) {
 		t.Errorf("a check failed:\n%s", s)
 	}
 	receipts, _ := filepath.Glob(filepath.Join(dir, "receipts", "*.json"))
-	if len(receipts) < 7 {
-		t.Errorf("%d receipts written, want at least 7", len(receipts))
+	if len(receipts) < 9 {
+		t.Errorf("%d receipts written, want at least 9", len(receipts))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "journal.db")); err != nil {
 		t.Errorf("no journal: %v", err)
