@@ -63,6 +63,7 @@ func init() {
 		"payments":     {"look up payments in the running scanpay", (*cli).cmdPayments},
 		"settle":       {"supervisor: record what the wallet's merchant portal shows for an unknown payment or refund", (*cli).cmdSettle},
 		"certify":      {"run a wallet's acceptance cases against its test system and write a transcript for its certification team", (*cli).cmdCertify},
+		"bench":        {"measure this PC: payments per second, the latency scanpay adds, its memory and CPU (SANDBOX)", (*cli).cmdBench},
 		"check-config": {"validate the configuration and print it as scanpay will use it, secrets redacted", (*cli).cmdCheckConfig},
 	}
 }
