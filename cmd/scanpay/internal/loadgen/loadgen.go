@@ -68,8 +68,12 @@ type Result struct {
 	// request arriving at the wallet (with --scanner).
 	ScanToWire *Percentiles `json:"scan_to_wire,omitempty"`
 	// The daemon's cost, from /proc (nil where there is none).
+	// RSS is all resident memory; anon leaves out the pages of the
+	// journal's memory-mapped file, which the kernel may drop at will.
 	RSSIdleMB       *float64 `json:"rss_idle_mb"`
 	RSSPeakMB       *float64 `json:"rss_peak_mb"`
+	AnonIdleMB      *float64 `json:"rss_anon_idle_mb"`
+	AnonPeakMB      *float64 `json:"rss_anon_peak_mb"`
 	CPUSeconds      *float64 `json:"cpu_seconds"`
 	CPUPerPaymentMs *float64 `json:"cpu_per_payment_ms"`
 	// StartMs is how long the started scanpay took until its API answered.
@@ -147,8 +151,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	cpu0 := 0.0
 	if o.PID > 0 {
 		time.Sleep(200 * time.Millisecond) // let the start settle before calling it idle
-		if rss, cpu, err := procStats(o.PID); err == nil {
-			res.RSSIdleMB = ptr(mb(rss))
+		if m, cpu, err := procStats(o.PID); err == nil {
+			res.RSSIdleMB, res.AnonIdleMB = ptr(mb(m.rss)), ptr(mb(m.anon))
 			cpu0 = cpu
 		}
 	}
@@ -226,8 +230,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		res.ScanToWire = ptr(percentiles(scan))
 	}
 	if o.PID > 0 {
-		if rss, cpu, err := procStats(o.PID); err == nil {
-			res.RSSPeakMB = ptr(max(mb(rss), peak.max()))
+		if m, cpu, err := procStats(o.PID); err == nil {
+			p := peak.max()
+			res.RSSPeakMB, res.AnonPeakMB = ptr(max(mb(m.rss), mb(p.rss))), ptr(max(mb(m.anon), mb(p.anon)))
 			res.CPUSeconds = ptr(cpu - cpu0)
 			if res.Payments > 0 {
 				res.CPUPerPaymentMs = ptr((cpu - cpu0) * 1000 / float64(res.Payments))
@@ -302,8 +307,11 @@ func ptr[T any](v T) *T { return &v }
 type peakRSS struct {
 	pid  int
 	mu   sync.Mutex
-	peak float64
+	peak mem
 }
+
+// mem is resident memory in bytes: all, and anonymous.
+type mem struct{ rss, anon int64 }
 
 func (p *peakRSS) sample() (stop func()) {
 	if p.pid <= 0 {
@@ -321,9 +329,9 @@ func (p *peakRSS) sample() (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				if rss, _, err := procStats(p.pid); err == nil {
+				if m, _, err := procStats(p.pid); err == nil {
 					p.mu.Lock()
-					p.peak = max(p.peak, mb(rss))
+					p.peak = mem{max(p.peak.rss, m.rss), max(p.peak.anon, m.anon)}
 					p.mu.Unlock()
 				}
 			}
@@ -332,7 +340,7 @@ func (p *peakRSS) sample() (stop func()) {
 	return func() { close(done); wg.Wait() }
 }
 
-func (p *peakRSS) max() float64 {
+func (p *peakRSS) max() mem {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.peak

@@ -5,6 +5,6 @@ package loadgen
 import "errors"
 
 // procStats: only Linux's /proc is read; elsewhere the report says n/a.
-func procStats(int) (int64, float64, error) {
-	return 0, 0, errors.New("memory and CPU are read from /proc, which only Linux has")
+func procStats(int) (mem, float64, error) {
+	return mem{}, 0, errors.New("memory and CPU are read from /proc, which only Linux has")
 }

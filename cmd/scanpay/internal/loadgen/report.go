@@ -33,6 +33,8 @@ func Print(w io.Writer, r Result) {
 	}
 	num("RSS idle", r.RSSIdleMB, "MB")
 	num("RSS peak", r.RSSPeakMB, "MB")
+	num("anon idle", r.AnonIdleMB, "MB (RSS without the journal's mapped file)")
+	num("anon peak", r.AnonPeakMB, "MB")
 	num("CPU", r.CPUSeconds, "s")
 	num("CPU/payment", r.CPUPerPaymentMs, "ms")
 	if r.StartMs != nil {
