@@ -134,7 +134,8 @@ type Engine struct {
 	laneSet    map[string]bool
 
 	watchMu sync.Mutex
-	watch   map[string]chan struct{}
+	watch   map[string]chan struct{} // refunds' long-polls
+	waits   map[string]*waiting      // payments' long-polls
 
 	healthMu  sync.Mutex
 	hookState map[string]string
@@ -205,6 +206,7 @@ func New(cfg Config) (*Engine, error) {
 		hooks:      map[string]hooks.Hook{},
 		laneSet:    map[string]bool{},
 		watch:      map[string]chan struct{}{},
+		waits:      map[string]*waiting{},
 		hookState:  map[string]string{},
 		problems:   map[string]string{},
 		outboxKick: make(chan struct{}, 1),
