@@ -33,6 +33,7 @@ running SANDBOX scanpay instead (its payments stay in its journal; give
 	payments := fs.Int("payments", 0, "stop after this many payments in all (overrides --duration)")
 	scanner := fs.Bool("scanner", false, "scan each code through a serial scanner on a pseudo-terminal (Linux, macOS)")
 	wallet := fs.String("wallet", "jkopay", "the simulated wallet to pay with: jkopay, easywallet or ipass")
+	workers := fs.Int("workers", 0, "the started scanpay's workers setting (default: its own default)")
 	dir := fs.String("dir", "", "keep the started scanpay's configuration, journal and log in this folder (default: a temporary folder, removed)")
 	addr := fs.String("addr", "", "drive a running SANDBOX scanpay at this loopback address instead of starting one")
 	tokenFile := fs.String("token-file", "", "with --addr: its bearer token file (default: api.token_file of the SANDBOX configuration)")
@@ -41,7 +42,7 @@ running SANDBOX scanpay instead (its payments stay in its journal; give
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	o := loadgen.Options{Lanes: *lanes, Duration: *duration, Payments: *payments, Scanner: *scanner, Wallet: *wallet, Dir: *dir, PID: *pid}
+	o := loadgen.Options{Lanes: *lanes, Duration: *duration, Payments: *payments, Scanner: *scanner, Wallet: *wallet, Workers: *workers, Dir: *dir, PID: *pid}
 	if *addr != "" {
 		if err := checkLoopbackAddr(*addr); err != nil {
 			return c.fail(&config.Error{Err: err})

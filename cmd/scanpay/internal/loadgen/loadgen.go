@@ -24,6 +24,7 @@ type Options struct {
 	Payments int           // stop after this many payments in all
 	Scanner  bool          // scan through a serial scanner on a pty per lane, not the barcode field
 	Wallet   string        // jkopay (default), easywallet or ipass
+	Workers  int           // the started scanpay's workers setting (0: its default)
 
 	// A scanpay started for the bench: its program file (re-executed as
 	// `scanpay run`) and the folder for its journal ("" = a temporary one).

@@ -54,6 +54,9 @@ func start(ctx context.Context, o Options, lanes []string, scanners []*vscanner.
 		}
 		cleanup = append(cleanup, func() { os.RemoveAll(dir) })
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -81,7 +84,11 @@ func start(ctx context.Context, o Options, lanes []string, scanners []*vscanner.
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	tokenFile := filepath.Join(dir, "api-token")
 	var cfg bytes.Buffer
-	fmt.Fprintf(&cfg, "config_version = 1\ndata_dir = %q\nlanes = [", filepath.Join(dir, "data"))
+	fmt.Fprintf(&cfg, "config_version = 1\ndata_dir = %q\n", filepath.Join(dir, "data"))
+	if o.Workers > 0 {
+		fmt.Fprintf(&cfg, "workers = %d\n", o.Workers)
+	}
+	cfg.WriteString("lanes = [")
 	for i, l := range lanes {
 		if i > 0 {
 			cfg.WriteString(", ")
