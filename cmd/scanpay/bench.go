@@ -20,6 +20,9 @@ wallet's time and memory are not counted as scanpay's, and drives --lanes
 lanes, each paying one payment after another through the POS API: create
 with the barcode, then long-poll until final. With --scanner each lane has
 a serial scanner on a pseudo-terminal, and the code is scanned instead.
+Lanes paying back to back measure the most the PC can do, and their
+latency is mostly waiting in line (lanes ÷ payments/s); --rate paces
+them to a store's real rush to see the latency a cashier would.
 
 It prints payments per second; the latency the POS sees (total), the
 wallet's share and scanpay's own (added = total - wallet) at p50/p95/p99;
@@ -30,6 +33,7 @@ running SANDBOX scanpay instead (its payments stay in its journal; give
 --pid for its memory and CPU).`, "scanpay bench --lanes 32 --duration 10s")
 	lanes := fs.Int("lanes", 1, "lanes paying at the same time")
 	duration := fs.Duration("duration", 10*time.Second, "how long to run (unless --payments)")
+	rate := fs.Float64("rate", 0, "pace the lanes to this many payments per second in all (default: each lane as fast as it can)")
 	payments := fs.Int("payments", 0, "stop after this many payments in all (overrides --duration)")
 	scanner := fs.Bool("scanner", false, "scan each code through a serial scanner on a pseudo-terminal (Linux, macOS)")
 	wallet := fs.String("wallet", "jkopay", "the simulated wallet to pay with: jkopay, easywallet or ipass")
@@ -42,7 +46,7 @@ running SANDBOX scanpay instead (its payments stay in its journal; give
 	if code, done := c.parse(fs, args); done {
 		return code
 	}
-	o := loadgen.Options{Lanes: *lanes, Duration: *duration, Payments: *payments, Scanner: *scanner, Wallet: *wallet, Workers: *workers, Dir: *dir, PID: *pid}
+	o := loadgen.Options{Lanes: *lanes, Duration: *duration, Payments: *payments, Scanner: *scanner, Wallet: *wallet, Workers: *workers, Rate: *rate, Dir: *dir, PID: *pid}
 	if *addr != "" {
 		if err := checkLoopbackAddr(*addr); err != nil {
 			return c.fail(&config.Error{Err: err})

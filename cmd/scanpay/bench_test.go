@@ -21,7 +21,7 @@ func TestBenchJSON(t *testing.T) {
 		scanner bool
 	}{
 		{"api", []string{"--lanes", "3", "--payments", "24"}, false},
-		{"scanner", []string{"--lanes", "2", "--payments", "10", "--scanner"}, true},
+		{"scanner", []string{"--lanes", "2", "--payments", "10", "--scanner", "--rate", "40"}, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.scanner && runtime.GOOS == "windows" {
@@ -43,8 +43,8 @@ func TestBenchJSON(t *testing.T) {
 			if r.Payments != wantN || r.Approved != wantN || r.Errors != 0 || r.NotFinal != 0 {
 				t.Errorf("payments %d approved %d errors %d not final %d, want %d approved and nothing else (first error: %s)", r.Payments, r.Approved, r.Errors, r.NotFinal, wantN, r.FirstError)
 			}
-			if r.Target != "started" || r.Wallet != "jkopay" || (r.Input == "scanner") != tt.scanner {
-				t.Errorf("target %q wallet %q input %q", r.Target, r.Wallet, r.Input)
+			if r.Target != "started" || r.Wallet != "jkopay" || (r.Input == "scanner") != tt.scanner || (r.Rate == 40) != tt.scanner {
+				t.Errorf("target %q wallet %q input %q rate %v", r.Target, r.Wallet, r.Input, r.Rate)
 			}
 			if r.Seconds <= 0 || r.PerSecond <= 0 {
 				t.Errorf("seconds %v, payments/s %v: want both above zero", r.Seconds, r.PerSecond)
@@ -98,6 +98,7 @@ func TestBenchRefusesBadOptions(t *testing.T) {
 		{[]string{"--lanes", "0"}, "--lanes must be 1 or more"},
 		{[]string{"--duration", "0s"}, "give --duration"},
 		{[]string{"--wallet", "paypal"}, "use jkopay, easywallet or ipass"},
+		{[]string{"--rate", "-1"}, "--rate must be 0"},
 		{[]string{"--pid", "1"}, "go with --addr"},
 		{[]string{"--addr", "10.0.0.1:8727"}, "not a loopback address"},
 	} {

@@ -25,6 +25,10 @@ type Options struct {
 	Scanner  bool          // scan through a serial scanner on a pty per lane, not the barcode field
 	Wallet   string        // jkopay (default), easywallet or ipass
 	Workers  int           // the started scanpay's workers setting (0: its default)
+	// Rate paces the lanes to this many payments per second in all, each
+	// lane starting its payments on its own schedule (a late one starts
+	// at once, with no burst to catch up); 0 = each lane as fast as it can.
+	Rate float64
 
 	// A scanpay started for the bench: its program file (re-executed as
 	// `scanpay run`) and the folder for its journal ("" = a temporary one).
@@ -51,6 +55,7 @@ type Result struct {
 	Lanes      int     `json:"lanes"`
 	Input      string  `json:"input"` // "api" (barcode in the create request) or "scanner"
 	Wallet     string  `json:"wallet"`
+	Rate       float64 `json:"rate"` // payments/s asked for in all; 0 = as fast as possible
 	Payments   int     `json:"payments"`
 	Approved   int     `json:"approved"`
 	NotFinal   int     `json:"not_final"`
@@ -99,7 +104,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if !ok {
 		return Result{}, fmt.Errorf("%w: --wallet %q unknown: use jkopay, easywallet or ipass", ErrOptions, o.Wallet)
 	}
-	res := Result{Target: "started", Lanes: o.Lanes, Input: "api", Wallet: o.Wallet}
+	if o.Rate < 0 {
+		return Result{}, fmt.Errorf("%w: --rate must be 0 (as fast as possible) or more", ErrOptions)
+	}
+	res := Result{Target: "started", Lanes: o.Lanes, Input: "api", Wallet: o.Wallet, Rate: o.Rate}
 	if o.Scanner {
 		res.Input = "scanner"
 	}
@@ -182,7 +190,23 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var every time.Duration
+			next := began
+			if o.Rate > 0 {
+				every = time.Duration(float64(o.Lanes) / o.Rate * float64(time.Second))
+				next = began.Add(every * time.Duration(i) / time.Duration(o.Lanes))
+			}
 			for n := 1; runCtx.Err() == nil; n++ {
+				if every > 0 {
+					select {
+					case <-runCtx.Done():
+						return
+					case <-time.After(time.Until(next)):
+					}
+					if next = next.Add(every); next.Before(time.Now()) {
+						next = time.Now()
+					}
+				}
 				if o.Payments > 0 && left.Add(-1) < 0 {
 					return
 				}

@@ -7,7 +7,11 @@ import (
 
 // Print writes the result for a person.
 func Print(w io.Writer, r Result) {
-	fmt.Fprintf(w, "scanpay bench: %d lane(s), %s input, wallet %s, scanpay %s\n", r.Lanes, r.Input, r.Wallet, r.Target)
+	pace := "as fast as they can"
+	if r.Rate > 0 {
+		pace = fmt.Sprintf("paced to %.0f payments/s", r.Rate)
+	}
+	fmt.Fprintf(w, "scanpay bench: %d lane(s) %s, %s input, wallet %s, scanpay %s\n", r.Lanes, pace, r.Input, r.Wallet, r.Target)
 	fmt.Fprintf(w, "  payments      %d in %.2fs: %.1f payments/s (%d approved, %d not final, %d errors)\n",
 		r.Payments, r.Seconds, r.PerSecond, r.Approved, r.NotFinal, r.Errors)
 	if r.FirstError != "" {
