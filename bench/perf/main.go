@@ -98,6 +98,11 @@ func main() {
 		*open, *total, mb(rec.RSSPeak), mb(rec.AnonPeak), pagedHeap, allHeap, pagedRSS, allRSS)
 	fmt.Printf("| start, %d journal (API answers) | %s | ≤ 200 ms | empty journal: %s |\n", *total, msv(rec.StartMs), msv(one.StartMs))
 	fmt.Printf("| CPU per payment | %s (1 lane), %s (32 lanes) | | |\n", msv(one.CPUPer), msv(many.CPUPer))
+	var batches []string
+	for _, m := range regexp.MustCompile(`payment/goroutines=32/batch=(\S+?)-\S*\s.*?([\d.]+) payments/s`).FindAllStringSubmatch(floor, -1) {
+		batches = append(batches, m[1]+": "+m[2])
+	}
+	fmt.Printf("| bbolt batch (size, delay), journal alone at 32 writers | %s payments/s | | scanpay uses 16, 1ms |\n", strings.Join(batches, "; "))
 	fmt.Printf("| idle CPU over %s | %d ticks | ≈ 0 | |\n", *idle, ticks)
 }
 
