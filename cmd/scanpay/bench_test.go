@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/loadgen"
+	"github.com/scanpay/scanpay/edge"
 )
 
 // TestBenchJSON runs the real binary's bench briefly, through the API and
@@ -109,5 +113,32 @@ func TestBenchRefusesBadOptions(t *testing.T) {
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitUsage || !strings.Contains(errb.String(), tt.want) {
 			t.Errorf("bench %v: %v, stderr %q; want exit %d saying %q", tt.args, err, errb.String(), exitUsage, tt.want)
 		}
+	}
+}
+
+// TestBenchRunningScanpay: with --addr the bench drives a running SANDBOX
+// scanpay (its wallets in its own process): total latency only, memory
+// and CPU from --pid.
+func TestBenchRunningScanpay(t *testing.T) {
+	d, cfg := sandboxDaemon(t, edge.Config{}, io.Discard)
+	var out, errOut bytes.Buffer
+	c := newCLI(strings.NewReader(""), &out, &errOut)
+	code := c.run(t.Context(), []string{"bench", "--addr", d.Addr(), "--token-file", cfg.API.TokenFile,
+		"--pid", fmt.Sprint(os.Getpid()), "--lanes", "2", "--payments", "8", "--json"})
+	if code != exitOK {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	var r loadgen.Result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if r.Target != "running" || r.Payments != 8 || r.Approved != 8 || r.Added != nil || r.WalletTime != nil || r.StartMs != nil {
+		t.Errorf("got %+v; want 8 approved on the running scanpay, with no wallet split and no start time", r)
+	}
+	if !(r.Total.P50 > 0 && r.Total.P50 <= r.Total.P99) {
+		t.Errorf("total latency %+v", r.Total)
+	}
+	if runtime.GOOS == "linux" && (r.RSSPeakMB == nil || r.CPUSeconds == nil) {
+		t.Errorf("--pid given on Linux, but no RSS or CPU: %s", out.String())
 	}
 }
