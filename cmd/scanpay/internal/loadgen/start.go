@@ -121,7 +121,9 @@ func start(ctx context.Context, o Options, lanes []string, scanners []*vscanner.
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	cleanup = append(cleanup, func() {
-		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+			cmd.Process.Kill() // Windows: no interrupt to send to another process
+		}
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
