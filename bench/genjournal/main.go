@@ -21,7 +21,15 @@ func main() {
 	out := flag.String("out", "", "the journal file to write (its folder is created)")
 	total := flag.Int("payments", 100000, "payments in all")
 	open := flag.Int("open", 10000, "of which left queued (open), the newest")
+	drop := flag.Bool("drop-cache", false, "write nothing: drop -out's pages from the page cache, as after a reboot (Linux)")
 	flag.Parse()
+	if *drop {
+		if err := dropCache(*out); err != nil {
+			fmt.Fprintln(os.Stderr, "genjournal:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *out == "" || *open > *total || *open < 0 {
 		fmt.Fprintln(os.Stderr, "genjournal: give -out, and -open no more than -payments")
 		os.Exit(2)

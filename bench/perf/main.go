@@ -66,8 +66,18 @@ func main() {
 	say("recovery: generating a %d-payment journal with %d open", *total, *open)
 	dir := filepath.Join(work, "recover")
 	run(gen, "-out", filepath.Join(dir, "data", "journal.db"), "-payments", fmt.Sprint(*total), "-open", fmt.Sprint(*open))
+	cold := filepath.Join(work, "recover-cold")
+	copyFile(filepath.Join(dir, "data", "journal.db"), filepath.Join(cold, "data", "journal.db"))
 	say("recovery: scanpay bench on it (1 lane while the open payments are settled)")
 	rec := bench(bin, "--dir", dir, "--lanes", "1", "--duration", dur.String())
+	say("recovery again on a copy out of the page cache, as after a reboot")
+	var recCold *result
+	if _, err := runErr(gen, "-drop-cache", "-out", filepath.Join(cold, "data", "journal.db")); err == nil {
+		r := bench(bin, "--dir", cold, "--lanes", "1", "--duration", dur.String())
+		recCold = &r
+	} else {
+		say("(skipped: %v)", err)
+	}
 	say("recovery benchmark (store): paged against all at once")
 	recb := run("go", "test", "-run", "^$", "-bench", "RecoverOpen", "-benchtime", "3x", "./store/")
 	say("idle CPU over %s", idle)
@@ -96,7 +106,13 @@ func main() {
 	fmt.Printf("| RSS under 32-lane load | %s (anon %s) | ≤ 40 MB | |\n", mb(many.RSSPeak), mb(many.AnonPeak))
 	fmt.Printf("| RSS recovering %d open in a %d journal | %s (anon %s) | ≤ 40 MB | store benchmark: heap %s MB paged vs %s MB at once; anon RSS %s vs %s MB |\n",
 		*open, *total, mb(rec.RSSPeak), mb(rec.AnonPeak), pagedHeap, allHeap, pagedRSS, allRSS)
+	if recCold != nil {
+		fmt.Printf("| RSS recovering, journal not in the page cache (after a reboot) | %s (anon %s) | ≤ 40 MB | |\n", mb(recCold.RSSPeak), mb(recCold.AnonPeak))
+	}
 	fmt.Printf("| start, %d journal (API answers) | %s | ≤ 200 ms | empty journal: %s |\n", *total, msv(rec.StartMs), msv(one.StartMs))
+	if recCold != nil {
+		fmt.Printf("| start, %d journal not in the page cache | %s | ≤ 200 ms | |\n", *total, msv(recCold.StartMs))
+	}
 	fmt.Printf("| CPU per payment | %s (1 lane), %s (32 lanes) | | |\n", msv(one.CPUPer), msv(many.CPUPer))
 	var batches []string
 	for _, m := range regexp.MustCompile(`payment/goroutines=32/batch=(\S+?)-\S*\s.*?([\d.]+) payments/s`).FindAllStringSubmatch(floor, -1) {
@@ -181,12 +197,18 @@ func mb(v *float64) string {
 }
 
 func run(name string, args ...string) string {
+	out, err := runErr(name, args...)
+	check(err)
+	return out
+}
+
+func runErr(name string, args ...string) (string, error) {
 	var out bytes.Buffer
 	cmd := exec.Command(name, args...)
 	cmd.Stdout = &out
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		check(fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out.String()))
+		return "", fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out.String())
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
 	for sc.Scan() {
@@ -194,7 +216,19 @@ func run(name string, args ...string) string {
 			fmt.Fprintln(os.Stderr, "   ", l)
 		}
 	}
-	return out.String()
+	return out.String(), nil
+}
+
+func copyFile(from, to string) {
+	check(os.MkdirAll(filepath.Dir(to), 0o700))
+	in, err := os.Open(from)
+	check(err)
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	check(err)
+	_, err = io.Copy(out, in)
+	check(err)
+	check(out.Close())
 }
 
 func say(format string, args ...any) { fmt.Fprintf(os.Stderr, "== "+format+"\n", args...) }
