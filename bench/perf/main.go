@@ -30,6 +30,9 @@ type result struct {
 	AnonIdle   *float64 `json:"rss_anon_idle_mb"`
 	AnonPeak   *float64 `json:"rss_anon_peak_mb"`
 	CPUPer     *float64 `json:"cpu_per_payment_ms"`
+	CPU        *float64 `json:"cpu_seconds"`
+	BenchCPU   *float64 `json:"bench_cpu_seconds"`
+	Seconds    float64  `json:"seconds"`
 	StartMs    *float64 `json:"start_ms"`
 }
 
@@ -113,7 +116,8 @@ func main() {
 	if recCold != nil {
 		fmt.Printf("| start, %d journal not in the page cache | %s | ≤ 200 ms | |\n", *total, msv(recCold.StartMs))
 	}
-	fmt.Printf("| CPU per payment | %s (1 lane), %s (32 lanes) | | |\n", msv(one.CPUPer), msv(many.CPUPer))
+	fmt.Printf("| CPU per payment | %s (1 lane), %s (32 lanes) | | 32 lanes: scanpay used %s cores, the bench (client and wallet) %s, of %d |\n",
+		msv(one.CPUPer), msv(many.CPUPer), cores(many.CPU, many.Seconds), cores(many.BenchCPU, many.Seconds), runtime.NumCPU())
 	var batches []string
 	for _, m := range regexp.MustCompile(`payment/goroutines=32/batch=(\S+?)-\S*\s.*?([\d.]+) payments/s`).FindAllStringSubmatch(floor, -1) {
 		batches = append(batches, m[1]+": "+m[2])
@@ -187,6 +191,13 @@ func msv(v *float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f ms", *v)
+}
+
+func cores(cpu *float64, secs float64) string {
+	if cpu == nil || secs <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", *cpu/secs)
 }
 
 func mb(v *float64) string {

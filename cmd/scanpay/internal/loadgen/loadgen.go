@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -82,6 +83,9 @@ type Result struct {
 	AnonPeakMB      *float64 `json:"rss_anon_peak_mb"`
 	CPUSeconds      *float64 `json:"cpu_seconds"`
 	CPUPerPaymentMs *float64 `json:"cpu_per_payment_ms"`
+	// BenchCPUSeconds is the bench's own CPU over the run (its HTTP
+	// client and the simulated wallet), on the same cores as scanpay.
+	BenchCPUSeconds *float64 `json:"bench_cpu_seconds"`
 	// StartMs is how long the started scanpay took until its API answered.
 	StartMs *float64 `json:"start_ms,omitempty"`
 }
@@ -165,6 +169,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			cpu0 = cpu
 		}
 	}
+	_, self0, selfErr := procStats(os.Getpid())
 	peak := &peakRSS{pid: o.PID}
 	stopSampling := peak.sample()
 
@@ -221,6 +226,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	elapsed := time.Since(began)
 	stopSampling()
 
+	if _, self1, err := procStats(os.Getpid()); err == nil && selfErr == nil {
+		res.BenchCPUSeconds = ptr(self1 - self0)
+	}
 	res.Seconds = elapsed.Seconds()
 	res.Payments = len(samples)
 	res.PerSecond = float64(len(samples)) / elapsed.Seconds()

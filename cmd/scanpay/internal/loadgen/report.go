@@ -41,6 +41,7 @@ func Print(w io.Writer, r Result) {
 	num("anon peak", r.AnonPeakMB, "MB")
 	num("CPU", r.CPUSeconds, "s")
 	num("CPU/payment", r.CPUPerPaymentMs, "ms")
+	num("bench's CPU", r.BenchCPUSeconds, "s (the load generator and the simulated wallet, on the same cores)")
 	if r.StartMs != nil {
 		num("start", r.StartMs, "ms (until the API answered)")
 	}
