@@ -202,32 +202,79 @@ func (e *Engine) Payment(ctx context.Context, id string) (PaymentView, error) {
 func (e *Engine) Wait(ctx context.Context, id string, d time.Duration) (PaymentView, error) {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	// Only the state is read while waiting; the full view (with refunds)
-	// once, at the end.
-	final := func() (bool, error) {
-		p, err := e.j.Get(id)
-		if err != nil {
-			return false, journalErr(err)
-		}
-		return p.State.Final(), nil
+	// Watch before reading, so no change after the read is missed; then
+	// each change hands over its state and the next watch with it, so a
+	// wake-up reads nothing from the journal until the payment is final.
+	w := e.waitFor(id)
+	defer e.waitDone(id)
+	p, err := e.j.Get(id)
+	if err != nil {
+		return PaymentView{}, journalErr(err)
+	}
+	if p.State.Final() {
+		return e.Payment(ctx, id)
 	}
 	for {
-		if done, err := final(); err != nil || done {
-			return e.viewOrErr(ctx, id, err)
-		}
-		ch := e.watchCh(id)
-		// Read again: a change between the first read and the watch would
-		// otherwise be missed.
-		if done, err := final(); err != nil || done {
-			return e.viewOrErr(ctx, id, err)
-		}
 		select {
-		case <-ch:
+		case <-w.ch:
+			if w.state.Final() {
+				return e.Payment(ctx, id)
+			}
+			w = w.next
 		case <-t.C:
 			return e.Payment(ctx, id)
 		case <-ctx.Done():
 			return e.Payment(context.WithoutCancel(ctx), id)
 		}
+	}
+}
+
+// waiter is one payment's next change, for the long-polls waiting on it:
+// ch closes at the change; state is what the payment changed to, and next
+// the watch for the change after.
+type waiter struct {
+	ch    chan struct{}
+	state store.State
+	next  *waiter
+}
+
+// waiting is a payment's current waiter and how many long-polls hold it.
+type waiting struct {
+	w *waiter
+	n int
+}
+
+func (e *Engine) waitFor(id string) *waiter {
+	e.watchMu.Lock()
+	defer e.watchMu.Unlock()
+	en, ok := e.waits[id]
+	if !ok {
+		en = &waiting{w: &waiter{ch: make(chan struct{})}}
+		e.waits[id] = en
+	}
+	en.n++
+	return en.w
+}
+
+func (e *Engine) waitDone(id string) {
+	e.watchMu.Lock()
+	defer e.watchMu.Unlock()
+	if en, ok := e.waits[id]; ok {
+		if en.n--; en.n <= 0 {
+			delete(e.waits, id)
+		}
+	}
+}
+
+// wakeWaiters tells the long-polls on a payment that it changed to s.
+func (e *Engine) wakeWaiters(id string, s store.State) {
+	e.watchMu.Lock()
+	defer e.watchMu.Unlock()
+	if en, ok := e.waits[id]; ok {
+		w := en.w
+		w.state, w.next = s, &waiter{ch: make(chan struct{})}
+		en.w = w.next
+		close(w.ch)
 	}
 }
 

@@ -423,7 +423,7 @@ func (e *Engine) touch(p store.Payment, mut func(*store.Payment) error) (store.P
 // changed follows a committed payment: lanes, waiters, the event stream.
 func (e *Engine) changed(p store.Payment, announce bool) {
 	e.lanes.track(p)
-	e.notify(p.ID)
+	e.wakeWaiters(p.ID, p.State)
 	if announce {
 		e.publish("payment", e.view(p, nil))
 	}

@@ -151,7 +151,8 @@ type Engine struct {
 	laneSet    map[string]bool
 
 	watchMu sync.Mutex
-	watch   map[string]chan struct{}
+	watch   map[string]chan struct{} // refunds' long-polls
+	waits   map[string]*waiting      // payments' long-polls
 
 	healthMu  sync.Mutex
 	hookState map[string]string
@@ -236,6 +237,7 @@ func New(cfg Config) (*Engine, error) {
 		hooks:      map[string]hooks.Hook{},
 		laneSet:    map[string]bool{},
 		watch:      map[string]chan struct{}{},
+		waits:      map[string]*waiting{},
 		hookState:  map[string]string{},
 		problems:   map[string]string{},
 		outboxKick: make(chan struct{}, 1),
@@ -269,6 +271,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	for range e.cfg.Workers {
 		wg.Go(e.worker)
 	}
+	wg.Go(e.requeue)
 	bg, stop := context.WithCancel(ctx)
 	defer stop()
 	wg.Go(func() { e.outboxLoop(bg) })
@@ -281,15 +284,19 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
-// recover resumes every non-final payment where it stood (DESIGN.md rule 5).
+// recover resumes every non-final payment where it stood (DESIGN.md rule 5):
+// it puts each on its lane now, paging through the journal's state index
+// so that however many are open, a page of records is in memory at once.
+// requeue, run once the workers are, hands them out in a bounded queue.
 func (e *Engine) recover() error {
-	pending, err := e.j.Pending()
+	n := 0
+	err := e.j.EachPending(0, func(p store.Payment) error {
+		e.lanes.track(p)
+		n++
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("edge: read unfinished payments from the journal %s: %w", e.j.Path(), err)
-	}
-	for _, p := range pending {
-		e.lanes.track(p)
-		e.sched.kick(paymentKey(p.ID))
 	}
 	refunds, err := e.j.PendingRefunds()
 	if err != nil {
@@ -298,10 +305,26 @@ func (e *Engine) recover() error {
 	for _, r := range refunds {
 		e.sched.kick(refundKey(r.ID))
 	}
-	if len(pending)+len(refunds) > 0 {
-		e.log.Info("resuming unfinished work from the journal", "payments", len(pending), "refunds", len(refunds))
+	if n+len(refunds) > 0 {
+		e.log.Info("resuming unfinished work from the journal", "payments", n, "refunds", len(refunds))
 	}
 	return nil
+}
+
+// errClosed stops a walk through the journal once the scheduler is closed.
+var errClosed = errors.New("edge: scheduler closed")
+
+// requeue kicks every non-final payment, waiting for room in the queue.
+func (e *Engine) requeue() {
+	err := e.j.EachPending(0, func(p store.Payment) error {
+		if !e.sched.kickWhenRoom(paymentKey(p.ID)) {
+			return errClosed
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errClosed) {
+		e.journalFailed("read unfinished payments", err)
+	}
 }
 
 // defaultPruneEvery is how often final payments past retention are
@@ -353,13 +376,12 @@ func (e *Engine) sweepLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		now := e.now()
-		if pending, err := e.j.Pending(); err == nil {
-			for _, p := range pending {
-				if p.State != store.AwaitingScan && passed(p.NextTry, now, e.waitMax) {
-					e.sched.kick(paymentKey(p.ID))
-				}
+		e.j.EachPending(0, func(p store.Payment) error {
+			if p.State != store.AwaitingScan && passed(p.NextTry, now, e.waitMax) && !e.sched.tryKick(paymentKey(p.ID)) {
+				return errClosed // full: the rest at the next sweep
 			}
-		}
+			return nil
+		})
 		if refunds, err := e.j.PendingRefunds(); err == nil {
 			for _, r := range refunds {
 				if passed(r.NextTry, now, e.waitMax) {

@@ -136,13 +136,13 @@ func (e *Engine) setHookState(name, state string) {
 // anything an administrator must act on.
 func (e *Engine) Health() Health {
 	h := Health{OK: true, Sandbox: e.cfg.Sandbox, Pending: map[string]int{}}
-	pending, err := e.j.Pending()
+	counts, err := e.j.CountPending()
 	if err != nil {
 		h.OK = false
 		h.Problems = append(h.Problems, fmt.Sprintf("the journal %s cannot be read: %v", e.j.Path(), err))
 	}
-	for _, p := range pending {
-		h.Pending[string(p.State)]++
+	for s, n := range counts {
+		h.Pending[string(s)] = n
 	}
 	if err := e.j.Suspect(); err != nil {
 		h.OK = false

@@ -12,6 +12,7 @@ import (
 type scheduler struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
+	room   *sync.Cond // signalled when the queue drops below maxQueued
 	queue  []string
 	queued map[string]bool
 	active map[string]bool
@@ -28,7 +29,37 @@ type timer struct {
 func newScheduler() *scheduler {
 	s := &scheduler{queued: map[string]bool{}, active: map[string]bool{}, again: map[string]bool{}, timers: map[string]timer{}}
 	s.cond = sync.NewCond(&s.mu)
+	s.room = sync.NewCond(&s.mu)
 	return s
+}
+
+// maxQueued bounds the due keys that the sweep and recovery put in the
+// queue: recovery waits for room, the sweep stops and comes back. Kicks
+// from the API, scans and a step's own timers are not held back; each is
+// a key the queue holds at most once.
+const maxQueued = 1024
+
+// kickWhenRoom is kick, after waiting while the queue is full; false once
+// closed.
+func (s *scheduler) kickWhenRoom(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.queue) >= maxQueued && !s.closed {
+		s.room.Wait()
+	}
+	s.kickLocked(key)
+	return !s.closed
+}
+
+// tryKick is kick unless the queue is full (or closed): false then.
+func (s *scheduler) tryKick(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) >= maxQueued || s.closed {
+		return false
+	}
+	s.kickLocked(key)
+	return true
 }
 
 func paymentKey(id string) string { return "p:" + id }
@@ -97,8 +128,12 @@ func (s *scheduler) next() (string, bool) {
 			return "", false
 		}
 		key := s.queue[0]
+		s.queue[0] = ""
 		s.queue = s.queue[1:]
 		delete(s.queued, key)
+		if len(s.queue) < maxQueued {
+			s.room.Signal()
+		}
 		if s.active[key] {
 			// Claimed outside the pool (an operator's settle): served
 			// again when the claim is released.
@@ -144,4 +179,5 @@ func (s *scheduler) close() {
 	}
 	s.timers = map[string]timer{}
 	s.cond.Broadcast()
+	s.room.Broadcast()
 }

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -155,5 +156,58 @@ func TestSchedulerAtEarliestWins(t *testing.T) {
 	}
 	if !seen["p:x"] || !seen["p:y"] {
 		t.Fatalf("due keys %v, want p:x and p:y", seen)
+	}
+}
+
+// TestSchedulerBoundedQueue: recovery and the sweep fill the queue up to
+// maxQueued keys and no further; tryKick says when it is full, a
+// kickWhenRoom waits until a worker takes a key, and close releases it.
+// Each step waits on the scheduler's own state, never on a duration.
+func TestSchedulerBoundedQueue(t *testing.T) {
+	s := newScheduler()
+	for i := range maxQueued {
+		if !s.tryKick(paymentKey(fmt.Sprint("open-", i))) {
+			t.Fatalf("tryKick refused key %d of %d", i+1, maxQueued)
+		}
+	}
+	if s.tryKick(paymentKey("one-too-many")) {
+		t.Fatal("tryKick took a key into a full queue")
+	}
+	s.kick(paymentKey("from-the-api")) // the API's kicks are not held back
+	if q, _, _, n := schedState(s, paymentKey("from-the-api")); !q || n != maxQueued+1 {
+		t.Fatalf("an API kick into a full queue: queued %v, queue %d", q, n)
+	}
+
+	waited := make(chan bool)
+	go func() { waited <- s.kickWhenRoom(paymentKey("recovered")) }()
+	// Two keys out: the queue drops below maxQueued, so the waiter is let in.
+	for range 2 {
+		key, ok := s.next()
+		if !ok {
+			t.Fatal("next: closed")
+		}
+		s.done(key)
+	}
+	select {
+	case ok := <-waited:
+		if q, _, _, _ := schedState(s, paymentKey("recovered")); !ok || !q {
+			t.Fatalf("kickWhenRoom = %v, queued %v; want the key queued", ok, q)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("kickWhenRoom still waiting with room in the queue")
+	}
+
+	// Full again: a waiter is released by close, and says so.
+	for i := 0; s.tryKick(paymentKey(fmt.Sprint("more-", i))); i++ {
+	}
+	go func() { waited <- s.kickWhenRoom(paymentKey("at-shutdown")) }()
+	s.close()
+	select {
+	case ok := <-waited:
+		if ok {
+			t.Fatal("kickWhenRoom after close = true, want false")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("close did not release kickWhenRoom")
 	}
 }

@@ -384,6 +384,82 @@ func (j *Journal) Pending() ([]Payment, error) {
 	return out, err
 }
 
+// PendingPage is how many payments EachPending reads in one transaction.
+const PendingPage = 256
+
+// EachPending calls fn for every non-final payment, state by state (in
+// the order of States) and oldest first within a state, reading at most
+// page payments (<= 0: PendingPage) per read transaction and calling fn
+// outside it: however many payments are open, no more than a page is in
+// memory at once. A payment whose state changes meanwhile may be seen
+// twice or not at all; whoever changed it acted on it.
+func (j *Journal) EachPending(page int, fn func(Payment) error) error {
+	if page <= 0 {
+		page = PendingPage
+	}
+	for _, s := range States {
+		if s.Final() {
+			continue
+		}
+		prefix := seg(nil, string(s))
+		var after []byte
+		for {
+			batch := make([]Payment, 0, page)
+			err := j.read(func(tx *bolt.Tx) error {
+				c := tx.Bucket(ixState).Cursor()
+				k, _ := c.Seek(prefix)
+				if after != nil {
+					if k, _ = c.Seek(after); bytes.Equal(k, after) {
+						k, _ = c.Next()
+					}
+				}
+				for ; k != nil && bytes.HasPrefix(k, prefix) && len(batch) < page; k, _ = c.Next() {
+					p, err := getPayment(tx, keyID(k, layoutState))
+					if err != nil {
+						return err
+					}
+					batch = append(batch, p)
+					after = bytes.Clone(k)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			for _, p := range batch {
+				if err := fn(p); err != nil {
+					return err
+				}
+			}
+			if len(batch) < page {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// CountPending counts the non-final payments by state from the state
+// index alone, decoding none.
+func (j *Journal) CountPending() (map[State]int, error) {
+	out := map[State]int{}
+	err := j.read(func(tx *bolt.Tx) error {
+		for _, s := range States {
+			if s.Final() {
+				continue
+			}
+			if err := eachPrefix(tx.Bucket(ixState), seg(nil, string(s)), func([]byte) error {
+				out[s]++
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // Recent returns up to limit payments, newest first (limit <= 0: all).
 func (j *Journal) Recent(limit int) ([]Payment, error) {
 	var out []Payment

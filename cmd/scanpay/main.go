@@ -66,6 +66,7 @@ func init() {
 		"report":       {"print a business day's takings per wallet and lane (count, gross, refunds, net)", (*cli).cmdReport},
 		"settle":       {"supervisor: record what the wallet's merchant portal shows for an unknown payment or refund", (*cli).cmdSettle},
 		"certify":      {"run a wallet's acceptance cases against its test system and write a transcript for its certification team", (*cli).cmdCertify},
+		"bench":        {"measure this PC: payments per second, the latency scanpay adds, its memory and CPU (SANDBOX)", (*cli).cmdBench},
 		"check-config": {"validate the configuration and print it as scanpay will use it, secrets redacted", (*cli).cmdCheckConfig},
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"log/slog"
 	"sort"
 	"time"
@@ -69,31 +68,11 @@ type State struct {
 	ProvidersTOML string            `json:"providers_toml"` // the [providers.*] tables, ready to paste
 }
 
-// providerTable is the simulator's ready config as a TOML table: its own
-// config struct encoded with its toml tags, empty keys dropped (an empty
-// merchant_key_file beside merchant_key would name two secret sources).
-func providerTable(sim wallettest.Simulator) (map[string]any, error) {
-	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(sim.Config()); err != nil {
-		return nil, fmt.Errorf("%s: encoding its config: %w", sim.Name(), err)
-	}
-	table := map[string]any{}
-	if _, err := toml.Decode(buf.String(), &table); err != nil {
-		return nil, fmt.Errorf("%s: decoding its config: %w", sim.Name(), err)
-	}
-	for k, v := range table {
-		if v == "" {
-			delete(table, k)
-		}
-	}
-	return table, nil
-}
-
 func (s Sims) state(control string, pid int) (State, error) {
 	st := State{Control: control, PID: pid, Wallets: map[string]Wallet{}}
 	tables := map[string]any{}
 	for _, name := range s.names() {
-		t, err := providerTable(s[name])
+		t, err := wallettest.ConfigTable(s[name], "")
 		if err != nil {
 			return st, err
 		}

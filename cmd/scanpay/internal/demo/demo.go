@@ -17,6 +17,7 @@ import (
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/daemon"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/posclient"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/vscanner"
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/hooks"
 	"github.com/scanpay/scanpay/internal/mask"
@@ -44,7 +45,7 @@ type demo struct {
 	d        *daemon.Daemon
 	cl       *posclient.Client
 	sims     map[string]wallettest.Simulator
-	scanner  *virtualScanner
+	scanner  *vscanner.Scanner
 	network  *networkSwitch
 	step     int
 	checks   int
@@ -148,7 +149,7 @@ A file receipt hook writes one JSON receipt per outcome.`)
 	}
 	cfg.API.Listen = "127.0.0.1:0" // never clash with a running scanpay
 	cfg.Hooks = []hooks.Config{{Name: "receipts", Kind: hooks.KindFile, Dir: "receipts"}}
-	vs, err := openVirtualScanner()
+	vs, err := vscanner.Open()
 	if err == nil {
 		x.scanner = vs
 		cfg.Scanners = []scanner.Config{{Kind: scanner.KindSerial, Name: "demo-scanner", Port: vs.Port(), Baud: 9600, TerminalID: Lane}}

@@ -136,3 +136,30 @@ func TestCodeMatcherKeepsTransactionIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyVerdictsCached: a key's verdict is the same the first time, when
+// it comes from the cache, and past the cache's size.
+func TestKeyVerdictsCached(t *testing.T) {
+	k := &keyVerdicts{}
+	for i := range maxKeys + 10 {
+		k.secret(fmt.Sprintf("filler_%d", i))
+	}
+	for _, tt := range []struct {
+		key  string
+		want bool
+	}{
+		{"merchant_key", true}, {"api_token", true}, {"key_file", false}, {"wallet", false}, {"password", true},
+	} {
+		for round := range 3 {
+			if got := k.secret(tt.key); got != tt.want {
+				t.Errorf("round %d: secret(%q) = %v, want %v", round, tt.key, got, tt.want)
+			}
+		}
+	}
+	k2 := &keyVerdicts{}
+	for round := range 2 {
+		if !k2.secret("auth_key") || k2.secret("request_id") {
+			t.Errorf("round %d: cached verdicts differ from the regexp's", round)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sync"
+	"sync/atomic"
 
 	"github.com/scanpay/scanpay/internal/mask"
 )
@@ -22,11 +24,33 @@ type Secrets = mask.Secrets
 type MaskHandler struct {
 	next    slog.Handler
 	secrets *Secrets
+	keys    *keyVerdicts
 }
 
 // NewMaskHandler wraps next. secrets may be nil.
 func NewMaskHandler(next slog.Handler, secrets *Secrets) *MaskHandler {
-	return &MaskHandler{next: next, secrets: secrets}
+	return &MaskHandler{next: next, secrets: secrets, keys: &keyVerdicts{}}
+}
+
+// keyVerdicts remembers secretKey's verdict per attribute key: the keys
+// come from the code, so they are few, and the regexp was 3% of scanpay's
+// CPU under load. A key beyond maxKeys is matched every time.
+type keyVerdicts struct {
+	m sync.Map // key → bool
+	n atomic.Int64
+}
+
+const maxKeys = 1024
+
+func (k *keyVerdicts) secret(key string) bool {
+	if v, ok := k.m.Load(key); ok {
+		return v.(bool)
+	}
+	is := secretKey.MatchString(key)
+	if k.n.Add(1) <= maxKeys {
+		k.m.Store(key, is)
+	}
+	return is
 }
 
 // Enabled implements slog.Handler.
@@ -50,17 +74,17 @@ func (h *MaskHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	for i, a := range as {
 		clean[i] = h.attr(a)
 	}
-	return &MaskHandler{next: h.next.WithAttrs(clean), secrets: h.secrets}
+	return &MaskHandler{next: h.next.WithAttrs(clean), secrets: h.secrets, keys: h.keys}
 }
 
 // WithGroup implements slog.Handler.
 func (h *MaskHandler) WithGroup(name string) slog.Handler {
-	return &MaskHandler{next: h.next.WithGroup(name), secrets: h.secrets}
+	return &MaskHandler{next: h.next.WithGroup(name), secrets: h.secrets, keys: h.keys}
 }
 
 func (h *MaskHandler) attr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
-	if secretKey.MatchString(a.Key) && !isEmpty(v) {
+	if h.keys.secret(a.Key) && !isEmpty(v) {
 		return slog.String(a.Key, "[redacted]")
 	}
 	switch v.Kind() {
