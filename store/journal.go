@@ -125,6 +125,11 @@ func Open(path string, opts Options) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the journal's folder: %w (check data_dir and its permissions)", err)
 	}
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		if err := create(path, opts.Timeout); err != nil {
+			return nil, err
+		}
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
@@ -150,6 +155,7 @@ func Open(path string, opts Options) (*Journal, error) {
 		}
 		return nil, fmt.Errorf("%w: open journal %s: %w: free space on its drive or make data_dir writable; keep the journal where it is, it may hold open payments", ErrWrite, path, err)
 	}
+	removeLeftovers(path)
 	return j, nil
 }
 
