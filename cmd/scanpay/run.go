@@ -35,6 +35,7 @@ daemon is started again (1s backoff, doubling to 1m).`,
 	path := fs.String("config", "", "configuration file (default "+config.DefaultPath()+"; SANDBOX mode if absent)")
 	dataDir := fs.String("data-dir", "", "SANDBOX only: the journal's folder (default: your user data folder)")
 	listen := fs.String("listen", "", "SANDBOX only: the POS API address (default "+posapi.DefaultListen+")")
+	socket := fs.String("socket", "", "SANDBOX only, Linux: also answer on this Unix socket (the [api] socket key)")
 	sandbox := fs.Bool("sandbox", false, "run in SANDBOX mode even if a configuration file exists")
 	noMonitor := fs.Bool("no-monitor", false, "run the daemon in this process, without the restart-on-panic monitor")
 	if code, done := c.parse(fs, args); done {
@@ -53,11 +54,18 @@ daemon is started again (1s backoff, doubling to 1m).`,
 	if err != nil {
 		return c.fail(err)
 	}
-	if (*dataDir != "" || *listen != "") && !cfg.Sandbox {
-		return c.fail(&config.Error{Err: fmt.Errorf("--data-dir and --listen are for SANDBOX mode only: set data_dir and [api] listen in %s instead", cfg.Path)})
+	if (*dataDir != "" || *listen != "" || *socket != "") && !cfg.Sandbox {
+		return c.fail(&config.Error{Err: fmt.Errorf("--data-dir, --listen and --socket are for SANDBOX mode only: set data_dir, [api] listen and [api] socket in %s instead", cfg.Path)})
 	}
-	if *listen != "" {
-		cfg.API.Listen = *listen
+	if *listen != "" || *socket != "" {
+		if *listen != "" {
+			cfg.API.Listen = *listen
+		}
+		if *socket != "" {
+			if cfg.API.Socket, err = filepath.Abs(*socket); err != nil {
+				return c.fail(&config.Error{Err: fmt.Errorf("--socket %q: %w", *socket, err)})
+			}
+		}
 		if err := cfg.Validate(); err != nil {
 			return c.fail(err)
 		}
