@@ -222,31 +222,70 @@ func envValue(env []string, key string) string {
 	return v
 }
 
-// TestDocsPythonExampleAgainstTheBinary: the page's Python block, run as
-// it stands by python3 against the real binary in SANDBOX, pays when the
-// customer scans, and a refusal ends it with scanpay's message, not a
-// KeyError's traceback.
-func TestDocsPythonExampleAgainstTheBinary(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatal("python3 is needed to check the documentation's Python example: install it (apt-get install python3)")
+// TestDocsExamplesAgainstTheBinary: the page's Python and C# blocks, run
+// as they stand (python3; Mono's mcs and mono) against the real binary in
+// SANDBOX, pay when the customer scans, and a refusal ends each with
+// scanpay's message and exit code 1, not an exception's trace.
+func TestDocsExamplesAgainstTheBinary(t *testing.T) {
+	for _, tc := range []struct {
+		lang  string
+		tools []string
+		// prepare writes the block to dir and answers the command that runs it.
+		prepare func(t *testing.T, dir, text string) []string
+	}{
+		{"python", []string{"python3"}, func(t *testing.T, dir, text string) []string {
+			script := filepath.Join(dir, "pay.py")
+			writeFile(t, script, text)
+			return []string{"python3", script}
+		}},
+		{"csharp", []string{"mcs", "mono"}, func(t *testing.T, dir, text string) []string {
+			src, exe := filepath.Join(dir, "Pay.cs"), filepath.Join(dir, "Pay.exe")
+			writeFile(t, src, text)
+			out, err := exec.Command("mcs", "-warnaserror+", "-r:System.Net.Http.dll", "-r:System.Runtime.Serialization.dll", "-out:"+exe, src).CombinedOutput()
+			if err != nil {
+				t.Fatalf("mcs: %v\n%s", err, out)
+			}
+			return []string{"mono", exe}
+		}},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			for _, tool := range tc.tools {
+				if _, err := exec.LookPath(tool); err != nil {
+					t.Fatalf("%s is needed to check the documentation's %s example: install it (.ci/run's install step names the Debian packages)", tool, tc.lang)
+				}
+			}
+			argv := tc.prepare(t, t.TempDir(), docBlockOf(t, posDoc, tc.lang).text)
+			env := runDocSandbox(t)
+			t.Run("pays", func(t *testing.T) { exampleThatPays(t, env, argv) })
+			t.Run("refused", func(t *testing.T) { exampleRefused(t, env, argv) })
+		})
 	}
-	script := filepath.Join(t.TempDir(), "pay.py")
-	if err := os.WriteFile(script, []byte(docBlockOf(t, posDoc, "python").text+"\n"), 0o600); err != nil {
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := runDocSandbox(t)
-	url, token := envValue(env, "SCANPAY_URL"), envValue(env, "SCANPAY_TOKEN")
-	run := func(env []string) (*exec.Cmd, *lockedBuffer, *lockedBuffer) {
-		cmd := exec.Command(python, script)
-		cmd.Env = env
-		var stdout, stderr lockedBuffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, &stdout, &stderr
+}
+
+// startExample starts argv with env, its output captured.
+func startExample(t *testing.T, env, argv []string) (*exec.Cmd, *lockedBuffer, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	var stdout, stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
+	return cmd, &stdout, &stderr
+}
+
+// exampleThatPays runs an example, scans as the customer once its payment
+// awaits a scan, and checks it reports the approval.
+func exampleThatPays(t *testing.T, env, argv []string) {
+	url, token := envValue(env, "SCANPAY_URL"), envValue(env, "SCANPAY_TOKEN")
 	api := func(method, path, body string) (int, string) {
 		req, err := http.NewRequest(method, url+path, strings.NewReader(body))
 		if err != nil {
@@ -261,44 +300,40 @@ func TestDocsPythonExampleAgainstTheBinary(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+	cmd, stdout, stderr := startExample(t, env, argv)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the example opened no payment\n%s", stderr.String())
+		}
+		_, body := api("GET", "/v1/payments?order_number=A-1001&terminal_id=AB123456", "")
+		if strings.Contains(body, `"state":"awaiting_scan"`) {
+			break
+		}
+	}
+	if code, body := api("POST", "/v1/scans", `{"terminal_id":"AB123456","code":"22A234567890123456"}`); code != 200 || !strings.Contains(body, `"kind":"payment"`) {
+		t.Fatalf("scan: %d %s", code, body)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%s: %v\n%s", argv[0], err, stderr.String())
+	}
+	if got := stdout.String(); got != "approved payment approved\n" {
+		t.Errorf("the example printed %q\n%s", got, stderr.String())
+	}
+}
 
-	t.Run("pays", func(t *testing.T) {
-		cmd, stdout, stderr := run(env)
-		// The customer scans once the example's payment awaits a scan.
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				t.Fatalf("the example opened no payment\n%s", stderr.String())
-			}
-			_, body := api("GET", "/v1/payments?order_number=A-1001&terminal_id=AB123456", "")
-			if strings.Contains(body, `"state":"awaiting_scan"`) {
-				break
-			}
-		}
-		if code, body := api("POST", "/v1/scans", `{"terminal_id":"AB123456","code":"22A234567890123456"}`); code != 200 || !strings.Contains(body, `"kind":"payment"`) {
-			t.Fatalf("scan: %d %s", code, body)
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("python3: %v\n%s", err, stderr.String())
-		}
-		if got := stdout.String(); got != "approved payment approved\n" {
-			t.Errorf("the example printed %q\n%s", got, stderr.String())
-		}
-	})
-
-	t.Run("refused", func(t *testing.T) {
-		wrong := filepath.Join(t.TempDir(), "api-token")
-		if err := os.WriteFile(wrong, []byte("not-the-token\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cmd, stdout, stderr := run(append(env, "SCANPAY_TOKEN_FILE="+wrong))
-		err := cmd.Wait()
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-			t.Fatalf("python3 with a wrong token: %v, want exit 1\n%s%s", err, stdout.String(), stderr.String())
-		}
-		got := stderr.String()
-		if !strings.HasPrefix(got, "scanpay refused the payment (401): ") || strings.Contains(got, "Traceback") {
-			t.Errorf("a refusal printed %q, want scanpay's message and no traceback", got)
-		}
-	})
+// exampleRefused runs an example with a wrong token: it must end with
+// scanpay's answer, not a crash.
+func exampleRefused(t *testing.T, env, argv []string) {
+	wrong := filepath.Join(t.TempDir(), "api-token")
+	writeFile(t, wrong, "not-the-token")
+	cmd, stdout, stderr := startExample(t, append(env, "SCANPAY_TOKEN_FILE="+wrong), argv)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("%s with a wrong token: %v, want exit 1\n%s%s", argv[0], err, stdout.String(), stderr.String())
+	}
+	got := stderr.String()
+	if !strings.HasPrefix(got, "scanpay refused the payment (401): wrong API token") || strings.Contains(got, "Traceback") || strings.Contains(got, "Exception") {
+		t.Errorf("a refusal printed %q, want scanpay's message and no trace", got)
+	}
 }
