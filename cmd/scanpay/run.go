@@ -179,7 +179,7 @@ func (c *cli) serve(ctx context.Context, cfg *config.Config, asService bool) int
 	secrets := &logging.Secrets{}
 	lo := logging.Options{Config: cfg.Log, Secrets: secrets, Sandbox: cfg.Sandbox}
 	if toJournal, _ := journal.StderrIsJournalStream(); toJournal && runtime.GOOS == "linux" {
-		lo.Journal = true
+		lo.Journal = true // and the file only if [log] file names one
 	} else if asService {
 		lo.Config.File = cfg.ServiceLogFile()
 	} else {

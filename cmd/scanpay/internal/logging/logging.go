@@ -81,8 +81,8 @@ type Options struct {
 	Console io.Writer // the terminal (stderr) when running in the foreground; nil when running as a service
 	Secrets *Secrets  // exact secrets to redact; may be nil
 	Sandbox bool      // every line says mode=SANDBOX
-	// Journal: write to journald (structured fields) instead of Console
-	// and Config.File; for a service under systemd.
+	// Journal: write to journald (structured fields) instead of Console,
+	// for a service under systemd; Config.File, if set, is written too.
 	Journal bool
 
 	send journalSend // tests: where journal entries go instead of journald
@@ -104,7 +104,7 @@ func New(o Options) (*slog.Logger, io.Closer, error) {
 			send = journal.Send
 		}
 		handlers = append(handlers, newJournalHandler(level, send))
-		o.Console, o.Config.File = nil, ""
+		o.Console = nil
 	}
 	if o.Console != nil {
 		if o.Config.Format == "json" {
