@@ -80,7 +80,7 @@ type Classification struct {
 // which wallet it was instead of "unknown".
 //
 // Each rule's evidence, in the comment that follows it: "doc" is a
-// wallet's own documentation, "spec" the wallet's spec in ../shared/specs,
+// wallet's own documentation, "spec" the wallet's spec (named in its package's doc.go),
 // "samples" public sample codes (WALLET-FACTS.md), "GS1" the barcode
 // standard; "guess" marks what no source states.
 func DefaultRules() []Rule {

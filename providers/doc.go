@@ -5,7 +5,7 @@
 //
 // Each wallet lives in its own sub-package (jkopay, easywallet, ipass, linepay) that
 // registers itself, speaks that wallet's exact wire format
-// (../shared/specs/), and owns its rule for settling an unknown outcome.
+// (per the wallet's spec), and owns its rule for settling an unknown outcome.
 // Beside each is a …test package with a strict simulator of the wallet's
 // API, used by tests and by SANDBOX mode.
 //

@@ -24,12 +24,12 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startRun starts `scanpay run --sandbox` (with its monitor) and waits until
-// the POS API answers.
-func startRun(t *testing.T, dataDir, addr string) (*exec.Cmd, *lockedBuffer) {
+// startRun starts `scanpay run --sandbox` (with its monitor, and any extra
+// flags) and waits until the POS API answers.
+func startRun(t *testing.T, dataDir, addr string, extra ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	var stderr lockedBuffer
-	cmd := exec.Command(scanpayBinary(t), "run", "--sandbox", "--data-dir", dataDir, "--listen", addr)
+	cmd := exec.Command(scanpayBinary(t), append([]string{"run", "--sandbox", "--data-dir", dataDir, "--listen", addr}, extra...)...)
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

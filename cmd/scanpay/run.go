@@ -4,14 +4,20 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/journal"
 
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/config"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/daemon"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/logging"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/monitor"
+	"github.com/scanpay/scanpay/cmd/scanpay/internal/sdnotify"
 	"github.com/scanpay/scanpay/cmd/scanpay/internal/svc"
 	"github.com/scanpay/scanpay/edge/posapi"
 	"github.com/scanpay/scanpay/providers"
@@ -30,11 +36,15 @@ lives in your user data folder, and every log line and API answer says SANDBOX.
 
 scanpay runs itself as a watched child process: if the daemon panics, the
 panic and its stacks are written to panic-<time>.log in data_dir and the
-daemon is started again (1s backoff, doubling to 1m).`,
+daemon is started again (1s backoff, doubling to 1m). Under systemd
+(NOTIFY_SOCKET or INVOCATION_ID set) there is no such monitor: systemd
+restarts it, is told when the POS API answers (Type=notify) and watches
+it (WatchdogSec); the log then goes to the journal.`,
 		"scanpay run --config /etc/scanpay/scanpay.toml")
 	path := fs.String("config", "", "configuration file (default "+config.DefaultPath()+"; SANDBOX mode if absent)")
 	dataDir := fs.String("data-dir", "", "SANDBOX only: the journal's folder (default: your user data folder)")
 	listen := fs.String("listen", "", "SANDBOX only: the POS API address (default "+posapi.DefaultListen+")")
+	socket := fs.String("socket", "", "SANDBOX only, Linux: also answer on this Unix socket (the [api] socket key)")
 	sandbox := fs.Bool("sandbox", false, "run in SANDBOX mode even if a configuration file exists")
 	noMonitor := fs.Bool("no-monitor", false, "run the daemon in this process, without the restart-on-panic monitor")
 	if code, done := c.parse(fs, args); done {
@@ -53,16 +63,28 @@ daemon is started again (1s backoff, doubling to 1m).`,
 	if err != nil {
 		return c.fail(err)
 	}
-	if (*dataDir != "" || *listen != "") && !cfg.Sandbox {
-		return c.fail(&config.Error{Err: fmt.Errorf("--data-dir and --listen are for SANDBOX mode only: set data_dir and [api] listen in %s instead", cfg.Path)})
+	if (*dataDir != "" || *listen != "" || *socket != "") && !cfg.Sandbox {
+		return c.fail(&config.Error{Err: fmt.Errorf("--data-dir, --listen and --socket are for SANDBOX mode only: set data_dir, [api] listen and [api] socket in %s instead", cfg.Path)})
 	}
-	if *listen != "" {
-		cfg.API.Listen = *listen
+	if *listen != "" || *socket != "" {
+		if *listen != "" {
+			cfg.API.Listen = *listen
+		}
+		if *socket != "" {
+			if cfg.API.Socket, err = filepath.Abs(*socket); err != nil {
+				return c.fail(&config.Error{Err: fmt.Errorf("--socket %q: %w", *socket, err)})
+			}
+		}
 		if err := cfg.Validate(); err != nil {
 			return c.fail(err)
 		}
 	}
 	_, child := os.LookupEnv(monitor.EnvChild)
+	if runtime.GOOS == "linux" && sdnotify.UnderSystemd() && !child {
+		// systemd restarts the daemon itself (Restart=always), and
+		// Type=notify wants the daemon as the main process: no monitor.
+		*noMonitor = true
+	}
 	asService := os.Getenv(envService) != "" || (!child && !svc.Interactive())
 	if child || *noMonitor {
 		if asService && !child {
@@ -156,7 +178,9 @@ func (c *cli) monitorLogger(cfg *config.Config, asService bool) (*slog.Logger, i
 func (c *cli) serve(ctx context.Context, cfg *config.Config, asService bool) int {
 	secrets := &logging.Secrets{}
 	lo := logging.Options{Config: cfg.Log, Secrets: secrets, Sandbox: cfg.Sandbox}
-	if asService {
+	if toJournal, _ := journal.StderrIsJournalStream(); toJournal && runtime.GOOS == "linux" {
+		lo.Journal = true // and the file only if [log] file names one
+	} else if asService {
 		lo.Config.File = cfg.ServiceLogFile()
 	} else {
 		lo.Console = c.stderr
@@ -175,13 +199,52 @@ func (c *cli) serve(ctx context.Context, cfg *config.Config, asService bool) int
 	ctx, cancel := monitor.StopOnStdinClose(ctx)
 	defer cancel()
 	b := currentBuild()
-	err = daemon.Run(ctx, cfg, daemon.Options{Logger: log, Secrets: secrets, Version: b.Version, Commit: b.Commit})
+	err = runNotifying(ctx, cfg, daemon.Options{Logger: log, Secrets: secrets, Version: b.Version, Commit: b.Commit})
 	if err != nil {
 		log.Error("scanpay stopped", "err", err)
 		return c.fail(err)
 	}
 	log.Info("scanpay stopped")
 	return exitOK
+}
+
+// runNotifying runs the daemon and, under a Type=notify systemd unit,
+// says READY=1 once the POS API answers and feeds the watchdog while it
+// does.
+func runNotifying(ctx context.Context, cfg *config.Config, o daemon.Options) error {
+	d, err := daemon.Start(ctx, cfg, o)
+	if err != nil {
+		return err
+	}
+	nctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sdnotify.Run(nctx, apiAnswers("http://"+d.Addr()+"/healthz"), o.Logger)
+	}()
+	err = d.Wait()
+	stop()
+	<-done
+	return err
+}
+
+// apiAnswers probes url: any HTTP answer, healthy or not, means the API
+// is serving (an unhealthy scanpay still finishes its payments; a restart
+// would not help it).
+func apiAnswers(url string) sdnotify.Probe {
+	client := &http.Client{Timeout: 5 * time.Second}
+	return func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
 }
 
 // sandboxNote is the warning a SANDBOX run starts with: --sandbox while

@@ -1,5 +1,5 @@
 // Package easywallet is EasyWallet (悠遊付) offline pay through the
-// omni-channel gateway, exactly per ../../../shared/specs/easywallet-pay.txt
+// omni-channel gateway, exactly per its spec easywallet-pay.txt
 // and WALLET-FACTS.md. It registers the "easywallet" driver.
 //
 // It owns the wire format (the pay request and answer, and the refund
@@ -58,7 +58,7 @@
 //
 // # Wire fields and their sources
 //
-// "spec" is ../../../shared/specs/easywallet-pay.txt; "facts" is
+// "spec" is easywallet-pay.txt; "facts" is
 // WALLET-FACTS.md (public client code); "guess" is published nowhere we
 // found. A search of public code and pages for EasyWallet v1 samples found
 // none to add (2026-12).

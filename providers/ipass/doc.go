@@ -1,5 +1,5 @@
 // Package ipass is iPass Money (一卡通) offline pay through the omni-channel
-// gateway, exactly per ../../../shared/specs/ipass-offline-pay.txt and
+// gateway, exactly per its spec ipass-offline-pay.txt and
 // WALLET-FACTS.md. It registers the "ipass" driver.
 //
 // It owns the wire formats of pay, search, void and refund, both credential
@@ -50,7 +50,7 @@
 //
 // # Wire fields and their sources
 //
-// "spec" is ../../../shared/specs/ipass-offline-pay.txt; "page" is the
+// "spec" is ipass-offline-pay.txt; "page" is the
 // gateway's public pages private-api-docs.wixtar.com/Payment API/ipass-pay,
 // ipass-search, ipass-void, ipass-refund (found with search, read
 // 2026-12); "guess" is not published anywhere we found.

@@ -1,5 +1,5 @@
 // Package jkopay speaks JKOPay's POS Payment API
-// (../../shared/specs/jkopay-pos-payment.txt and WALLET-FACTS.md): Payment,
+// (its spec jkopay-pos-payment.txt and WALLET-FACTS.md): Payment,
 // Cancel, Refund and Inquiry, each a signed JSON POST to {base_url}/{Call}.
 //
 // It registers itself as "jkopay". It must not know scanners, bbolt or the

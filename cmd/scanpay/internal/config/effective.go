@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -129,6 +130,9 @@ func (c *Config) WriteEffective(w io.Writer) error {
 	redact(tree)
 	if c.Path != "" {
 		fmt.Fprintf(w, "# effective configuration of %s (secrets redacted)\n", c.Path)
+		if runtime.GOOS == "linux" && c.Log.File == "" {
+			fmt.Fprintf(w, "# under systemd the log goes to the journal (journalctl -u scanpay), not to log.file\n")
+		}
 	} else {
 		fmt.Fprintf(w, "# effective SANDBOX configuration: no file; wallets are in-process simulators\n")
 	}

@@ -96,3 +96,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestEffectiveSaysWhereTheLogGoesUnderSystemd: without [log] file, the
+// service's log goes to the journal under systemd, and check-config says
+// so rather than only naming a file that is not written there.
+func TestEffectiveSaysWhereTheLogGoesUnderSystemd(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "full.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse(data, "/etc/scanpay", Options{LookupEnv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Path = "/etc/scanpay/scanpay.toml"
+	for _, file := range []string{"", "/var/log/scanpay.log"} {
+		c.Log.File = file
+		var out bytes.Buffer
+		if err := c.WriteEffective(&out); err != nil {
+			t.Fatal(err)
+		}
+		said := strings.Contains(out.String(), "# under systemd the log goes to the journal (journalctl -u scanpay)")
+		if want := runtime.GOOS == "linux" && file == ""; said != want {
+			t.Errorf("log.file %q: says the journal %v, want %v:\n%s", file, said, want, out.String())
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/coreos/go-systemd/v22/journal"
 	"gopkg.in/natefinch/lumberjack.v2"
 )
 
@@ -80,6 +81,11 @@ type Options struct {
 	Console io.Writer // the terminal (stderr) when running in the foreground; nil when running as a service
 	Secrets *Secrets  // exact secrets to redact; may be nil
 	Sandbox bool      // every line says mode=SANDBOX
+	// Journal: write to journald (structured fields) instead of Console,
+	// for a service under systemd; Config.File, if set, is written too.
+	Journal bool
+
+	send journalSend // tests: where journal entries go instead of journald
 }
 
 // New builds the logger. The returned io.Closer closes the log file, if one
@@ -92,6 +98,14 @@ func New(o Options) (*slog.Logger, io.Closer, error) {
 	hopts := &slog.HandlerOptions{Level: level}
 	var handlers []slog.Handler
 	var closer io.Closer = nopCloser{}
+	if o.Journal {
+		send := o.send
+		if send == nil {
+			send = journal.Send
+		}
+		handlers = append(handlers, newJournalHandler(level, send))
+		o.Console = nil
+	}
 	if o.Console != nil {
 		if o.Config.Format == "json" {
 			handlers = append(handlers, slog.NewJSONHandler(o.Console, hopts))

@@ -7,8 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/journal"
 )
 
 const (
@@ -21,6 +25,22 @@ const (
 
 type payment struct {
 	Code string
+}
+
+// carelessLines log full codes and secrets every way a careless caller
+// could.
+var carelessLines = []func(l *slog.Logger){
+	func(l *slog.Logger) { l.Info("scanned " + jkoCode) },
+	func(l *slog.Logger) { l.Info("scan", "code", easyCode) },
+	func(l *slog.Logger) {
+		l.Warn("pay failed", "err", fmt.Errorf("wallet refused %s: %w", ipassCode, errors.New("boom")))
+	},
+	func(l *slog.Logger) { l.Info("payment", "p", payment{Code: jkoCode}) },
+	func(l *slog.Logger) { l.Info("group", slog.Group("req", "code", easyCode, "token", apiToken)) },
+	func(l *slog.Logger) { l.With("merchant_key", walletKey).Info("provisioned") },
+	func(l *slog.Logger) { l.With("code", ipassCode).WithGroup("g").Info("held") },
+	func(l *slog.Logger) { l.Debug("auth header Bearer " + apiToken) },
+	func(l *slog.Logger) { l.Error("key in text " + walletKey) },
 }
 
 // TestNoCodeOrSecretReachesTheLog logs full codes and secrets every way a
@@ -40,19 +60,7 @@ func TestNoCodeOrSecretReachesTheLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []func(l *slog.Logger){
-		func(l *slog.Logger) { l.Info("scanned " + jkoCode) },
-		func(l *slog.Logger) { l.Info("scan", "code", easyCode) },
-		func(l *slog.Logger) {
-			l.Warn("pay failed", "err", fmt.Errorf("wallet refused %s: %w", ipassCode, errors.New("boom")))
-		},
-		func(l *slog.Logger) { l.Info("payment", "p", payment{Code: jkoCode}) },
-		func(l *slog.Logger) { l.Info("group", slog.Group("req", "code", easyCode, "token", apiToken)) },
-		func(l *slog.Logger) { l.With("merchant_key", walletKey).Info("provisioned") },
-		func(l *slog.Logger) { l.With("code", ipassCode).WithGroup("g").Info("held") },
-		func(l *slog.Logger) { l.Debug("auth header Bearer " + apiToken) },
-		func(l *slog.Logger) { l.Error("key in text " + walletKey) },
-	}
+	cases := carelessLines
 	for _, c := range cases {
 		c(logger)
 	}
@@ -160,6 +168,64 @@ func TestKeyVerdictsCached(t *testing.T) {
 	for round := range 2 {
 		if !k2.secret("auth_key") || k2.secret("request_id") {
 			t.Errorf("round %d: cached verdicts differ from the regexp's", round)
+		}
+	}
+}
+
+// TestJournalGetsStructuredMaskedEntries: under systemd each line is one
+// journald entry, with its attributes as SCANPAY_* fields, and masking
+// applies to the message and every field alike; nothing goes to the
+// console meanwhile, nor to a file unless one is set.
+func TestJournalGetsStructuredMaskedEntries(t *testing.T) {
+	var console bytes.Buffer
+	secrets := &Secrets{}
+	secrets.Add(apiToken, walletKey)
+	var entries []string
+	send := func(msg string, p journal.Priority, vars map[string]string) error {
+		keys := make([]string, 0, len(vars))
+		for k := range vars {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		e := fmt.Sprintf("PRIORITY=%d MESSAGE=%s", p, msg)
+		for _, k := range keys {
+			e += " " + k + "=" + vars[k]
+		}
+		entries = append(entries, e)
+		return nil
+	}
+	logger, closer, err := New(Options{Config: Config{Level: "debug"}, Console: &console,
+		Secrets: secrets, Sandbox: true, Journal: true, send: send})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range carelessLines {
+		c(logger)
+	}
+	logger.WithGroup("hook").Info("delivered", "payment_id", "p-1", "at", time.Date(2026, 11, 21, 12, 0, 3, 0, time.UTC))
+	closer.Close()
+	if console.Len() != 0 {
+		t.Errorf("the console got %q", console.String())
+	}
+	if len(entries) != len(carelessLines)+1 {
+		t.Fatalf("%d journal entries, want %d:\n%s", len(entries), len(carelessLines)+1, strings.Join(entries, "\n"))
+	}
+	out := strings.Join(entries, "\n")
+	for _, bad := range []string{jkoCode, easyCode, ipassCode, apiToken, walletKey} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the journal got %q:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{
+		"PRIORITY=6 MESSAGE=scan SCANPAY_CODE=9912…5678 SCANPAY_MODE=SANDBOX SYSLOG_IDENTIFIER=scanpay",
+		"PRIORITY=4 MESSAGE=pay failed SCANPAY_ERR=wallet refused AbCd…StUv: boom",
+		"SCANPAY_REQ_CODE=9912…5678 SCANPAY_REQ_TOKEN=[redacted]",
+		"PRIORITY=7 MESSAGE=auth header Bearer [redacted]",
+		"PRIORITY=3 MESSAGE=key in text",
+		"MESSAGE=delivered SCANPAY_HOOK_AT=2026-11-21T12:00:03Z SCANPAY_HOOK_PAYMENT_ID=p-1 SCANPAY_MODE=SANDBOX",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the journal lacks %q:\n%s", want, out)
 		}
 	}
 }

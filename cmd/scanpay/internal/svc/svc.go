@@ -142,6 +142,9 @@ func Control(s Settings, action string) error {
 
 // Status says whether the service is installed and running.
 func Status(s Settings) (string, error) {
+	if m := noServiceManager(); m != "" {
+		return m, nil
+	}
 	svc, err := New(s, func(context.Context) error { return nil })
 	if err != nil {
 		return "", err

@@ -28,7 +28,12 @@ ConditionPathExists=@CONFIG@
 {{range Dependencies}}{{.}}
 {{end}}
 [Service]
-Type=simple
+# READY=1 once the POS API answers: a POS unit ordered After=scanpay.service
+# starts only then. A daemon whose API stops answering misses its watchdog
+# pings and is restarted.
+Type=notify
+NotifyAccess=main
+WatchdogSec=30s
 ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
 # Wallet secrets given as *_env keys are read from here (optional file;
 # root-owned, mode 0640, group scanpay): SCANPAY_JKOPAY_KEY=...
@@ -48,7 +53,7 @@ UMask=0077
 NoNewPrivileges=yes
 ProtectSystem=strict
 ReadWritePaths=@DATA_DIR@
-# /run/scanpay, for api.socket: the POS's user joins group scanpay-pos,
+@STATE_DIR@# /run/scanpay, for api.socket: the POS's user joins group scanpay-pos,
 # which may use the socket and nothing else (the secrets are the service
 # user's alone).
 RuntimeDirectory=scanpay
@@ -117,6 +122,7 @@ func UnitTemplate(s Settings) string {
 		"@CONFIG@", rawPath(configPath(s.ConfigPath)),
 		"@ENV_FILE@", rawPath(EnvFile(s.ConfigPath)),
 		"@GROUPS@", groupsLine(s),
+		"@STATE_DIR@", stateDirLines(s.DataDir),
 	).Replace(unitTemplate)
 }
 
@@ -149,6 +155,16 @@ func groupsLine(s Settings) string {
 		return ""
 	}
 	return "# serial scanners (dialout), USB HID scanners through libusb (plugdev),\n# the POS's socket group (scanpay-pos)\nSupplementaryGroups=" + strings.Join(s.Groups, " ") + "\n"
+}
+
+// stateDirLines: a data folder directly under /var/lib is the unit's
+// StateDirectory, so systemd creates it, owned by the service user, before
+// the start (mode 0700, as scanpay install makes it).
+func stateDirLines(dataDir string) string {
+	if filepath.Dir(dataDir) != "/var/lib" || strings.ContainsAny(dataDir, " \t{") {
+		return ""
+	}
+	return "StateDirectory=" + filepath.Base(dataDir) + "\nStateDirectoryMode=0700\n"
 }
 
 func rawPath(p string) string { return strings.ReplaceAll(p, "{{", "{ {") }

@@ -73,6 +73,8 @@ func TestGeneratedUnitRestartsAtOnceAndIsHardened(t *testing.T) {
 		"\nConditionPathExists=/etc/scanpay/scanpay.toml\n",
 		"\nRestartPreventExitStatus=2\n",
 		"\nRuntimeDirectory=scanpay\n",
+		"\nStateDirectory=scanpay\nStateDirectoryMode=0700\n",
+		"\nType=notify\nNotifyAccess=main\nWatchdogSec=30s\n",
 		// The folder is open; the socket in it is 0660, group scanpay-pos.
 		"\nRuntimeDirectoryMode=0755\n",
 		"\nCapabilityBoundingSet=\n",
