@@ -27,8 +27,10 @@ import (
 // from the wallet's own answers.
 const settledBy = "settled by an operator: "
 
+// MaxSettleNote bounds a settlement's note, in bytes (UTF-8).
+const MaxSettleNote = 500
+
 const (
-	maxSettleNote     = 500
 	maxTransactionID  = 128
 	settledAnswerNote = "settled by an operator after checking the wallet's merchant portal"
 )
@@ -50,8 +52,8 @@ func checkSettle(req SettleRequest, what, yes, no string) (SettleRequest, error)
 			clip(req.Outcome, 20), what, yes, no, also)
 	case req.Note == "":
 		return req, Errorf(ErrInvalidRequest, "note is empty: say who checked what, e.g. \"checked the wallet's merchant portal, order X not found — J. Chen\"; it is kept in the %s's history", what)
-	case len(req.Note) > maxSettleNote:
-		return req, Errorf(ErrInvalidRequest, "note is %d bytes long: keep it at most %d", len(req.Note), maxSettleNote)
+	case len(req.Note) > MaxSettleNote:
+		return req, Errorf(ErrInvalidRequest, "note is %d bytes long: keep it at most %d", len(req.Note), MaxSettleNote)
 	case !utf8.ValidString(req.Note) || strings.IndexFunc(req.Note, unicode.IsControl) >= 0:
 		return req, Errorf(ErrInvalidRequest, "note contains control characters or invalid UTF-8: write it on one line of plain text")
 	case req.Outcome == yes && req.TransactionID == "":

@@ -853,7 +853,7 @@ type RefundPaymentParams struct {
 
 // DailyReportParams defines parameters for DailyReport.
 type DailyReportParams struct {
-	// Date The business day, YYYY-MM-DD; default the one now is in.
+	// Date The business day, YYYY-MM-DD, from 2000-01-01 to 2199-12-31; default the one now is in.
 	Date *openapi_types.Date `form:"date,omitempty" json:"date,omitempty"`
 }
 
@@ -1232,7 +1232,7 @@ type ClientInterface interface {
 
 	// PaymentRows The payments of a time range, for reconciliation (JSON or CSV)
 	//
-	// Every payment created in [from, to), oldest first, read through the journal's creation-time index. from and to are YYYY-MM-DD (that business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or RFC 3339; at most a year. format=csv answers text/csv with the columns payment_id, created_at, final_at, terminal_id, order_number, wallet, masked_code, wallet_transaction_id, amount_twd, refunded_twd, state. Never a full payment code.
+	// Every payment created in [from, to), oldest first, read through the journal's creation-time index. from and to are YYYY-MM-DD (that business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or RFC 3339, within the years 2000 to 2199; at most a year. format=csv answers text/csv with the columns payment_id, created_at, final_at, terminal_id, order_number, wallet, masked_code, wallet_transaction_id, amount_twd, refunded_twd, state. Never a full payment code.
 	//
 	// Corresponds with GET /v1/reports/payments (the `PaymentRows` operationId).
 	PaymentRows(ctx context.Context, params *PaymentRowsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1615,7 +1615,7 @@ func (c *Client) DailyReport(ctx context.Context, params *DailyReportParams, req
 
 // PaymentRows The payments of a time range, for reconciliation (JSON or CSV)
 //
-// Every payment created in [from, to), oldest first, read through the journal's creation-time index. from and to are YYYY-MM-DD (that business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or RFC 3339; at most a year. format=csv answers text/csv with the columns payment_id, created_at, final_at, terminal_id, order_number, wallet, masked_code, wallet_transaction_id, amount_twd, refunded_twd, state. Never a full payment code.
+// Every payment created in [from, to), oldest first, read through the journal's creation-time index. from and to are YYYY-MM-DD (that business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or RFC 3339, within the years 2000 to 2199; at most a year. format=csv answers text/csv with the columns payment_id, created_at, final_at, terminal_id, order_number, wallet, masked_code, wallet_transaction_id, amount_twd, refunded_twd, state. Never a full payment code.
 //
 // Corresponds with GET /v1/reports/payments (the `PaymentRows` operationId).
 func (c *Client) PaymentRows(ctx context.Context, params *PaymentRowsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2711,7 +2711,7 @@ type ClientWithResponsesInterface interface {
 
 	// PaymentRowsWithResponse The payments of a time range, for reconciliation (JSON or CSV)
 	//
-	// Every payment created in [from, to), oldest first, read through the journal's creation-time index. from and to are YYYY-MM-DD (that business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or RFC 3339; at most a year. format=csv answers text/csv with the columns payment_id, created_at, final_at, terminal_id, order_number, wallet, masked_code, wallet_transaction_id, amount_twd, refunded_twd, state. Never a full payment code.
+	// Every payment created in [from, to), oldest first, read through the journal's creation-time index. from and to are YYYY-MM-DD (that business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or RFC 3339, within the years 2000 to 2199; at most a year. format=csv answers text/csv with the columns payment_id, created_at, final_at, terminal_id, order_number, wallet, masked_code, wallet_transaction_id, amount_twd, refunded_twd, state. Never a full payment code.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4480,7 +4480,7 @@ func (c *ClientWithResponses) DailyReportWithResponse(ctx context.Context, param
 
 // PaymentRowsWithResponse The payments of a time range, for reconciliation (JSON or CSV)
 //
-// Every payment created in [from, to), oldest first, read through the journal's creation-time index. from and to are YYYY-MM-DD (that business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or RFC 3339; at most a year. format=csv answers text/csv with the columns payment_id, created_at, final_at, terminal_id, order_number, wallet, masked_code, wallet_transaction_id, amount_twd, refunded_twd, state. Never a full payment code.
+// Every payment created in [from, to), oldest first, read through the journal's creation-time index. from and to are YYYY-MM-DD (that business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or RFC 3339, within the years 2000 to 2199; at most a year. format=csv answers text/csv with the columns payment_id, created_at, final_at, terminal_id, order_number, wallet, masked_code, wallet_transaction_id, amount_twd, refunded_twd, state. Never a full payment code.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -233,6 +233,9 @@ func (f *fakeEngine) Settle(ctx context.Context, id string, req edge.SettleReque
 	if strings.TrimSpace(req.Note) == "" {
 		return edge.PaymentView{}, edge.Errorf(edge.ErrInvalidRequest, "note is empty: say who checked what")
 	}
+	if len(req.Note) > edge.MaxSettleNote { // as the engine's checkSettle
+		return edge.PaymentView{}, edge.Errorf(edge.ErrInvalidRequest, "note is %d bytes long: keep it at most %d", len(req.Note), edge.MaxSettleNote)
+	}
 	st := store.Declined
 	if req.Outcome == edge.SettleApproved {
 		st = store.Approved

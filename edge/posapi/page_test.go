@@ -1,11 +1,13 @@
 package posapi
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,7 +19,14 @@ import (
 // session cookie and the page's CSRF token.
 func pageClient(t *testing.T, ts *testServer) (*http.Client, string) {
 	t.Helper()
-	a := call(t, "POST", ts.url+"/v1/page/link", `{"operator":"J. Chen"}`, nil)
+	return pageClientAs(t, ts, "J. Chen")
+}
+
+// pageClientAs is pageClient for another operator.
+func pageClientAs(t *testing.T, ts *testServer, operator string) (*http.Client, string) {
+	t.Helper()
+	op, _ := json.Marshal(PageLinkBody{Operator: operator})
+	a := call(t, "POST", ts.url+"/v1/page/link", string(op), nil)
 	var link PageLink
 	if a.status != 200 {
 		t.Fatalf("link: %d %s", a.status, a.body)
@@ -97,7 +106,9 @@ func TestPageNeedsALinkMintedWithTheToken(t *testing.T) {
 	}
 }
 
-func TestPageSettleNeedsCSRFSameOriginAndConfirmation(t *testing.T) {
+// unknownPayment starts a server whose one payment is unknown.
+func unknownPayment(t *testing.T) (*fakeEngine, *testServer, string) {
+	t.Helper()
 	eng := newFakeEngine("lane-1")
 	ts := startServer(t, eng)
 	if a := call(t, "POST", ts.url+"/v1/payments", `{"terminal_id":"lane-1","order_number":"42","amount":300}`, nil); a.status != 201 {
@@ -105,6 +116,11 @@ func TestPageSettleNeedsCSRFSameOriginAndConfirmation(t *testing.T) {
 	}
 	id := eng.waitForPayment(1)
 	eng.settle(id, store.Unknown)
+	return eng, ts, id
+}
+
+func TestPageSettleNeedsCSRFSameOriginAndConfirmation(t *testing.T) {
+	eng, ts, id := unknownPayment(t)
 	cl, csrf := pageClient(t, ts)
 
 	post := func(form url.Values, origin string) (int, string) {
@@ -179,5 +195,39 @@ func TestPageSettleNeedsCSRFSameOriginAndConfirmation(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(b), id+",") {
 		t.Errorf("today.csv: %d\n%s", res.StatusCode, b)
+	}
+}
+
+// A note as long as the form lets a manager type, in Chinese (three
+// bytes a character), with the longest operator name, still fits the
+// engine's limit once the page adds the session to it.
+func TestPageNoteAsLongAsTheFormAllowsIsAccepted(t *testing.T) {
+	eng, ts, id := unknownPayment(t)
+	eng.mu.Lock()
+	eng.health.Problems = []string{"payment " + id + " is unknown: check the portal, then scanpay settle " + id + " --as approved|declined --note \"...\""}
+	eng.mu.Unlock()
+	cl, csrf := pageClientAs(t, ts, strings.Repeat("陳", 21)) // 63 bytes, at most 64
+	res, err := cl.Get(ts.url + "/page/live?part=problems")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`<textarea name="note"[^>]* maxlength="(\d+)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no note field with a maxlength in the settle form:\n%s", b)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	form := url.Values{"csrf": {csrf}, "id": {id}, "outcome": {"declined"}, "note": {strings.Repeat("查", n)}, "confirm": {"yes"}}
+	req, _ := http.NewRequest("POST", ts.url+"/page/settle", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err = cl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if v, _ := eng.Payment(t.Context(), id); v.State != store.Declined {
+		t.Errorf("a note of %d Chinese characters (the form's maxlength): payment %s\n%s", n, v.State, b)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/report"
+	"github.com/scanpay/scanpay/edge/statuspage"
 )
 
 // onlyParams refuses a query with a parameter not in allowed, naming them.
@@ -84,8 +85,8 @@ func (s *Server) pageLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op := strings.TrimSpace(body.Operator)
-	if len(op) > 64 || strings.IndexFunc(op, unicode.IsControl) >= 0 {
-		writeError(w, edge.ErrInvalidRequest, "operator must be a name of at most 64 characters without control characters, e.g. \"J. Chen\"")
+	if len(op) > statuspage.MaxOperator || strings.IndexFunc(op, unicode.IsControl) >= 0 {
+		writeError(w, edge.ErrInvalidRequest, fmt.Sprintf("operator must be a name of at most %d bytes without control characters, e.g. \"J. Chen\"", statuspage.MaxOperator))
 		return
 	}
 	path, ttl := s.page.Mint(op)

@@ -49,6 +49,7 @@ func TestReportRoutes(t *testing.T) {
 	for _, tc := range []struct{ url, want string }{
 		{"/v1/reports/daily?date=21.11.2026", "YYYY-MM-DD"},
 		{"/v1/reports/daily?day=2026-11-21", "unknown query parameter"},
+		{"/v1/reports/daily?date=9999-12-31", "between 2000-01-01 and 2199-12-31"},
 		{"/v1/reports/payments?from=2026-11-22&to=2026-11-21", "not before"},
 		{"/v1/reports/payments?from=2026-11-21", "both from and to"},
 		{"/v1/reports/payments?from=2026-11-21&to=2026-11-22&format=xlsx", "format=csv"},

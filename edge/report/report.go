@@ -69,7 +69,25 @@ func (c Config) Day(date string) (from, to time.Time, err error) {
 	if err != nil {
 		return time.Time{}, time.Time{}, inputErr("date %q is not a date: write it as YYYY-MM-DD, e.g. 2026-12-05", clip(date))
 	}
-	return c.dayStart(d), c.dayStart(d.AddDate(0, 0, 1)), nil
+	from, to = c.dayStart(d), c.dayStart(d.AddDate(0, 0, 1))
+	if !inYears(from) || !inYears(to) {
+		return time.Time{}, time.Time{}, outOfYears(date)
+	}
+	return from, to, nil
+}
+
+// The years a date may name: the journal's creation-time index counts
+// nanoseconds in an int64 (1678 to 2262, and wrapping beyond), so a date
+// outside them would read another century's payments.
+var (
+	earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func inYears(t time.Time) bool { return !t.Before(earliest) && t.Before(latest) }
+
+func outOfYears(s string) error {
+	return inputErr("%q is outside the years scanpay keeps payments in: use a date between 2000-01-01 and 2199-12-31", clip(s))
 }
 
 // dayStart is the start of date d's business day: DayStarts after its
@@ -99,14 +117,21 @@ func (c Config) Bound(s string) (time.Time, error) {
 		return from, err
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+		return inYearsOr(t, s)
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
 		if t, err := time.ParseInLocation(layout, s, c.loc()); err == nil {
-			return t, nil
+			return inYearsOr(t, s)
 		}
 	}
 	return time.Time{}, inputErr("%q is not a date or time: write YYYY-MM-DD (the business day's start), YYYY-MM-DDTHH:MM (the store's time zone) or an RFC 3339 time such as 2026-12-05T14:00:00+08:00", clip(s))
+}
+
+func inYearsOr(t time.Time, s string) (time.Time, error) {
+	if !inYears(t) {
+		return time.Time{}, outOfYears(s)
+	}
+	return t, nil
 }
 
 // Range checks and reads [from, to).

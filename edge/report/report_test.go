@@ -246,3 +246,34 @@ func TestBoundsAndDateOf(t *testing.T) {
 		}
 	}
 }
+
+// The journal's creation-time index counts nanoseconds in an int64, which
+// wraps every 2^64 ns (about 584.5 years): a date outside its years must
+// be refused, not read as a day of 2026.
+func TestDatesOutsideTheJournalsYearsAreRefused(t *testing.T) {
+	j := journalOfTheDay(t)
+	r, err := New(j, Config{DayStarts: 2 * time.Hour, Location: taipei})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := time.Duration(1 << 62)
+	noon := time.Date(2026, 12, 5, 12, 30, 0, 0, taipei)
+	later := noon.Add(half).Add(half).Add(half).Add(half) // + 2^64 ns
+	earlier := noon.Add(-half).Add(-half).Add(-half).Add(-half)
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, taipei)
+	for _, at := range []time.Time{later, earlier} {
+		date := r.Config().DateOf(at)
+		d, err := r.Daily(date, now)
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "between") {
+			t.Errorf("Daily(%q) = %d payments, total %+v, %v; want an InputError naming the years it takes", date, d.Payments, d.Total, err)
+		}
+		next := r.Config().DateOf(at.Add(24 * time.Hour))
+		if ex, err := r.Rows(date, next); !errors.As(err, &ie) {
+			t.Errorf("Rows(%q, %q) = %d rows, %v; want an InputError", date, next, len(ex.Rows), err)
+		}
+		if ex, err := r.Rows(at.Format(time.RFC3339), at.Add(time.Hour).Format(time.RFC3339)); !errors.As(err, &ie) {
+			t.Errorf("Rows(%s, +1h) = %d rows, %v; want an InputError", at.Format(time.RFC3339), len(ex.Rows), err)
+		}
+	}
+}

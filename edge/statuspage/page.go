@@ -247,7 +247,7 @@ func (p *Page) settle(w http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	if note != "" {
-		note = fmt.Sprintf("%s — status page session %s (opened by %s)", note, sess.id, sess.operator)
+		note = fmt.Sprintf(noteSigned, note, sess.id, sess.operator)
 	}
 	req := edge.SettleRequest{Outcome: r.PostFormValue("outcome"), TransactionID: strings.TrimSpace(r.PostFormValue("transaction_id")), Note: note}
 	var done string
@@ -321,6 +321,18 @@ func money(n int64) string {
 	}
 	return "NT$" + b.String()
 }
+
+// MaxOperator bounds the operator's name a link is minted for, in bytes.
+const MaxOperator = 64
+
+// noteSigned is the note a settlement records: the manager's, then the
+// session that sent it.
+const noteSigned = "%s — status page session %s (opened by %s)"
+
+// noteMax is the note field's maxlength: a browser counts UTF-16 units,
+// each at most 3 bytes of UTF-8, so a note that long, signed with the
+// longest operator name, always fits the engine's edge.MaxSettleNote.
+var noteMax = (edge.MaxSettleNote - len(fmt.Sprintf(noteSigned, "", "01234567", strings.Repeat("x", MaxOperator)))) / 3
 
 // refundToSettle finds the refund a problem asks a supervisor to settle.
 var refundToSettle = regexp.MustCompile(`scanpay settle --refund (\S+) --as`)

@@ -19,6 +19,7 @@ type view struct {
 	Flash    string
 	FlashErr bool
 	Errors   []string // what could not be read
+	NoteMax  int      // the note field's maxlength
 
 	Day      report.Daily
 	Updated  string
@@ -61,7 +62,7 @@ type hookRow struct {
 }
 
 func (p *Page) base(lang string, sess *session, _ *http.Request) view {
-	v := view{cat: p.cat, Lang: lang, Other: langEN, Sandbox: p.o.Sandbox}
+	v := view{cat: p.cat, Lang: lang, Other: langEN, Sandbox: p.o.Sandbox, NoteMax: noteMax}
 	if lang == langEN {
 		v.Other = langZH
 	}

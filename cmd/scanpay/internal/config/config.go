@@ -464,6 +464,23 @@ func Sandbox(dataDir string) (*Config, error) {
 	return c, nil
 }
 
+// sameListen: a and b bind the same address ("localhost" binds
+// 127.0.0.1). Port 0 is any free port, for tests: never the same.
+func sameListen(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	norm := func(h string) string {
+		if strings.EqualFold(h, "localhost") {
+			return "127.0.0.1"
+		}
+		return h
+	}
+	return norm(ha) == norm(hb)
+}
+
 func (m Metrics) validate(apiListen string) error {
 	if m.Listen == "" {
 		return nil
@@ -474,7 +491,7 @@ func (m Metrics) validate(apiListen string) error {
 	if apiListen == "" {
 		apiListen = posapi.DefaultListen
 	}
-	if _, port, _ := net.SplitHostPort(m.Listen); m.Listen == apiListen && port != "0" { // port 0: any free port, for tests
+	if sameListen(m.Listen, apiListen) {
 		return fmt.Errorf("metrics.listen = %q is api.listen's address: give metrics its own port, e.g. %q, or remove metrics.listen (GET /metrics on the API's port, with the token, is always there)", m.Listen, posapi.DefaultMetricsListen)
 	}
 	return nil

@@ -107,6 +107,7 @@ func TestValidationErrorsNameKeyAndFix(t *testing.T) {
 		{"metrics listen a name", minimal + "[metrics]\nlisten = \"prometheus.lan:9464\"\n", "metrics.listen", "127.0.0.1:9464"},
 		{"metrics listen no port", minimal + "[metrics]\nlisten = \"127.0.0.1\"\n", "metrics.listen", "not host:port"},
 		{"metrics on the api port", minimal + "[metrics]\nlisten = \"127.0.0.1:8727\"\n", "metrics.listen", "its own port"},
+		{"metrics on the api port by name", minimal + "[metrics]\nlisten = \"localhost:8727\"\n", "metrics.listen", "its own port"},
 		{"misspelled metrics key", minimal + "[metrics]\nlisen = \"127.0.0.1:9464\"\n", "metrics.lisen", "check its spelling"},
 		{"scanner_grace too short", "scanner_grace = \"10ms\"\n" + minimal, "scanner_grace", "lower bound of 500ms"},
 		{"scanner_grace bare", "scanner_grace = 3\n" + minimal, "scanner_grace", "with a unit"},
