@@ -225,6 +225,9 @@ is one week; YYYY-MM-DDTHH:MM is a time in the store's zone.`,
 	case ranged && (*from == "" || *to == ""):
 		fmt.Fprintln(c.stderr, "scanpay payments: give both --from and --to, e.g. --from 2026-12-05 --to 2026-12-06 for one business day")
 		return exitUsage
+	case *asCSV && *cf.json:
+		fmt.Fprintln(c.stderr, "scanpay payments: --csv and --json are two formats for the same list: give one of them")
+		return exitUsage
 	case *asCSV && !ranged:
 		fmt.Fprintln(c.stderr, "scanpay payments: --csv exports a range: add --from and --to, e.g. --from 2026-12-05 --to 2026-12-06")
 		return exitUsage

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +75,15 @@ func TestReportAndCSVAgainstARunningDaemon(t *testing.T) {
 		if rc, _, errOut := run(args...); rc != exitUsage {
 			t.Errorf("%q: exit %d %s; want %d", args, rc, errOut, exitUsage)
 		}
+	}
+}
+
+// TestPaymentsRefusesCSVWithJSON: the two formats together are a usage
+// error, refused before any daemon is asked.
+func TestPaymentsRefusesCSVWithJSON(t *testing.T) {
+	rc, out, errOut := invoke(t, nil, "payments", "--from", "2026-12-05", "--to", "2026-12-06", "--csv", "--json",
+		"--addr", "127.0.0.1:1", "--token-file", filepath.Join(t.TempDir(), "none"))
+	if rc != exitUsage || out != "" || !strings.Contains(errOut, "--csv and --json") {
+		t.Errorf("payments --csv --json: exit %d, stdout %q, stderr %q; want exit %d naming both flags", rc, out, errOut, exitUsage)
 	}
 }
