@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scanpay/scanpay/store"
 )
@@ -54,8 +55,9 @@ var Header = []string{"payment_id", "created_at", "final_at", "terminal_id", "or
 
 // WriteCSV writes the header and rows as RFC 4180 CSV (lines end in LF,
 // which spreadsheets read and terminals print unchanged), times in RFC 3339.
-// A text cell that a spreadsheet would run as a formula (=, +, -, @) is
-// prefixed with an apostrophe.
+// A text cell that a spreadsheet would run as a formula (=, +, -, @, their
+// full-width forms, or a leading tab, CR or LF) is prefixed with an
+// apostrophe.
 func WriteCSV(w io.Writer, rows []Row) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(Header); err != nil {
@@ -77,8 +79,14 @@ func WriteCSV(w io.Writer, rows []Row) error {
 	return cw.Error()
 }
 
+// formulaStarts are the first characters that make a spreadsheet read a
+// cell as a formula: = + - @, their full-width forms (which spreadsheets
+// in CJK locales take as the same), and tab, CR and LF, which some
+// spreadsheets skip before looking at the next character.
+const formulaStarts = "=+-@\uff1d\uff0b\uff0d\uff20\t\r\n"
+
 func safe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if r, _ := utf8.DecodeRuneInString(s); s != "" && strings.ContainsRune(formulaStarts, r) {
 		return "'" + s
 	}
 	return s

@@ -277,3 +277,30 @@ func TestDatesOutsideTheJournalsYearsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestSafeDefusesFormulas: a text cell a spreadsheet would run as a
+// formula gets an apostrophe in front; any other is written as it is.
+func TestSafeDefusesFormulas(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"R-1", "R-1"},
+		{"=1+1", "'=1+1"},
+		{"+886", "'+886"},
+		{"-2", "'-2"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"＝1+1", "'＝1+1"},         // full-width equals
+		{"＋886", "'＋886"},         // full-width plus
+		{"－2", "'－2"},             // full-width minus
+		{"＠SUM(A1)", "'＠SUM(A1)"}, // full-width at
+		{"\t=1+1", "'\t=1+1"},
+		{"\r=1+1", "'\r=1+1"},
+		{"\n=1+1", "'\n=1+1"},
+		{"訂單=1", "訂單=1"}, // not at the start
+		{"a-b", "a-b"},
+		{"\xff=1", "\xff=1"}, // invalid UTF-8 is no formula start
+	} {
+		if got := safe(c.in); got != c.want {
+			t.Errorf("safe(%q) = %q; want %q", c.in, got, c.want)
+		}
+	}
+}
