@@ -537,7 +537,7 @@ type PageLink struct {
 
 // PageLinkRequest defines model for PageLinkRequest.
 type PageLinkRequest struct {
-	// Operator Who asks, e.g. the OS user name.
+	// Operator Who asks, e.g. the OS user name: at most 64 bytes of UTF-8 (maxLength counts characters; a name in Chinese fits 21), no control characters.
 	Operator *string `json:"operator,omitempty"`
 }
 
@@ -611,7 +611,7 @@ type PaymentRow struct {
 
 // PaymentSettleRequest defines model for PaymentSettleRequest.
 type PaymentSettleRequest struct {
-	// Note Who checked what, e.g. "checked EasyWallet portal, order X not found — J. Chen". One line; never the customer's payment code.
+	// Note Who checked what, e.g. "checked EasyWallet portal, order X not found — J. Chen". One line of at most 500 bytes of UTF-8 (maxLength counts characters; in Chinese about 166 fit); never the customer's payment code.
 	Note string `json:"note"`
 
 	// Outcome For an `unknown` payment, `approved`: the portal shows the wallet took the money; `declined`: it shows nothing happened. For a payment stuck `reversing` (its wallet refuses both the void and the refund), `reversed`: you gave the money back by hand in the portal, or it shows the money is back.
@@ -643,7 +643,7 @@ type RefundRequest struct {
 
 // RefundSettleRequest defines model for RefundSettleRequest.
 type RefundSettleRequest struct {
-	// Note Who checked what, e.g. "checked EasyWallet portal, order X not found — J. Chen". One line; never the customer's payment code.
+	// Note Who checked what, e.g. "checked EasyWallet portal, order X not found — J. Chen". One line of at most 500 bytes of UTF-8 (maxLength counts characters; in Chinese about 166 fit); never the customer's payment code.
 	Note string `json:"note"`
 
 	// Outcome `succeeded`: the portal shows the money went back; `failed`: it shows nothing happened.

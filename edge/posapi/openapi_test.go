@@ -3,11 +3,15 @@ package posapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/scanpay/scanpay/edge"
+	"github.com/scanpay/scanpay/edge/statuspage"
 )
 
 type openapiDoc struct {
@@ -120,5 +124,40 @@ func TestOpenAPIIsServed(t *testing.T) {
 	a := call(t, "GET", ts.url+"/openapi.json", "", nil)
 	if a.status != 200 || !bytes.Equal(a.body, OpenAPI) {
 		t.Errorf("GET /openapi.json: %d", a.status)
+	}
+}
+
+// A string the server bounds in bytes says so: JSON Schema's maxLength
+// counts characters, so it is the same number (never less strict than the
+// server: n bytes are at most n characters), and the description tells a
+// client that a name or note in Chinese fits a third of it.
+func TestOpenAPIByteLimitsSayBytes(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					MaxLength   int    `json:"maxLength"`
+					Description string `json:"description"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		schema, prop string
+		bytes        int
+	}{
+		{"PageLinkRequest", "operator", statuspage.MaxOperator},
+		{"PaymentSettleRequest", "note", edge.MaxSettleNote},
+		{"RefundSettleRequest", "note", edge.MaxSettleNote},
+	} {
+		p, ok := doc.Components.Schemas[c.schema].Properties[c.prop]
+		want := fmt.Sprintf("at most %d bytes", c.bytes)
+		if !ok || p.MaxLength != c.bytes || !strings.Contains(p.Description, want) {
+			t.Errorf("%s.%s: maxLength %d, description %q; want maxLength %d and a description saying %q",
+				c.schema, c.prop, p.MaxLength, p.Description, c.bytes, want)
+		}
 	}
 }
