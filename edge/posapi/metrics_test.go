@@ -38,7 +38,7 @@ func TestMetricsGolden(t *testing.T) {
 	if err := os.WriteFile(journal, make([]byte, 32768), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	biz := business.New(business.Build{Version: "1.2.0", Commit: "abc1234", Sandbox: true}, journal)
+	biz := business.New(business.Build{Version: "1.2.0", Commit: "abc1234", Sandbox: true}, journal, nil)
 	if err := biz.Register(ts.Registry()); err != nil {
 		t.Fatal(err)
 	}

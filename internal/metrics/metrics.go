@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,7 @@ type Metrics struct {
 	amount     *prometheus.CounterVec
 	walletCall *prometheus.HistogramVec
 	scans      *prometheus.CounterVec
+	lanes      *laneLabels
 	hooks      *prometheus.CounterVec
 	build      prometheus.Gauge
 	journal    journalSize
@@ -34,8 +36,9 @@ var _ edge.Observer = (*Metrics)(nil)
 var WalletBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120}
 
 // New makes the series. journalPath is the journal file whose size is
-// reported ("" for none).
-func New(b Build, journalPath string) *Metrics {
+// reported ("" for none); lanes are the configured lanes (terminal_ids),
+// none when any lane is accepted (see laneLabels).
+func New(b Build, journalPath string, lanes []string) *Metrics {
 	mode := "production"
 	if b.Sandbox {
 		mode = "sandbox"
@@ -56,7 +59,7 @@ func New(b Build, journalPath string) *Metrics {
 		}, []string{"wallet", "call"}),
 		scans: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scanpay_scans_total",
-			Help: "Scans taken since start, by lane and kind (payment, held, passthrough, ignored, ambiguous).",
+			Help: "Scans taken since start, by lane and kind (payment, held, passthrough, ignored, ambiguous); lane is \"(other)\" for a lane not configured, or beyond the first 64 seen when none are.",
 		}, []string{"lane", "kind"}),
 		hooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "scanpay_hook_deliveries_total",
@@ -68,6 +71,7 @@ func New(b Build, journalPath string) *Metrics {
 			ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "mode": mode},
 		}),
 		journal: journalSize{path: journalPath},
+		lanes:   newLaneLabels(lanes),
 	}
 	m.build.Set(1)
 	return m
@@ -98,7 +102,48 @@ func (m *Metrics) WalletCall(wallet, call string, d time.Duration) {
 }
 
 // Scan implements edge.Observer.
-func (m *Metrics) Scan(lane, kind string) { m.scans.WithLabelValues(lane, kind).Inc() }
+func (m *Metrics) Scan(lane, kind string) {
+	m.scans.WithLabelValues(m.lanes.label(lane), kind).Inc()
+}
+
+// MaxLaneLabels bounds the lane label's values when no lanes are
+// configured: the POS may then send any valid terminal_id, and each would
+// otherwise be a series of its own for as long as the process runs.
+const MaxLaneLabels = 64
+
+// OtherLane is the lane label of the lanes not named: a terminal_id never
+// has parentheses (edge.CheckTerminalID), so it is no lane's own name.
+const OtherLane = "(other)"
+
+// laneLabels turns a lane into its label value: configured lanes are
+// named, and any other is OtherLane; with none configured, the first
+// MaxLaneLabels lanes seen are named and the rest are OtherLane.
+type laneLabels struct {
+	mu    sync.Mutex
+	fixed bool // lanes are configured: no other gets a name
+	named map[string]bool
+}
+
+func newLaneLabels(configured []string) *laneLabels {
+	l := &laneLabels{fixed: len(configured) > 0, named: map[string]bool{}}
+	for _, id := range configured {
+		l.named[id] = true
+	}
+	return l
+}
+
+func (l *laneLabels) label(lane string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.named[lane]:
+		return lane
+	case l.fixed || len(l.named) >= MaxLaneLabels:
+		return OtherLane
+	}
+	l.named[lane] = true
+	return lane
+}
 
 // HookDelivery implements edge.Observer.
 func (m *Metrics) HookDelivery(hook string, ok bool) {

@@ -175,7 +175,7 @@ func Start(ctx context.Context, cfg *config.Config, o Options) (d *Daemon, err e
 		return nil, fmt.Errorf("scanners: %w", err)
 	}
 	d.scanners = mgr
-	biz := metrics.New(metrics.Build{Version: o.Version, Commit: o.Commit, Sandbox: cfg.Sandbox}, cfg.JournalPath())
+	biz := metrics.New(metrics.Build{Version: o.Version, Commit: o.Commit, Sandbox: cfg.Sandbox}, cfg.JournalPath(), lanes)
 
 	ec := o.Engine
 	ec.Journal, ec.Wallets, ec.Classifier, ec.Lanes, ec.Hooks = j, setups, classifier, lanes, hks
