@@ -73,6 +73,13 @@ func printDaily(w io.Writer, d report.Daily) {
 		}
 		fmt.Fprintln(w, "settle an unknown one after checking the wallet's portal: scanpay settle <payment-id> --as … --note …")
 	}
+	if len(d.OpenRefunds) > 0 {
+		fmt.Fprintf(w, "\n%d refunds of the day's payments are still in progress; the day's refunds change when they end:\n", len(d.OpenRefunds))
+		for _, r := range d.OpenRefunds {
+			fmt.Fprintf(w, "  %s  of payment %s, lane %s, order %s, %d TWD, %s\n", field(r.ID), field(r.PaymentID), field(r.TerminalID), field(r.OrderNumber), r.Amount, field(string(r.State)))
+		}
+		fmt.Fprintln(w, "settle an unknown one after checking the wallet's portal: scanpay settle --refund <refund-id> --as … --note …")
+	}
 }
 
 // paymentRange is `scanpay payments --from … --to … [--csv | --json]`.

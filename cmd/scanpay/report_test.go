@@ -12,6 +12,7 @@ import (
 	"github.com/scanpay/scanpay/edge"
 	"github.com/scanpay/scanpay/edge/report"
 	"github.com/scanpay/scanpay/providers/wallettest"
+	"github.com/scanpay/scanpay/store"
 )
 
 // TestReportAndCSVAgainstARunningDaemon: one approved and one voidedd
@@ -85,5 +86,27 @@ func TestPaymentsRefusesCSVWithJSON(t *testing.T) {
 		"--addr", "127.0.0.1:1", "--token-file", filepath.Join(t.TempDir(), "none"))
 	if rc != exitUsage || out != "" || !strings.Contains(errOut, "--csv and --json") {
 		t.Errorf("payments --csv --json: exit %d, stdout %q, stderr %q; want exit %d naming both flags", rc, out, errOut, exitUsage)
+	}
+}
+
+// TestReportListsRefundsInProgress: the text report lists each refund of
+// the day's payments still in progress, and how to settle an unknown one.
+func TestReportListsRefundsInProgress(t *testing.T) {
+	d := report.Daily{Date: "2026-12-05", TimeZone: "UTC", States: map[string]int{"approved": 2}, Payments: 2,
+		OpenRefunds: []report.OpenRefund{
+			{ID: "r-b", PaymentID: "p02", TerminalID: "lane-1", OrderNumber: "order-p02", Wallet: "jkopay", Amount: 50, State: store.RefundUnknown},
+			{ID: "r-a", PaymentID: "p06", TerminalID: "lane-1", OrderNumber: "order-p06", Wallet: "easywallet", Amount: 300, State: store.RefundPending},
+		}}
+	var b strings.Builder
+	printDaily(&b, d)
+	for _, want := range []string{
+		"2 refunds of the day's payments are still in progress",
+		"  r-b  of payment p02, lane lane-1, order order-p02, 50 TWD, unknown\n",
+		"  r-a  of payment p06, lane lane-1, order order-p06, 300 TWD, pending\n",
+		"scanpay settle --refund <refund-id>",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("report text lacks %q:\n%s", want, b.String())
+		}
 	}
 }

@@ -411,6 +411,17 @@ type DailyReport struct {
 		Wallet     *string `json:"wallet,omitempty"`
 	} `json:"open"`
 
+	// OpenRefunds Refunds of the day's payments not final yet (pending, in_flight, unknown), oldest first: refunds count in the day of the payment they refund, so the day's refunds and net change when they end. Settle an unknown one after checking the wallet's portal.
+	OpenRefunds []struct {
+		Amount      *int         `json:"amount,omitempty"`
+		Id          *string      `json:"id,omitempty"`
+		OrderNumber *string      `json:"order_number,omitempty"`
+		PaymentId   *string      `json:"payment_id,omitempty"`
+		State       *RefundState `json:"state,omitempty"`
+		TerminalId  *string      `json:"terminal_id,omitempty"`
+		Wallet      *string      `json:"wallet,omitempty"`
+	} `json:"open_refunds"`
+
 	// Payments Payments created in the day, whatever became of them.
 	Payments int `json:"payments"`
 
@@ -1225,7 +1236,7 @@ type ClientInterface interface {
 
 	// DailyReport A business day's totals per wallet and lane (day-end report)
 	//
-	// Counts the payments created in one business day: from [report] day_starts on the date to day_starts on the next date, in [report] time_zone (default the PC's). A sale is a payment that ended approved (refunds of it count in refunds, as of now); declined, cancelled, expired, voided and reversed payments count in states only; open (unknown, reversing, …) ones are listed in open: settle them before closing the day.
+	// Counts the payments created in one business day: from [report] day_starts on the date to day_starts on the next date, in [report] time_zone (default the PC's). A sale is a payment that ended approved (refunds of it count in refunds, as of now); declined, cancelled, expired, voided and reversed payments count in states only; open (unknown, reversing, …) ones are listed in open, and refunds of the day's payments still in progress in open_refunds: settle them before closing the day.
 	//
 	// Corresponds with GET /v1/reports/daily (the `DailyReport` operationId).
 	DailyReport(ctx context.Context, params *DailyReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1598,7 +1609,7 @@ func (c *Client) SettleRefund(ctx context.Context, id string, body SettleRefundJ
 
 // DailyReport A business day's totals per wallet and lane (day-end report)
 //
-// Counts the payments created in one business day: from [report] day_starts on the date to day_starts on the next date, in [report] time_zone (default the PC's). A sale is a payment that ended approved (refunds of it count in refunds, as of now); declined, cancelled, expired, voided and reversed payments count in states only; open (unknown, reversing, …) ones are listed in open: settle them before closing the day.
+// Counts the payments created in one business day: from [report] day_starts on the date to day_starts on the next date, in [report] time_zone (default the PC's). A sale is a payment that ended approved (refunds of it count in refunds, as of now); declined, cancelled, expired, voided and reversed payments count in states only; open (unknown, reversing, …) ones are listed in open, and refunds of the day's payments still in progress in open_refunds: settle them before closing the day.
 //
 // Corresponds with GET /v1/reports/daily (the `DailyReport` operationId).
 func (c *Client) DailyReport(ctx context.Context, params *DailyReportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2702,7 +2713,7 @@ type ClientWithResponsesInterface interface {
 
 	// DailyReportWithResponse A business day's totals per wallet and lane (day-end report)
 	//
-	// Counts the payments created in one business day: from [report] day_starts on the date to day_starts on the next date, in [report] time_zone (default the PC's). A sale is a payment that ended approved (refunds of it count in refunds, as of now); declined, cancelled, expired, voided and reversed payments count in states only; open (unknown, reversing, …) ones are listed in open: settle them before closing the day.
+	// Counts the payments created in one business day: from [report] day_starts on the date to day_starts on the next date, in [report] time_zone (default the PC's). A sale is a payment that ended approved (refunds of it count in refunds, as of now); declined, cancelled, expired, voided and reversed payments count in states only; open (unknown, reversing, …) ones are listed in open, and refunds of the day's payments still in progress in open_refunds: settle them before closing the day.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4465,7 +4476,7 @@ func (c *ClientWithResponses) SettleRefundWithResponse(ctx context.Context, id s
 
 // DailyReportWithResponse A business day's totals per wallet and lane (day-end report)
 //
-// Counts the payments created in one business day: from [report] day_starts on the date to day_starts on the next date, in [report] time_zone (default the PC's). A sale is a payment that ended approved (refunds of it count in refunds, as of now); declined, cancelled, expired, voided and reversed payments count in states only; open (unknown, reversing, …) ones are listed in open: settle them before closing the day.
+// Counts the payments created in one business day: from [report] day_starts on the date to day_starts on the next date, in [report] time_zone (default the PC's). A sale is a payment that ended approved (refunds of it count in refunds, as of now); declined, cancelled, expired, voided and reversed payments count in states only; open (unknown, reversing, …) ones are listed in open, and refunds of the day's payments still in progress in open_refunds: settle them before closing the day.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -356,6 +356,21 @@ func (f *fakeEngine) CreatedBetween(from, to time.Time, limit int) ([]store.Paym
 	return out, nil
 }
 
+// PendingRefunds makes the fake a report.Source: its refunds not final.
+func (f *fakeEngine) PendingRefunds() ([]store.Refund, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Refund
+	for _, id := range f.order {
+		for _, r := range f.payments[id].Refunds {
+			if !r.State.Final() {
+				out = append(out, store.Refund{ID: r.ID, PaymentID: r.PaymentID, Amount: r.Amount, State: r.State, CreatedAt: r.CreatedAt})
+			}
+		}
+	}
+	return out, nil
+}
+
 var fakeReportDay = report.Config{Location: time.UTC}
 
 func (f *fakeEngine) DailyReport(ctx context.Context, date string) (report.Daily, error) {

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -9,10 +11,12 @@ import (
 	"github.com/scanpay/scanpay/store"
 )
 
-// Source is what a report reads: payments created in [from, to), oldest
-// first, through the journal's creation-time index (*store.Journal).
+// Source is what a report reads (*store.Journal): payments created in
+// [from, to), oldest first, through the journal's creation-time index, and
+// the refunds not yet final, through its index of open refunds.
 type Source interface {
 	CreatedBetween(from, to time.Time, limit int) ([]store.Payment, error)
+	PendingRefunds() ([]store.Refund, error)
 }
 
 // Config is the store's business day.
@@ -195,19 +199,35 @@ type Open struct {
 	State       store.State `json:"state"`
 }
 
+// OpenRefund is a refund of one of the day's payments still in progress
+// (pending, in flight or unknown): the day's refunds and net change when
+// it ends.
+type OpenRefund struct {
+	ID          string            `json:"id"`
+	PaymentID   string            `json:"payment_id"`
+	TerminalID  string            `json:"terminal_id"`
+	OrderNumber string            `json:"order_number"`
+	Wallet      string            `json:"wallet,omitempty"`
+	Amount      int64             `json:"amount"`
+	State       store.RefundState `json:"state"`
+}
+
 // Daily is one business day's report.
 type Daily struct {
-	Date      string         `json:"date"`      // the business day, YYYY-MM-DD
-	From      time.Time      `json:"from"`      // its first instant
-	To        time.Time      `json:"to"`        // the next day's first instant (not included)
-	TimeZone  string         `json:"time_zone"` // the zone days are counted in
-	Total     Totals         `json:"total"`     // every wallet
-	Wallets   []Line         `json:"wallets"`   // by wallet name
-	Lanes     []Line         `json:"lanes"`     // by terminal_id
-	States    map[string]int `json:"states"`    // every payment of the day by state, sales or not
-	Open      []Open         `json:"open"`      // not final yet (unknown, reversing…): settle them before closing the day
-	Payments  int            `json:"payments"`  // payments created in the day, whatever became of them
-	Generated time.Time      `json:"generated"` // refunds count as of this moment
+	Date     string         `json:"date"`      // the business day, YYYY-MM-DD
+	From     time.Time      `json:"from"`      // its first instant
+	To       time.Time      `json:"to"`        // the next day's first instant (not included)
+	TimeZone string         `json:"time_zone"` // the zone days are counted in
+	Total    Totals         `json:"total"`     // every wallet
+	Wallets  []Line         `json:"wallets"`   // by wallet name
+	Lanes    []Line         `json:"lanes"`     // by terminal_id
+	States   map[string]int `json:"states"`    // every payment of the day by state, sales or not
+	Open     []Open         `json:"open"`      // not final yet (unknown, reversing…): settle them before closing the day
+	// OpenRefunds are the refunds of the day's payments not final yet,
+	// oldest first: refunds count in the day of the payment they refund.
+	OpenRefunds []OpenRefund `json:"open_refunds"`
+	Payments    int          `json:"payments"`  // payments created in the day, whatever became of them
+	Generated   time.Time    `json:"generated"` // refunds count as of this moment
 }
 
 // sale reports whether p took money that counts in the day's takings:
@@ -217,13 +237,17 @@ type Daily struct {
 func sale(s store.State) bool { return s == store.Approved || s == store.Refunded }
 
 // BuildDaily is the report of date's business day over ps (every payment
-// created in it). Refunds count in the day of the payment they refund.
-func BuildDaily(c Config, date string, from, to time.Time, ps []store.Payment, now time.Time) Daily {
+// created in it) and open (refunds not final, of any day). Refunds count
+// in the day of the payment they refund.
+func BuildDaily(c Config, date string, from, to time.Time, ps []store.Payment, open []store.Refund, now time.Time) Daily {
 	d := Daily{Date: date, From: from.In(c.loc()), To: to.In(c.loc()), TimeZone: c.loc().String(),
-		Wallets: []Line{}, Lanes: []Line{}, States: map[string]int{}, Open: []Open{}, Payments: len(ps), Generated: now.In(c.loc())}
+		Wallets: []Line{}, Lanes: []Line{}, States: map[string]int{}, Open: []Open{}, OpenRefunds: []OpenRefund{},
+		Payments: len(ps), Generated: now.In(c.loc())}
 	wallets, lanes := map[string]*Totals{}, map[string]*Totals{}
+	byID := make(map[string]*store.Payment, len(ps))
 	for i := range ps {
 		p := &ps[i]
+		byID[p.ID] = p
 		d.States[string(p.State)]++
 		if !p.State.Final() {
 			d.Open = append(d.Open, Open{ID: p.ID, TerminalID: p.TerminalID, OrderNumber: p.OrderNumber, Wallet: p.Wallet, Amount: p.Amount, State: p.State})
@@ -236,6 +260,16 @@ func BuildDaily(c Config, date string, from, to time.Time, ps []store.Payment, n
 		addTo(lanes, p.TerminalID, p)
 	}
 	d.Wallets, d.Lanes = lines(wallets), lines(lanes)
+	open = slices.Clone(open)
+	slices.SortStableFunc(open, func(a, b store.Refund) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	for _, r := range open {
+		if p := byID[r.PaymentID]; p != nil && !r.State.Final() {
+			d.OpenRefunds = append(d.OpenRefunds, OpenRefund{ID: r.ID, PaymentID: p.ID, TerminalID: p.TerminalID,
+				OrderNumber: p.OrderNumber, Wallet: p.Wallet, Amount: r.Amount, State: r.State})
+		}
+	}
 	return d
 }
 
@@ -285,7 +319,11 @@ func (r *Reporter) Daily(date string, now time.Time) (Daily, error) {
 	if err != nil {
 		return Daily{}, fmt.Errorf("read the payments of %s: %w", date, err)
 	}
-	return BuildDaily(r.cfg, strings.TrimSpace(date), from, to, ps, now), nil
+	open, err := r.src.PendingRefunds()
+	if err != nil {
+		return Daily{}, fmt.Errorf("read the refunds in progress: %w", err)
+	}
+	return BuildDaily(r.cfg, strings.TrimSpace(date), from, to, ps, open, now), nil
 }
 
 // Rows are the payments created in [from, to) (see Config.Range for the

@@ -125,6 +125,11 @@ func TestDailyMatchesTheHandComputedDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Refunds still in progress: r-b (p02, unknown) and r-a (p06,
+	// pending) are of the day's payments, r-c of p07, the next day's.
+	openRefund(t, j, "r-a", "p06", 300, "2026-12-07 08:00:00", store.RefundPending)
+	openRefund(t, j, "r-b", "p02", 50, "2026-12-06 10:00:00", store.RefundUnknown)
+	openRefund(t, j, "r-c", "p07", 20, "2026-12-06 11:00:00", store.RefundPending)
 	now := time.Date(2026, 12, 7, 9, 0, 0, 0, taipei)
 	d, err := r.Daily("2026-12-05", now)
 	if err != nil {
@@ -147,8 +152,12 @@ func TestDailyMatchesTheHandComputedDay(t *testing.T) {
 			{"lane-1", Totals{Count: 2, Gross: 1200, Refunds: 0, Net: 1200}},
 			{"lane-2", Totals{Count: 2, Gross: 620, Refunds: 270, Net: 350}},
 		},
-		States:    map[string]int{"approved": 3, "refunded": 1, "declined": 1, "unknown": 1},
-		Open:      []Open{{ID: "p05", TerminalID: "lane-1", OrderNumber: "order-p05", Wallet: "ipass", Amount: 80, State: store.Unknown}},
+		States: map[string]int{"approved": 3, "refunded": 1, "declined": 1, "unknown": 1},
+		Open:   []Open{{ID: "p05", TerminalID: "lane-1", OrderNumber: "order-p05", Wallet: "ipass", Amount: 80, State: store.Unknown}},
+		OpenRefunds: []OpenRefund{
+			{ID: "r-b", PaymentID: "p02", TerminalID: "lane-1", OrderNumber: "order-p02", Wallet: "jkopay", Amount: 50, State: store.RefundUnknown},
+			{ID: "r-a", PaymentID: "p06", TerminalID: "lane-1", OrderNumber: "order-p06", Wallet: "easywallet", Amount: 300, State: store.RefundPending},
+		},
 		Payments:  6,
 		Generated: now,
 	}
@@ -162,8 +171,8 @@ func TestDailyMatchesTheHandComputedDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next.Total != (Totals{Count: 1, Gross: 50, Net: 50}) || next.Payments != 1 {
-		t.Errorf("2026-12-06 = %+v, %d payments; want p07 alone (50 TWD)", next.Total, next.Payments)
+	if next.Total != (Totals{Count: 1, Gross: 50, Net: 50}) || next.Payments != 1 || len(next.OpenRefunds) != 1 || next.OpenRefunds[0].ID != "r-c" {
+		t.Errorf("2026-12-06 = %+v, %d payments, open refunds %+v; want p07 alone (50 TWD) and its refund r-c", next.Total, next.Payments, next.OpenRefunds)
 	}
 }
 
@@ -301,6 +310,28 @@ func TestSafeDefusesFormulas(t *testing.T) {
 	} {
 		if got := safe(c.in); got != c.want {
 			t.Errorf("safe(%q) = %q; want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// openRefund journals a refund of payment that stays in state (pending,
+// or moved on through in_flight to unknown), created at (Taipei time).
+func openRefund(t *testing.T, j *store.Journal, id, payment string, amount int64, at string, state store.RefundState) {
+	t.Helper()
+	created, err := time.ParseInLocation(time.DateTime, at, taipei)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := j.CreateRefund(store.Refund{ID: id, PaymentID: payment, Amount: amount, CreatedAt: created})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state == store.RefundPending {
+		return
+	}
+	for _, to := range []store.RefundState{store.RefundInFlight, state} {
+		if r, _, err = j.TransitionRefund(r.ID, store.RefundTransition{From: []store.RefundState{r.State}, To: to}); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
