@@ -130,8 +130,11 @@ func Open(path string, opts Options) (*Journal, error) {
 			return nil, err
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout})
+	db, err := openBolt(path, opts.Timeout)
 	if err != nil {
+		if errors.Is(err, errDamaged) {
+			return nil, fmt.Errorf("%w: open journal %s: %w", ErrInvalid, path, err)
+		}
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("%w: another scanpay is already using %s (waited %s; stop the other instance or use another data_dir): %w",
 				ErrLocked, path, opts.Timeout, err)
@@ -148,8 +151,11 @@ func Open(path string, opts Options) (*Journal, error) {
 	// keeps, and one zone keeps history entries comparable across a DST
 	// change or a moved PC.
 	j := &Journal{db: db, path: path, now: func() time.Time { return now().Round(0).UTC() }}
-	if err := db.Update(initBuckets); err != nil {
+	if err := updateOrDamaged(db, initBuckets); err != nil {
 		db.Close()
+		if errors.Is(err, errDamaged) {
+			return nil, fmt.Errorf("%w: open journal %s: %w", ErrInvalid, path, err)
+		}
 		if errors.Is(err, ErrInvalid) {
 			return nil, fmt.Errorf("open journal %s: %w", path, err)
 		}
