@@ -386,6 +386,29 @@ func TestNewRefIsUniqueAndBounded(t *testing.T) {
 	}
 }
 
+// TestNewRefRandomPart: LINE Pay answers an orderId it has seen before
+// with 1172 and its status check then reports that earlier order, so two
+// payments of one POS order number (numbers that restart each day, lanes
+// sharing a channel) must not draw the same orderId: the random part
+// carries at least 64 bits, not a 32-bit one whose birthday bound is a
+// few ten thousand payments.
+func TestNewRefRandomPart(t *testing.T) {
+	f := newFixture(t)
+	for _, order := range []string{"0001", strings.Repeat("9", 150)} {
+		req := providers.PayRequest{OrderNumber: order, Amount: 1, Code: "381111111111111111"}
+		ref, err := f.wallet.NewRef(req, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := ref[linepay.RefOrderID]
+		i := strings.LastIndexByte(id, '-')
+		random := id[i+1:]
+		if i < 0 || len(random) < 16 || strings.Trim(random, "0123456789ABCDEF") != "" || len(id) > linepay.MaxOrderID {
+			t.Errorf("order %.10s…: orderId %q has random part %q, want at least 16 hex digits (64 bits)", order, id, random)
+		}
+	}
+}
+
 func TestConfigFromTOML(t *testing.T) {
 	d, ok := providers.Lookup(linepay.Name)
 	if !ok || len(d.Rules) == 0 {

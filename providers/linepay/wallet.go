@@ -63,15 +63,23 @@ func newWallet(cfg Config, env providers.Env) *Wallet {
 func (w *Wallet) Name() string { return Name }
 
 // NewRef makes the payment's orderId (the POS order number's safe
-// characters and a random suffix: traceable, unique per payment, at most
-// 100 long). It checks the request first, so a bad one is refused before
+// characters, '-' and 16 random hex digits: traceable, unique per payment,
+// at most 100 long). 64 random bits, not gateway.OrderID's 32: an orderId
+// seen before is answered 1172 and its status check reports that earlier
+// order, so a repeat would book someone else's charge as this payment's,
+// and POS order numbers repeat (they restart daily, lanes share a
+// channel). It checks the request first, so a bad one is refused before
 // it is journaled.
 func (w *Wallet) NewRef(req providers.PayRequest, _ time.Time) (providers.Ref, error) {
 	if err := checkPay(req); err != nil {
 		return nil, err
 	}
-	return providers.Ref{RefOrderID: gateway.OrderID(req.OrderNumber, MaxOrderID)}, nil
+	return providers.Ref{RefOrderID: gateway.OrderID(req.OrderNumber, MaxOrderID-orderIDExtra) + gateway.RandomHex(orderIDExtra/2)}, nil
 }
+
+// orderIDExtra is how many random hex digits NewRef adds to
+// gateway.OrderID's 8.
+const orderIDExtra = 8
 
 func checkPay(req providers.PayRequest) error {
 	if err := gateway.CheckPay(req, "LINE Pay"); err != nil {
@@ -357,7 +365,7 @@ func (w *Wallet) refund(ctx context.Context, id, terminal string, amount int64) 
 }
 
 // HealthOrderPrefix starts the orderId Health checks: no orderId NewRef
-// makes starts so (it ends in '-' and 8 hex digits after the POS order).
+// makes starts so (it ends in '-' and 16 hex digits after the POS order).
 const HealthOrderPrefix = "scanpay-health-"
 
 // Health checks an order that cannot exist: 1150 (no such order) proves
