@@ -152,6 +152,31 @@ func TestDuplicateOrderIs1172AndResolvedByCheck(t *testing.T) {
 	}
 }
 
+// TestCheckCompleteOfAnotherAmountIsNoApproval: a status check that
+// finds the orderId COMPLETE for another amount than this payment's (an
+// orderId LINE Pay saw before, answered 1172 to this Payment) is not this
+// payment's approval: it stays Unknown with the code, for the operator,
+// as Pay's own success answer does when its payInfo disagrees.
+func TestCheckCompleteOfAnotherAmountIsNoApproval(t *testing.T) {
+	f := newFixture(t)
+	earlier := f.payment(t, 100)
+	if out := f.wallet.Pay(context.Background(), earlier); out.Kind != providers.Approved {
+		t.Fatalf("earlier payment: %+v", out)
+	}
+	req := f.payment(t, 120)
+	req.Ref = earlier.Ref
+	if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Unknown || out.Code != "1172" {
+		t.Fatalf("pay on a seen orderId: %+v", out)
+	}
+	res := f.wallet.Resolve(context.Background(), req)
+	if res.Kind != providers.Unknown || res.Code == "" || !strings.Contains(res.Message, "100") {
+		t.Fatalf("resolve: %+v, want Unknown naming the 100 TWD LINE Pay reports", res)
+	}
+	if n := len(f.sim.Ledger()); n != 1 {
+		t.Fatalf("%d charges, want the earlier one only", n)
+	}
+}
+
 // The fault matrix of Pay: never a decline for a charge, and Resolve ends
 // each case true, with one charge or none.
 func TestPayFaultsResolveToTheTruth(t *testing.T) {

@@ -172,14 +172,37 @@ func contradicts(info *Info, sent PayBody) string {
 	case info.OrderID != "" && info.OrderID != sent.OrderID:
 		return fmt.Sprintf("for orderId %q, not %q", gateway.Clip(info.OrderID), sent.OrderID)
 	}
-	var sum int64
-	for _, p := range info.PayInfo {
-		sum += p.Amount
-	}
+	sum := paid(info.PayInfo)
 	if len(info.PayInfo) == 0 || sum != sent.Amount {
 		return fmt.Sprintf("payInfo adds up to %d, not the %d asked", sum, sent.Amount)
 	}
 	return ""
+}
+
+// differs says how a status check's COMPLETE order disagrees with the
+// payment: an orderId or payInfo it names (the check may leave them out)
+// for another order or amount, as when an orderId LINE Pay saw before
+// (1172) is someone else's.
+func differs(info *Info, orderID string, amount int64) string {
+	if info.OrderID != "" && info.OrderID != orderID {
+		return fmt.Sprintf("for orderId %q", gateway.Clip(info.OrderID))
+	}
+	if len(info.PayInfo) == 0 {
+		return ""
+	}
+	if sum := paid(info.PayInfo); sum != amount {
+		return fmt.Sprintf("its payInfo adds up to %d, not this payment's %d", sum, amount)
+	}
+	return ""
+}
+
+// paid adds up payInfo's amounts.
+func paid(p []PayInfo) int64 {
+	var sum int64
+	for _, x := range p {
+		sum += x.Amount
+	}
+	return sum
 }
 
 func method(p []PayInfo) string {
@@ -237,6 +260,9 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id strin
 	}
 	switch {
 	case a.ReturnCode == ReturnOK && a.Info != nil && a.Info.Status == StatusComplete:
+		if why := differs(a.Info, id, req.Amount); why != "" {
+			return providers.Outcome{Kind: providers.Unknown, Code: a.ReturnCode, Message: "the status check found order " + id + " paid, but " + why + ": not this payment's approval; check the order in LINE Pay's merchant center"}
+		}
 		out := providers.Outcome{Kind: providers.Approved, Code: a.ReturnCode, Message: "paid (found by the status check)", AmountPaid: req.Amount, Duplicate: true}
 		out.TransactionID = string(a.Info.TransactionID)
 		out.PaymentMethod = method(a.Info.PayInfo)
