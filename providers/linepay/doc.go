@@ -27,7 +27,8 @@
 //     Declined (no money moved). REFUND: Voided (the money went back).
 //  2. Check answered 1150 (no transaction): until code_ttl +
 //     settle_margin have passed since this process first resolved the
-//     payment, Unknown without a code (a late Payment may still charge
+//     payment, by the time the check was asked (not answered), Unknown
+//     without a code (a late Payment may still charge
 //     the key; every Payment was sent, and the key generated, before that
 //     first Resolve). After, the orderId is voided, so nothing can stand
 //     on it, and a void answered 0000 or 1150 ends the payment Voided: no

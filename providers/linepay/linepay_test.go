@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,6 +263,56 @@ func TestCheckFaultsStayUnknown(t *testing.T) {
 				t.Fatalf("after the fault: %+v", res)
 			}
 		})
+	}
+}
+
+// TestSlowNoTransactionIsNotYetVoid: a 1150 that LINE Pay gave before
+// the code's lifetime (+ margin) ended, but that arrived after it (a slow
+// answer within the timeout), is evidence from before the deadline: the
+// payment stays Unknown and nothing is voided. The next check, asked
+// after the deadline, settles it.
+func TestSlowNoTransactionIsNotYetVoid(t *testing.T) {
+	f := newFixture(t)
+	req := f.payment(t, 130)
+	f.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropBeforeCharge})
+	if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Unknown {
+		t.Fatalf("pay: %+v", out)
+	}
+	wait := linepay.DefaultCodeTTL + time.Nanosecond // the sim's code_ttl + settle_margin
+	// A real server in front of the sim: the check is answered 1150 now,
+	// and the answer takes a second to come back.
+	var voids atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/"+linepay.CallVoid) {
+			voids.Add(1)
+		}
+		rec := httptest.NewRecorder()
+		f.sim.Handler().ServeHTTP(rec, r)
+		if strings.HasSuffix(r.URL.Path, "/"+linepay.CallCheck) {
+			f.clock.Advance(time.Second)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(slow.Close)
+	cfg := f.sim.LinePayConfig()
+	cfg.BaseURL = slow.URL
+	f.wallet = f.open(t, cfg, slog.New(slog.NewTextHandler(f.log, nil)))
+	if res := f.wallet.Resolve(context.Background(), req); res.Kind != providers.Unknown {
+		t.Fatalf("first check of this process: %+v", res)
+	}
+	f.clock.Advance(wait - 2*time.Second) // the next check is asked 1 s before the deadline
+	if res := f.wallet.Resolve(context.Background(), req); res.Kind != providers.Unknown || voids.Load() != 0 {
+		t.Fatalf("a 1150 given before the deadline: %+v after %d voids, want Unknown and none", res, voids.Load())
+	}
+	if res := f.wallet.Resolve(context.Background(), req); res.Kind != providers.Voided || voids.Load() != 1 {
+		t.Fatalf("asked after the deadline: %+v after %d voids, want Voided after one", res, voids.Load())
+	}
+	if n := len(f.sim.Ledger()); n != 0 {
+		t.Fatalf("%d charges", n)
 	}
 }
 

@@ -252,6 +252,7 @@ func (w *Wallet) settled(id string) {
 }
 
 func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id string, since time.Time) providers.Outcome {
+	asked := w.now() // LINE Pay's answer tells of a moment after this one, not after its arrival
 	a, err := w.send(ctx, http.MethodGet, OrderPath(id, CallCheck), nil, req.TerminalID)
 	if err != nil {
 		out := failed(err)
@@ -278,7 +279,7 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id strin
 		}
 		return providers.Outcome{Kind: providers.Unknown, Code: a.ReturnCode, Message: fmt.Sprintf("the status check answered status %q, which settles nothing; asking again", gateway.Clip(status))}
 	case a.ReturnCode == "1150":
-		return w.noTrade(ctx, req, id, since)
+		return w.noTrade(ctx, req, id, since, asked)
 	}
 	c := PayCode(a.ReturnCode)
 	msg := fmt.Sprintf("the status check answered %s (%s): still unsettled", a.ReturnCode, gateway.Clip(a.ReturnMessage))
@@ -300,10 +301,11 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id strin
 // a journaled wall-clock stamp: a PC clock set back cannot make it
 // endless, nor one set forward cut it short. A restart starts it anew,
 // so it is never shorter than the key's life, and at most one life
-// longer.
-func (w *Wallet) noTrade(ctx context.Context, req providers.PayRequest, id string, since time.Time) providers.Outcome {
+// longer. It is measured to when the check was asked, not answered: a
+// slow 1150 may tell of a moment before the deadline.
+func (w *Wallet) noTrade(ctx context.Context, req providers.PayRequest, id string, since, asked time.Time) providers.Outcome {
 	wait := w.cfg.CodeTTL + w.cfg.SettleMargin
-	if left := wait - w.now().Sub(since); left > 0 {
+	if left := wait - asked.Sub(since); left > 0 {
 		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("LINE Pay has no transaction for order %s yet (1150); its code may still be used for another %s (code_ttl %s + settle_margin %s from the first check): asking again until then",
 			id, left.Round(time.Second), w.cfg.CodeTTL, w.cfg.SettleMargin)}
 	}
