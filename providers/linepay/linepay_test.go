@@ -282,20 +282,14 @@ func TestSlowNoTransactionIsNotYetVoid(t *testing.T) {
 	// A real server in front of the sim: the check is answered 1150 now,
 	// and the answer takes a second to come back.
 	var voids atomic.Int32
+	late := wallettest.AnswerLate(f.sim.Handler(),
+		func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/"+linepay.CallCheck) },
+		func() { f.clock.Advance(time.Second) })
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/"+linepay.CallVoid) {
 			voids.Add(1)
 		}
-		rec := httptest.NewRecorder()
-		f.sim.Handler().ServeHTTP(rec, r)
-		if strings.HasSuffix(r.URL.Path, "/"+linepay.CallCheck) {
-			f.clock.Advance(time.Second)
-		}
-		for k, v := range rec.Header() {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
+		late.ServeHTTP(w, r)
 	}))
 	t.Cleanup(slow.Close)
 	cfg := f.sim.LinePayConfig()
