@@ -61,3 +61,60 @@ func TestEachPendingPages(t *testing.T) {
 		t.Errorf("fn's error: EachPending = %v after %d calls, want it back after 1", err, n)
 	}
 }
+
+// TestEachPendingWhileStatesChange: payments that change state during the
+// walk (the last one of a page among them, whose key the next page seeks
+// after) never hide one that stays open: each of those is seen, and a
+// payment that moved to a later state of the walk is seen there.
+func TestEachPendingWhileStatesChange(t *testing.T) {
+	for _, page := range []int{1, 2, 3, 5} {
+		t.Run(fmt.Sprint("page ", page), func(t *testing.T) {
+			c := newClock()
+			j := openTest(t, c)
+			const n = 12
+			for i := range n {
+				id := fmt.Sprintf("p%02d", i)
+				mustCreate(t, j, newPayment(id, fmt.Sprint("lane-", i), id, 100))
+				walk(t, j, id, Queued)
+				c.Advance(time.Second)
+			}
+			moved := map[string]State{} // what the walk did to a payment
+			seen := map[string][]State{}
+			err := j.EachPending(page, func(p Payment) error {
+				seen[p.ID] = append(seen[p.ID], p.State)
+				if p.State != Queued {
+					return nil
+				}
+				// The one just read (perhaps a page's last) goes on to
+				// in_flight, and every third one not yet read ends.
+				walk(t, j, p.ID, InFlight)
+				moved[p.ID] = InFlight
+				var i int
+				fmt.Sscanf(p.ID, "p%d", &i)
+				if next := fmt.Sprintf("p%02d", i+1); i%3 == 0 && i+1 < n && moved[next] == "" {
+					walk(t, j, next, Declined)
+					moved[next] = Declined
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				id := fmt.Sprintf("p%02d", i)
+				switch moved[id] {
+				case InFlight:
+					if !slices.Equal(seen[id], []State{Queued, InFlight}) {
+						t.Errorf("%s, moved to in_flight when read: seen as %v, want queued then in_flight", id, seen[id])
+					}
+				case Declined:
+					if len(seen[id]) != 0 {
+						t.Errorf("%s, declined before it was read: seen as %v, want not at all", id, seen[id])
+					}
+				default:
+					t.Errorf("%s was never read (moved %q)", id, moved[id])
+				}
+			}
+		})
+	}
+}

@@ -14,7 +14,8 @@
 //     late is cancelled by it.
 //  2. Cancel answered 916 (not found): Voided only once not_found_window
 //     (15 s, doc: Inquiry may not see a trade sooner) has passed since the
-//     last Payment request of this MerchantTradeNo was over; earlier it
+//     last Payment request of this MerchantTradeNo was over, by the time
+//     the Cancel was sent (a slow 916 may be from inside it); earlier it
 //     stays Unknown and is asked again, so a charge still being recorded
 //     is found by the next Cancel.
 //  3. Any other answer stays Unknown (the engine keeps cancelling; the

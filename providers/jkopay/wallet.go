@@ -274,14 +274,16 @@ func paymentMethod(t int64) string {
 // payment's own fields, until Cancel is answered. Cancel answered 000
 // means no money moved: Voided. 916 (not found) means the same only once
 // JKOPay has had NotFoundWindow (15 s) since the Payment reached it
-// (notFoundUntil): earlier, JKOPay may not have recorded a payment it is
-// charging. Any other answer leaves it Unknown, and the engine sends
+// (notFoundUntil) by the time the Cancel was sent (not answered: a slow
+// 916 may be from inside the window): earlier, JKOPay may not have
+// recorded a payment it is charging. Any other answer leaves it Unknown, and the engine sends
 // Cancel again.
 func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) providers.Outcome {
+	asked := w.now() // a 916 tells of a moment after this one, not after its arrival
 	out := w.cancel(ctx, req)
 	if out.Code == "916" {
 		until, ok := w.notFoundUntil(req.Ref[RefMerchantTradeNo])
-		if ok && !w.now().Before(until) {
+		if ok && !asked.Before(until) {
 			return providers.Outcome{Kind: providers.Voided, Code: out.Code, Message: "JKOPay has no such payment, " + w.cfg.NotFoundWindow.String() + " or more after the Payment: no money moved"}
 		}
 		out := unknown("JKOPay answered 916 (not found) less than "+w.cfg.NotFoundWindow.String()+" after the Payment, when it may not have recorded it yet; cancelling again later", false)
@@ -311,11 +313,12 @@ func (w *Wallet) Resolve(ctx context.Context, req providers.PayRequest) provider
 // insists on the code it answers 804, and the refund (keyed by TradeNo,
 // no code needed) gives the money back.
 func (w *Wallet) Void(ctx context.Context, req providers.PayRequest, _ providers.Outcome) providers.Outcome {
+	asked := w.now()
 	out := w.cancel(ctx, req)
 	switch out.Code {
 	case "916":
 		until, ok := w.notFoundUntil(req.Ref[RefMerchantTradeNo])
-		if !ok || w.now().Before(until) {
+		if !ok || asked.Before(until) {
 			out := unknown("JKOPay answered 916 (not found) to the Cancel of a payment it approved less than "+w.cfg.NotFoundWindow.String()+" ago; cancelling again later", false)
 			out.Code = "916"
 			return out

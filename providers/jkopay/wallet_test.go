@@ -597,6 +597,40 @@ func TestVoidNeverTakes916AsDone(t *testing.T) {
 	}
 }
 
+// TestSlowNotFoundIsNotBelieved: a Cancel that JKOPay answered 916 inside
+// the not-found window, but whose answer arrived after it (a slow answer
+// within the timeout), says nothing: JKOPay may not have recorded the
+// charge yet when it read the Cancel. Unknown, and the charge is found
+// by the next Cancel, which voids it.
+func TestSlowNotFoundIsNotBelieved(t *testing.T) {
+	r := newClockRig(t)
+	// A real server in front of the sim: Cancel is answered now, and the
+	// answer takes two seconds to come back.
+	slow := httptest.NewServer(wallettest.AnswerLate(r.sim.Handler(),
+		func(req *http.Request) bool { return strings.HasSuffix(req.URL.Path, "/"+jkopay.CallCancel) },
+		func() { r.advance(2 * time.Second) }))
+	t.Cleanup(slow.Close)
+	cfg := r.sim.JKOConfig()
+	cfg.BaseURL = slow.URL + "/" + jkopaytest.SystemName
+	cfg.Timeout = 300 * time.Millisecond
+	r.w = openWallet(t, cfg, providers.Env{Logger: slog.New(slog.DiscardHandler), Now: r.clock})
+	req := r.payment(t, 150)
+	r.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropAfterCharge})
+	if out := r.w.Pay(context.Background(), req); out.Kind != providers.Unknown {
+		t.Fatalf("pay = %+v", out)
+	}
+	r.advance(14 * time.Second) // Cancel read 1 s before the window ends, answered 1 s after
+	if res := r.w.Resolve(context.Background(), req); res.Kind != providers.Unknown || res.Code != "916" {
+		t.Fatalf("a 916 given inside the window = %+v, want Unknown (the charge stands: %+v)", res, r.sim.Ledger())
+	}
+	if res := r.w.Resolve(context.Background(), req); res.Kind != providers.Voided || res.Code == "916" {
+		t.Fatalf("the next Cancel = %+v, want the charge voided", res)
+	}
+	if c := charges(t, r.sim, req.Ref[jkopay.RefMerchantTradeNo]); len(c) != 1 || !c[0].Voided {
+		t.Fatalf("ledger = %+v, want the one charge voided", c)
+	}
+}
+
 // After a restart the wallet has no record of the Payment: it was over by
 // the time the new wallet was opened, so the window runs from then (not
 // from PosTradeTime, which can be long before a resend).

@@ -48,9 +48,10 @@ type Config struct {
 	ProductName string        `toml:"product_name"`
 	CodeTTL     time.Duration `toml:"code_ttl"`
 	Timeout     time.Duration `toml:"timeout"`
-	// SettleMargin (settle_margin) is added to the payment's creation time
-	// + code_ttl before "LINE Pay has no such order" is taken to mean it
-	// never will (doc.go, Settling by evidence).
+	// SettleMargin (settle_margin) is added to code_ttl, counted from this
+	// process's first status check of the payment, before "LINE Pay has
+	// no such order" is taken to mean it never will (doc.go, Settling by
+	// evidence).
 	SettleMargin time.Duration `toml:"settle_margin"`
 
 	secret string // resolved by Provision

@@ -21,11 +21,14 @@
 // answered 1172 (an order number seen before), never charged twice, and is
 // Unknown: the check settles it.
 //
-//  1. Check answered 0000 with info.status COMPLETE: Approved. FAIL:
+//  1. Check answered 0000 with info.status COMPLETE: Approved, unless an
+//     info.orderId or payInfo it gives names another order or amount
+//     (an orderId seen before is someone else's): Unknown. FAIL:
 //     Declined (no money moved). REFUND: Voided (the money went back).
 //  2. Check answered 1150 (no transaction): until code_ttl +
 //     settle_margin have passed since this process first resolved the
-//     payment, Unknown without a code (a late Payment may still charge
+//     payment, by the time the check was asked (not answered), Unknown
+//     without a code (a late Payment may still charge
 //     the key; every Payment was sent, and the key generated, before that
 //     first Resolve). After, the orderId is voided, so nothing can stand
 //     on it, and a void answered 0000 or 1150 ends the payment Voided: no

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,6 +155,31 @@ func TestDuplicateOrderIs1172AndResolvedByCheck(t *testing.T) {
 	}
 }
 
+// TestCheckCompleteOfAnotherAmountIsNoApproval: a status check that
+// finds the orderId COMPLETE for another amount than this payment's (an
+// orderId LINE Pay saw before, answered 1172 to this Payment) is not this
+// payment's approval: it stays Unknown with the code, for the operator,
+// as Pay's own success answer does when its payInfo disagrees.
+func TestCheckCompleteOfAnotherAmountIsNoApproval(t *testing.T) {
+	f := newFixture(t)
+	earlier := f.payment(t, 100)
+	if out := f.wallet.Pay(context.Background(), earlier); out.Kind != providers.Approved {
+		t.Fatalf("earlier payment: %+v", out)
+	}
+	req := f.payment(t, 120)
+	req.Ref = earlier.Ref
+	if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Unknown || out.Code != "1172" {
+		t.Fatalf("pay on a seen orderId: %+v", out)
+	}
+	res := f.wallet.Resolve(context.Background(), req)
+	if res.Kind != providers.Unknown || res.Code == "" || !strings.Contains(res.Message, "100") {
+		t.Fatalf("resolve: %+v, want Unknown naming the 100 TWD LINE Pay reports", res)
+	}
+	if n := len(f.sim.Ledger()); n != 1 {
+		t.Fatalf("%d charges, want the earlier one only", n)
+	}
+}
+
 // The fault matrix of Pay: never a decline for a charge, and Resolve ends
 // each case true, with one charge or none.
 func TestPayFaultsResolveToTheTruth(t *testing.T) {
@@ -235,6 +263,50 @@ func TestCheckFaultsStayUnknown(t *testing.T) {
 				t.Fatalf("after the fault: %+v", res)
 			}
 		})
+	}
+}
+
+// TestSlowNoTransactionIsNotYetVoid: a 1150 that LINE Pay gave before
+// the code's lifetime (+ margin) ended, but that arrived after it (a slow
+// answer within the timeout), is evidence from before the deadline: the
+// payment stays Unknown and nothing is voided. The next check, asked
+// after the deadline, settles it.
+func TestSlowNoTransactionIsNotYetVoid(t *testing.T) {
+	f := newFixture(t)
+	req := f.payment(t, 130)
+	f.sim.Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropBeforeCharge})
+	if out := f.wallet.Pay(context.Background(), req); out.Kind != providers.Unknown {
+		t.Fatalf("pay: %+v", out)
+	}
+	wait := linepay.DefaultCodeTTL + time.Nanosecond // the sim's code_ttl + settle_margin
+	// A real server in front of the sim: the check is answered 1150 now,
+	// and the answer takes a second to come back.
+	var voids atomic.Int32
+	late := wallettest.AnswerLate(f.sim.Handler(),
+		func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/"+linepay.CallCheck) },
+		func() { f.clock.Advance(time.Second) })
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/"+linepay.CallVoid) {
+			voids.Add(1)
+		}
+		late.ServeHTTP(w, r)
+	}))
+	t.Cleanup(slow.Close)
+	cfg := f.sim.LinePayConfig()
+	cfg.BaseURL = slow.URL
+	f.wallet = f.open(t, cfg, slog.New(slog.NewTextHandler(f.log, nil)))
+	if res := f.wallet.Resolve(context.Background(), req); res.Kind != providers.Unknown {
+		t.Fatalf("first check of this process: %+v", res)
+	}
+	f.clock.Advance(wait - 2*time.Second) // the next check is asked 1 s before the deadline
+	if res := f.wallet.Resolve(context.Background(), req); res.Kind != providers.Unknown || voids.Load() != 0 {
+		t.Fatalf("a 1150 given before the deadline: %+v after %d voids, want Unknown and none", res, voids.Load())
+	}
+	if res := f.wallet.Resolve(context.Background(), req); res.Kind != providers.Voided || voids.Load() != 1 {
+		t.Fatalf("asked after the deadline: %+v after %d voids, want Voided after one", res, voids.Load())
+	}
+	if n := len(f.sim.Ledger()); n != 0 {
+		t.Fatalf("%d charges", n)
 	}
 }
 
@@ -383,6 +455,29 @@ func TestNewRefIsUniqueAndBounded(t *testing.T) {
 			t.Fatalf("orderId %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestNewRefRandomPart: LINE Pay answers an orderId it has seen before
+// with 1172 and its status check then reports that earlier order, so two
+// payments of one POS order number (numbers that restart each day, lanes
+// sharing a channel) must not draw the same orderId: the random part
+// carries at least 64 bits, not a 32-bit one whose birthday bound is a
+// few ten thousand payments.
+func TestNewRefRandomPart(t *testing.T) {
+	f := newFixture(t)
+	for _, order := range []string{"0001", strings.Repeat("9", 150)} {
+		req := providers.PayRequest{OrderNumber: order, Amount: 1, Code: "381111111111111111"}
+		ref, err := f.wallet.NewRef(req, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := ref[linepay.RefOrderID]
+		i := strings.LastIndexByte(id, '-')
+		random := id[i+1:]
+		if i < 0 || len(random) < 16 || strings.Trim(random, "0123456789ABCDEF") != "" || len(id) > linepay.MaxOrderID {
+			t.Errorf("order %.10s…: orderId %q has random part %q, want at least 16 hex digits (64 bits)", order, id, random)
+		}
 	}
 }
 

@@ -63,15 +63,23 @@ func newWallet(cfg Config, env providers.Env) *Wallet {
 func (w *Wallet) Name() string { return Name }
 
 // NewRef makes the payment's orderId (the POS order number's safe
-// characters and a random suffix: traceable, unique per payment, at most
-// 100 long). It checks the request first, so a bad one is refused before
+// characters, '-' and 16 random hex digits: traceable, unique per payment,
+// at most 100 long). 64 random bits, not gateway.OrderID's 32: an orderId
+// seen before is answered 1172 and its status check reports that earlier
+// order, so a repeat would book someone else's charge as this payment's,
+// and POS order numbers repeat (they restart daily, lanes share a
+// channel). It checks the request first, so a bad one is refused before
 // it is journaled.
 func (w *Wallet) NewRef(req providers.PayRequest, _ time.Time) (providers.Ref, error) {
 	if err := checkPay(req); err != nil {
 		return nil, err
 	}
-	return providers.Ref{RefOrderID: gateway.OrderID(req.OrderNumber, MaxOrderID)}, nil
+	return providers.Ref{RefOrderID: gateway.OrderID(req.OrderNumber, MaxOrderID-orderIDExtra) + gateway.RandomHex(orderIDExtra/2)}, nil
 }
+
+// orderIDExtra is how many random hex digits NewRef adds to
+// gateway.OrderID's 8.
+const orderIDExtra = 8
 
 func checkPay(req providers.PayRequest) error {
 	if err := gateway.CheckPay(req, "LINE Pay"); err != nil {
@@ -164,14 +172,37 @@ func contradicts(info *Info, sent PayBody) string {
 	case info.OrderID != "" && info.OrderID != sent.OrderID:
 		return fmt.Sprintf("for orderId %q, not %q", gateway.Clip(info.OrderID), sent.OrderID)
 	}
-	var sum int64
-	for _, p := range info.PayInfo {
-		sum += p.Amount
-	}
+	sum := paid(info.PayInfo)
 	if len(info.PayInfo) == 0 || sum != sent.Amount {
 		return fmt.Sprintf("payInfo adds up to %d, not the %d asked", sum, sent.Amount)
 	}
 	return ""
+}
+
+// differs says how a status check's COMPLETE order disagrees with the
+// payment: an orderId or payInfo it names (the check may leave them out)
+// for another order or amount, as when an orderId LINE Pay saw before
+// (1172) is someone else's.
+func differs(info *Info, orderID string, amount int64) string {
+	if info.OrderID != "" && info.OrderID != orderID {
+		return fmt.Sprintf("for orderId %q", gateway.Clip(info.OrderID))
+	}
+	if len(info.PayInfo) == 0 {
+		return ""
+	}
+	if sum := paid(info.PayInfo); sum != amount {
+		return fmt.Sprintf("its payInfo adds up to %d, not this payment's %d", sum, amount)
+	}
+	return ""
+}
+
+// paid adds up payInfo's amounts.
+func paid(p []PayInfo) int64 {
+	var sum int64
+	for _, x := range p {
+		sum += x.Amount
+	}
+	return sum
 }
 
 func method(p []PayInfo) string {
@@ -221,6 +252,7 @@ func (w *Wallet) settled(id string) {
 }
 
 func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id string, since time.Time) providers.Outcome {
+	asked := w.now() // LINE Pay's answer tells of a moment after this one, not after its arrival
 	a, err := w.send(ctx, http.MethodGet, OrderPath(id, CallCheck), nil, req.TerminalID)
 	if err != nil {
 		out := failed(err)
@@ -229,6 +261,9 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id strin
 	}
 	switch {
 	case a.ReturnCode == ReturnOK && a.Info != nil && a.Info.Status == StatusComplete:
+		if why := differs(a.Info, id, req.Amount); why != "" {
+			return providers.Outcome{Kind: providers.Unknown, Code: a.ReturnCode, Message: "the status check found order " + id + " paid, but " + why + ": not this payment's approval; check the order in LINE Pay's merchant center"}
+		}
 		out := providers.Outcome{Kind: providers.Approved, Code: a.ReturnCode, Message: "paid (found by the status check)", AmountPaid: req.Amount, Duplicate: true}
 		out.TransactionID = string(a.Info.TransactionID)
 		out.PaymentMethod = method(a.Info.PayInfo)
@@ -244,7 +279,7 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id strin
 		}
 		return providers.Outcome{Kind: providers.Unknown, Code: a.ReturnCode, Message: fmt.Sprintf("the status check answered status %q, which settles nothing; asking again", gateway.Clip(status))}
 	case a.ReturnCode == "1150":
-		return w.noTrade(ctx, req, id, since)
+		return w.noTrade(ctx, req, id, since, asked)
 	}
 	c := PayCode(a.ReturnCode)
 	msg := fmt.Sprintf("the status check answered %s (%s): still unsettled", a.ReturnCode, gateway.Clip(a.ReturnMessage))
@@ -266,10 +301,11 @@ func (w *Wallet) resolve(ctx context.Context, req providers.PayRequest, id strin
 // a journaled wall-clock stamp: a PC clock set back cannot make it
 // endless, nor one set forward cut it short. A restart starts it anew,
 // so it is never shorter than the key's life, and at most one life
-// longer.
-func (w *Wallet) noTrade(ctx context.Context, req providers.PayRequest, id string, since time.Time) providers.Outcome {
+// longer. It is measured to when the check was asked, not answered: a
+// slow 1150 may tell of a moment before the deadline.
+func (w *Wallet) noTrade(ctx context.Context, req providers.PayRequest, id string, since, asked time.Time) providers.Outcome {
 	wait := w.cfg.CodeTTL + w.cfg.SettleMargin
-	if left := wait - w.now().Sub(since); left > 0 {
+	if left := wait - asked.Sub(since); left > 0 {
 		return providers.Outcome{Kind: providers.Unknown, Message: fmt.Sprintf("LINE Pay has no transaction for order %s yet (1150); its code may still be used for another %s (code_ttl %s + settle_margin %s from the first check): asking again until then",
 			id, left.Round(time.Second), w.cfg.CodeTTL, w.cfg.SettleMargin)}
 	}
@@ -357,7 +393,7 @@ func (w *Wallet) refund(ctx context.Context, id, terminal string, amount int64) 
 }
 
 // HealthOrderPrefix starts the orderId Health checks: no orderId NewRef
-// makes starts so (it ends in '-' and 8 hex digits after the POS order).
+// makes starts so (it ends in '-' and 16 hex digits after the POS order).
 const HealthOrderPrefix = "scanpay-health-"
 
 // Health checks an order that cannot exist: 1150 (no such order) proves

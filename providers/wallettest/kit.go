@@ -195,3 +195,24 @@ func Drop(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
+
+// AnswerLate serves every request with h, but holds the answer of one
+// that slow picks until meanwhile has run: the wallet read the request
+// and answered at once, and the answer was slow to arrive (meanwhile
+// advances a test clock). Nothing about the answer changes.
+func AnswerLate(h http.Handler, slow func(*http.Request) bool, meanwhile func()) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !slow(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		meanwhile()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
+}
