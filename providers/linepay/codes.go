@@ -36,7 +36,10 @@ var payCodes = map[string]Code{
 	"1153": {providers.Unknown, "LINE Pay says the amount differs from the one requested (1153); settling by the status check", false},
 	"1154": {providers.Declined, "the customer's chosen payment method cannot be used: ask them to choose another, then scan again", true},
 	"1159": {providers.Unknown, "LINE Pay has no payment request information (1159); settling by the status check", false},
-	"1169": {providers.Declined, "the customer must choose a payment method and confirm it in LINE Pay: ask them to, then scan again", true},
+	// 1169 asks the customer to confirm in the app: a confirmation that
+	// comes after this answer could still book the order, so it is no
+	// proof that no money moved.
+	"1169": {providers.Unknown, "LINE Pay asks the customer to confirm the payment in the app (1169); settling by the status check", false},
 	"1170": {providers.Unknown, "LINE Pay says the member's balance changed meanwhile (1170); settling by the status check", false},
 	"1172": {providers.Unknown, "LINE Pay already has this order number (1172): an earlier send arrived; settling by the status check", false},
 	"1177": {providers.Unknown, "LINE Pay answered 1177 (too many transactions to show); settling by the status check", false},

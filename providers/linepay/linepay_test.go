@@ -527,7 +527,7 @@ func TestConfigFromTOML(t *testing.T) {
 // Every code of the appendix's table is mapped, and the money rule holds:
 // a code that may hide a charge is never a decline.
 func TestReturnCodeTable(t *testing.T) {
-	for _, code := range []string{"1145", "1172", "1198", "1199", "9000", "1280", "7777"} {
+	for _, code := range []string{"1145", "1169", "1172", "1198", "1199", "9000", "1280", "7777"} {
 		if k := linepay.PayCode(code).Kind; k != providers.Unknown {
 			t.Errorf("%s is %s, want unknown", code, k)
 		}
