@@ -59,8 +59,8 @@ func CheckBaseURL(key, v string) error {
 
 // OrderID makes an order identifier for a wallet: the POS order number's
 // safe characters (ASCII letters, digits, '-' and '_'; its end kept when it
-// is too long, since that is the part that varies), '-', and 8 random hex
-// digits, at most max characters in all. Traceable to the order, unique per
+// is too long, since that is the part that varies), '-', and 16 random hex
+// digits (orderIDRandom), at most max characters in all. Traceable to the order, unique per
 // payment.
 func OrderID(order string, max int) string {
 	var b strings.Builder
@@ -73,11 +73,17 @@ func OrderID(order string, max int) string {
 	if s == "" {
 		s = "POS"
 	}
-	if room := max - 9; len(s) > room {
+	if room := max - 1 - 2*orderIDRandom; len(s) > room {
 		s = s[len(s)-room:]
 	}
-	return s + "-" + RandomHex(4)
+	return s + "-" + RandomHex(orderIDRandom)
 }
+
+// orderIDRandom is how many random bytes end an order id: 64 bits, so
+// that no two payments of one order number (POS order numbers repeat)
+// meet in a wallet's ledger, where the later would be answered with the
+// earlier's charge.
+const orderIDRandom = 8
 
 // RandomHex is n random bytes (crypto/rand) as upper-case hex.
 func RandomHex(n int) string {

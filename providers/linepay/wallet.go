@@ -64,7 +64,7 @@ func (w *Wallet) Name() string { return Name }
 
 // NewRef makes the payment's orderId (the POS order number's safe
 // characters, '-' and 16 random hex digits: traceable, unique per payment,
-// at most 100 long). 64 random bits, not gateway.OrderID's 32: an orderId
+// at most 100 long). 64 random bits (gateway.OrderID): an orderId
 // seen before is answered 1172 and its status check reports that earlier
 // order, so a repeat would book someone else's charge as this payment's,
 // and POS order numbers repeat (they restart daily, lanes share a
@@ -74,12 +74,8 @@ func (w *Wallet) NewRef(req providers.PayRequest, _ time.Time) (providers.Ref, e
 	if err := checkPay(req); err != nil {
 		return nil, err
 	}
-	return providers.Ref{RefOrderID: gateway.OrderID(req.OrderNumber, MaxOrderID-orderIDExtra) + gateway.RandomHex(orderIDExtra/2)}, nil
+	return providers.Ref{RefOrderID: gateway.OrderID(req.OrderNumber, MaxOrderID)}, nil
 }
-
-// orderIDExtra is how many random hex digits NewRef adds to
-// gateway.OrderID's 8.
-const orderIDExtra = 8
 
 func checkPay(req providers.PayRequest) error {
 	if err := gateway.CheckPay(req, "LINE Pay"); err != nil {
