@@ -10,9 +10,9 @@
 // Its invariants (each tested) and its rule for write errors are in
 // docs/design.md ("The journal's invariants").
 //
-// Where things are: journal.go opens the file and decides Update or Batch
-// per write; payments.go, refunds.go and deliveries.go hold the three
-// record kinds and their transitions; keys.go the buckets and index-key
+// Where things are: journal.go opens the file; group.go commits concurrent
+// writes together (group commit); payments.go, refunds.go and
+// deliveries.go hold the three record kinds and their transitions; keys.go the buckets and index-key
 // layouts; codec.go the versioned record encoding; check.go the
 // index-versus-record check behind Check.
 package store

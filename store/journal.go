@@ -14,22 +14,17 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// Defaults for Options. The batch numbers come from BenchmarkJournal (see
-// bench_test.go): with 32 lanes, 16 writes or 1 ms per batch beat 64 / 2 ms
-// in each of 8 side-by-side runs (2,450-4,300 against 1,730-2,090
-// payments/s), and the shorter delay also keeps each lane's wait small.
+// Defaults for Options.
 const (
-	DefaultTimeout       = time.Second
-	DefaultMaxBatchSize  = 16
-	DefaultMaxBatchDelay = time.Millisecond
+	DefaultTimeout      = time.Second
+	DefaultMaxBatchSize = 64
 )
 
 // Options tune Open. The zero value is usable.
 type Options struct {
-	Timeout       time.Duration    // file-lock wait; default 1s
-	Now           func() time.Time // default time.Now
-	MaxBatchSize  int              // for db.Batch; default DefaultMaxBatchSize
-	MaxBatchDelay time.Duration    // for db.Batch; default DefaultMaxBatchDelay
+	Timeout      time.Duration    // file-lock wait; default 1s
+	Now          func() time.Time // default time.Now
+	MaxBatchSize int              // most writes in one commit; default DefaultMaxBatchSize
 }
 
 // Errors a caller decides on. Each is wrapped with the id or path it is
@@ -90,15 +85,12 @@ func joinStates(ss []State) string {
 }
 
 // Journal is the bbolt file holding payments, refunds and deliveries. It is
-// safe for concurrent use; concurrent writers share fsyncs through
-// bbolt's Batch.
+// safe for concurrent use; concurrent writers share fsyncs (group commit).
 type Journal struct {
-	db   *bolt.DB
-	path string
-	now  func() time.Time
-	// writers counts write calls in progress: a lone writer commits with
-	// Update at once instead of waiting MaxBatchDelay for company.
-	writers atomic.Int64
+	db      *bolt.DB
+	path    string
+	now     func() time.Time
+	group   group
 	suspect atomic.Pointer[suspect]
 }
 
@@ -118,9 +110,6 @@ func Open(path string, opts Options) (*Journal, error) {
 	}
 	if opts.MaxBatchSize <= 0 {
 		opts.MaxBatchSize = DefaultMaxBatchSize
-	}
-	if opts.MaxBatchDelay <= 0 {
-		opts.MaxBatchDelay = DefaultMaxBatchDelay
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create the journal's folder: %w (check data_dir and its permissions)", err)
@@ -144,13 +133,12 @@ func Open(path string, opts Options) (*Journal, error) {
 		}
 		return nil, fmt.Errorf("open journal %s: %w (is it a scanpay journal? if it is, keep it: it may hold open payments; restore it from a backup or ask support; only a file that is no journal may be moved aside)", path, err)
 	}
-	db.MaxBatchSize = opts.MaxBatchSize
-	db.MaxBatchDelay = opts.MaxBatchDelay
 	now := opts.Now
 	// The journal stamps UTC without a monotonic reading: that is what JSON
 	// keeps, and one zone keeps history entries comparable across a DST
 	// change or a moved PC.
-	j := &Journal{db: db, path: path, now: func() time.Time { return now().Round(0).UTC() }}
+	j := &Journal{db: db, path: path, now: func() time.Time { return now().Round(0).UTC() },
+		group: group{db: db, max: opts.MaxBatchSize}}
 	if err := updateOrDamaged(db, initBuckets); err != nil {
 		db.Close()
 		if errors.Is(err, errDamaged) {
@@ -171,34 +159,15 @@ func (j *Journal) Close() error { return j.db.Close() }
 // Path is the journal file's path.
 func (j *Journal) Path() string { return j.path }
 
-// write commits fn durably. fn may run more than once (Batch), so it must
-// reset whatever it reports and derive everything from tx.
+// write commits fn durably, in one transaction with the writes of other
+// goroutines that arrive meanwhile (see group). fn may run more than once,
+// so it must reset whatever it reports and derive everything from tx.
 //
 // fn returns refuse(err) for a refusal decided before it wrote anything
-// (a CAS miss, a missing record, bad input): in a batch that commits the
-// other lanes' work untouched instead of making bbolt rerun the whole batch
-// and then this fn alone; a lone Update just rolls back.
+// (a CAS miss, a missing record, bad input): that commits the other
+// writes of its group untouched instead of rerunning them.
 func (j *Journal) write(fn func(*bolt.Tx) error) error {
-	n := j.writers.Add(1)
-	defer j.writers.Add(-1)
-	if n == 1 {
-		return commitErr(j.db.Update(fn))
-	}
-	var refused error
-	err := j.db.Batch(func(tx *bolt.Tx) error {
-		refused = nil
-		err := fn(tx)
-		var r refusal
-		if errors.As(err, &r) {
-			refused = r.err
-			return nil
-		}
-		return err
-	})
-	if err != nil {
-		return commitErr(err)
-	}
-	return refused
+	return commitErr(j.group.write(fn))
 }
 
 // commitErr returns a refusal's own error, and marks any other (the

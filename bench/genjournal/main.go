@@ -41,10 +41,10 @@ func main() {
 }
 
 // generate writes total payments from 1000 writers at once, so that
-// bbolt's Batch groups them into few fsyncs: the first total-open are
+// the journal's group commit puts them into few fsyncs: the first total-open are
 // walked to approved, the rest stay queued.
 func generate(path string, total, open int) error {
-	j, err := store.Open(path, store.Options{MaxBatchSize: 1000, MaxBatchDelay: 20 * time.Millisecond})
+	j, err := store.Open(path, store.Options{MaxBatchSize: 1000})
 	if err != nil {
 		return err
 	}
