@@ -94,11 +94,13 @@ func (g *group) lead() {
 // commit runs calls in one transaction. A call whose fn fails (other than
 // by refusal) is taken out and committed alone, so its error is its own,
 // and the rest run again (each fn derives everything from tx, so it may
-// run more than once).
+// run more than once). A panic of bbolt's own (a damaged file) becomes
+// every caller's error: left to unwind the leader, it would strand the
+// others and every later write.
 func (g *group) commit(calls []*groupCall) {
 	for len(calls) > 0 {
 		failed := -1
-		err := g.db.Update(func(tx *bolt.Tx) error {
+		err := updateOrDamaged(g.db, func(tx *bolt.Tx) error {
 			for i, c := range calls {
 				c.refused = nil
 				err := safely(c.fn, tx)
@@ -126,7 +128,7 @@ func (g *group) commit(calls []*groupCall) {
 		}
 		alone := calls[failed]
 		calls = append(calls[:failed:failed], calls[failed+1:]...)
-		alone.done <- groupResult{err: g.db.Update(func(tx *bolt.Tx) error { return safely(alone.fn, tx) })}
+		alone.done <- groupResult{err: updateOrDamaged(g.db, func(tx *bolt.Tx) error { return safely(alone.fn, tx) })}
 	}
 }
 

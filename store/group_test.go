@@ -41,6 +41,22 @@ func queued(t *testing.T, g *group, n int) {
 	}
 }
 
+// holdCommit starts a write and holds its commit open until release,
+// which returns that write's outcome.
+func holdCommit(g *group) (release func() error) {
+	hold, held := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- g.write(func(tx *bolt.Tx) error {
+			close(held)
+			<-hold
+			return tx.Bucket([]byte("b")).Put([]byte("first"), []byte("x"))
+		})
+	}()
+	<-held
+	return func() error { close(hold); return <-first }
+}
+
 type groupOutcome struct {
 	key   string
 	txID  int
@@ -68,16 +84,7 @@ func TestGroupCommitsWhatQueuedMeanwhile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g, db := groupOn(t, tc.max)
-			hold, held := make(chan struct{}), make(chan struct{})
-			first := make(chan error)
-			go func() {
-				first <- g.write(func(tx *bolt.Tx) error {
-					close(held)
-					<-hold
-					return tx.Bucket([]byte("b")).Put([]byte("first"), []byte("x"))
-				})
-			}()
-			<-held
+			release := holdCommit(g)
 			out := make([]groupOutcome, len(tc.kinds))
 			var wg sync.WaitGroup
 			for i, kind := range tc.kinds {
@@ -104,8 +111,7 @@ func TestGroupCommitsWhatQueuedMeanwhile(t *testing.T) {
 				}()
 				queued(t, g, i+1)
 			}
-			close(hold)
-			if err := <-first; err != nil {
+			if err := release(); err != nil {
 				t.Fatalf("the first write: %v", err)
 			}
 			wg.Wait()
