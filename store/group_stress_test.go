@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -174,15 +173,7 @@ func TestGroupManyWritersAgreeWithTheFile(t *testing.T) {
 func TestGroupAfterCloseAnswersEveryone(t *testing.T) {
 	for _, max := range []int{1, 2, 64} {
 		t.Run(fmt.Sprint("max=", max), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "g.db")
-			db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
-				t.Fatal(err)
-			}
-			g := &group{db: db, max: max}
+			g, db, path := groupFile(t, max, bolt.Options{})
 			const writers = 200
 			errs := make([]error, writers)
 			var wg sync.WaitGroup
@@ -199,16 +190,11 @@ func TestGroupAfterCloseAnswersEveryone(t *testing.T) {
 				}
 			}
 			waitWriters(t, &wg, "after Close")
-			db.Close()
-			db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			stored := storedAfterReopen(t, db, path, writers)
 			closed := 0
-			db.View(func(tx *bolt.Tx) error {
+			func() {
 				for i, err := range errs {
-					stored := tx.Bucket([]byte("b")).Get([]byte(fmt.Sprint("k", i))) != nil
+					stored := stored[i]
 					if (err == nil) != stored {
 						t.Errorf("k%d: err %v, stored %v; want nil exactly when stored", i, err, stored)
 					}
@@ -218,8 +204,7 @@ func TestGroupAfterCloseAnswersEveryone(t *testing.T) {
 						t.Errorf("k%d: err %v, want nil or the closed database's", i, err)
 					}
 				}
-				return nil
-			})
+			}()
 			t.Logf("%d of %d writes answered the database is closed", closed, writers)
 		})
 	}
@@ -297,4 +282,75 @@ func waitWriters(t *testing.T, wg *sync.WaitGroup, why string) {
 	case <-time.After(time.Minute):
 		t.Fatalf("writers still blocked after a minute: %s", why)
 	}
+}
+
+// TestGroupCommitErrorReachesEveryCaller fills a real bbolt file up to its
+// MaxSize (a full disk, as bbolt sees it), so commits fail after every fn
+// succeeded: each caller of a failed commit must get that commit's error
+// (never nil, never another write's), and a caller got nil exactly when
+// its write is in the file once it is opened again.
+func TestGroupCommitErrorReachesEveryCaller(t *testing.T) {
+	for _, max := range []int{1, 2, 64} {
+		t.Run(fmt.Sprint("max=", max), func(t *testing.T) {
+			g, db, path := groupFile(t, max, bolt.Options{MaxSize: 512 << 10})
+			const writers = 300
+			errs := make([]error, writers)
+			refused := func(i int) bool { return i%5 == 0 }
+			var wg sync.WaitGroup
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = g.write(func(tx *bolt.Tx) error {
+						if refused(i) {
+							return refuse(fmt.Errorf("%w: k%d", ErrNotFound, i))
+						}
+						return tx.Bucket([]byte("b")).Put([]byte(fmt.Sprint("k", i)), make([]byte, 4096))
+					})
+				}()
+			}
+			waitWriters(t, &wg, "a failed commit lost a caller")
+			stored := storedAfterReopen(t, db, path, writers)
+			full := 0
+			func() {
+				for i, err := range errs {
+					stored := stored[i]
+					isFull := errors.Is(err, bolterrors.ErrMaxSizeReached)
+					if isFull {
+						full++
+					}
+					switch {
+					case refused(i) && (stored || !(errors.Is(err, ErrNotFound) || isFull)):
+						t.Errorf("k%d refused: err %v, stored %v; want its refusal or its commit's error, nothing stored", i, err, stored)
+					case !refused(i) && ((err == nil) != stored || (err != nil && !isFull)):
+						t.Errorf("k%d: err %v, stored %v; want nil exactly when stored, else its commit's error", i, err, stored)
+					}
+				}
+			}()
+			if full == 0 {
+				t.Fatal("no commit failed: the file never reached its MaxSize, so this test checked nothing")
+			}
+			t.Logf("%d of %d writes answered the file is full", full, writers)
+		})
+	}
+}
+
+// storedAfterReopen closes db, opens its file again and reports which of
+// the keys k0 … k(n-1) it holds.
+func storedAfterReopen(t *testing.T, db *bolt.DB, path string, n int) []bool {
+	t.Helper()
+	db.Close()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stored := make([]bool, n)
+	db.View(func(tx *bolt.Tx) error {
+		for i := range stored {
+			stored[i] = tx.Bucket([]byte("b")).Get([]byte(fmt.Sprint("k", i))) != nil
+		}
+		return nil
+	})
+	return stored
 }

@@ -14,7 +14,16 @@ import (
 // groupOn opens a real bbolt file with one bucket and a group over it.
 func groupOn(t *testing.T, max int) (*group, *bolt.DB) {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "g.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	g, db, _ := groupFile(t, max, bolt.Options{})
+	return g, db
+}
+
+// groupFile is groupOn with bbolt's options, and says the file's path.
+func groupFile(t *testing.T, max int, opts bolt.Options) (*group, *bolt.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "g.db")
+	opts.Timeout = time.Second
+	db, err := bolt.Open(path, 0o600, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +31,7 @@ func groupOn(t *testing.T, max int) (*group, *bolt.DB) {
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
 		t.Fatal(err)
 	}
-	return &group{db: db, max: max}, db
+	return &group{db: db, max: max}, db, path
 }
 
 // queued waits until n writes wait behind the running commit.
