@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path"
 	"testing"
+	"time"
 
 	"github.com/scanpay/scanpay/providers"
 	"github.com/scanpay/scanpay/providers/jkopay"
@@ -39,4 +40,14 @@ func (r *rig) behindPaymentProxy(t *testing.T, payment http.HandlerFunc) *jkopay
 	cfg := r.sim.JKOConfig()
 	cfg.BaseURL = proxy.URL + "/" + jkopaytest.SystemName
 	return openWallet(t, cfg, providers.Env{Logger: slog.New(slog.DiscardHandler)})
+}
+
+// clockMoves returns once the wall clock has moved on. Windows' clock (and
+// Wine's) ticks in milliseconds, so a Resolve right after a Payment can
+// read the very time the Payment did: inside even a 1 ns not-found
+// window, which the simulator uses for "no window".
+func clockMoves() {
+	for t0 := time.Now(); !time.Now().After(t0); {
+		time.Sleep(100 * time.Microsecond)
+	}
 }

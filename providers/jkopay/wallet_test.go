@@ -686,6 +686,7 @@ func TestHTTPErrorsOnPaymentAreUnknown(t *testing.T) {
 			if out.Kind != providers.Unknown || out.NotSent || !strings.Contains(out.Message, tt.wantText) {
 				t.Fatalf("pay = %+v, want Unknown (may have been sent) naming %q", out, tt.wantText)
 			}
+			clockMoves() // the simulator's "no window" is 1 ns after the Payment
 			res := w.Resolve(context.Background(), req)
 			if res.Kind != providers.Voided {
 				t.Fatalf("resolve = %+v, want Voided", res)
