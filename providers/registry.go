@@ -49,8 +49,18 @@ func (env Env) Client(timeout time.Duration) *http.Client {
 	if env.HTTPClient != nil {
 		return env.HTTPClient
 	}
-	return &http.Client{Timeout: timeout}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Go keeps 2 idle connections per host by default: with more dispatch
+	// workers than that, most wallet requests dialled (and against a real
+	// wallet paid a TLS handshake each). Keep as many as can be busy.
+	t.MaxIdleConnsPerHost = maxIdlePerWallet
+	return &http.Client{Timeout: timeout, Transport: t}
 }
+
+// maxIdlePerWallet is how many idle connections a wallet's client keeps:
+// as many as the dispatch workers use at once up to 64 (the default is 8;
+// the configuration allows up to 256, which would dial again past 64).
+const maxIdlePerWallet = 64
 
 func (env Env) lookupEnv(name string) (string, bool) {
 	if env.LookupEnv != nil {
