@@ -4,6 +4,7 @@ package posapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -61,24 +62,37 @@ func artifacts(t *testing.T) string {
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	path := chromium(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+	// Chromium has been seen to exit at start-up, once, while the whole
+	// suite loaded both cores: a start is tried three times, each failure
+	// logged. What the page does is never retried.
+	var errs []error
+	for attempt := 1; attempt <= 3; attempt++ {
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.UserDataDir(t.TempDir()),
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelBrowser := chromedp.NewContext(actx)
+		ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+		stop := func() { cancelTimeout(); cancelBrowser(); cancelAlloc() }
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+			stop()
+			errs = append(errs, err)
+			t.Logf("starting Chromium (%s), attempt %d: %v", path, attempt, err)
+			time.Sleep(time.Second)
+			continue
+		}
+		t.Cleanup(stop)
+		return ctx
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelBrowser := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
-		t.Fatalf("starting Chromium (%s): %v", path, err)
-	}
-	return ctx
+	t.Fatalf("Chromium (%s) did not start in 3 attempts: %v", path, errors.Join(errs...))
+	return nil
 }
 
 func screenshot(t *testing.T, ctx context.Context, dir, name string) {
