@@ -141,6 +141,17 @@ type ScanEvent struct {
 // plainClasses are codes that are no credential: passed to the POS whole.
 var plainClasses = map[string]bool{providers.ClassProduct: true, providers.ClassEInvoice: true, providers.ClassCitizen: true}
 
+// Lanes lists the configured lanes (terminal_ids), sorted; none when any
+// lane is accepted.
+func (e *Engine) Lanes() []string {
+	out := make([]string, 0, len(e.laneSet))
+	for l := range e.laneSet {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
 func (e *Engine) checkLane(id string) error {
 	if err := CheckTerminalID(id); err != nil {
 		return err

@@ -420,8 +420,8 @@ func (p *Page) fill(ctx context.Context, v *view) {
 		st := h.Hooks[n]
 		v.Hooks = append(v.Hooks, hookRow{Name: n, OK: st == "ok", Text: p.o.Mask(st)})
 	}
+	byLane := map[string]*laneRow{}
 	if p.o.Devices != nil {
-		byLane := map[string]*laneRow{}
 		for _, ds := range p.o.Devices.Status() {
 			l := byLane[ds.Lane]
 			if l == nil {
@@ -434,9 +434,19 @@ func (p *Page) fill(ctx context.Context, v *view) {
 			}
 			l.Devices = append(l.Devices, dr)
 		}
-		for _, l := range byLane {
-			v.Lanes = append(v.Lanes, *l)
-		}
-		sort.Slice(v.Lanes, func(a, b int) bool { return v.Lanes[a].Name < v.Lanes[b].Name })
 	}
+	// A configured lane with no scanner of its own is shown too: its POS
+	// sends the codes (the Source says which lanes are configured, when it
+	// knows: the engine does).
+	if c, ok := p.o.Source.(interface{ Lanes() []string }); ok {
+		for _, name := range c.Lanes() {
+			if byLane[name] == nil {
+				byLane[name] = &laneRow{Name: name}
+			}
+		}
+	}
+	for _, l := range byLane {
+		v.Lanes = append(v.Lanes, *l)
+	}
+	sort.Slice(v.Lanes, func(a, b int) bool { return v.Lanes[a].Name < v.Lanes[b].Name })
 }
