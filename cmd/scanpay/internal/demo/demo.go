@@ -392,17 +392,9 @@ JKOPay charges the customer, then the connection breaks before the answer
 arrives. scanpay does not know whether money moved, so the payment is
 "unknown": never reported as declined. It settles it by JKOPay's own rule
 (cancel the trade until JKOPay answers), and the POS learns the truth.`)
-	x.sims["jkopay"].Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropAfterCharge})
-	x.say("fault     the JKOPay simulator will charge the next payment, then drop the connection")
-	code := x.sims["jkopay"].IssueCode()
-	v, ok := x.checkout(ctx, "D-1007", 180, code, 45*time.Second)
+	code, v, sawUnknown, ok := x.chargeAndLoseAnswer(ctx, "jkopay", "JKOPay", "D-1007", 180)
 	if !ok {
 		return
-	}
-	x.history(v)
-	sawUnknown := false
-	for _, h := range v.History {
-		sawUnknown = sawUnknown || h.State == store.Unknown
 	}
 	x.check(sawUnknown && v.Final && v.State != store.Declined, "the outcome went through unknown and was settled to %s, never shown as declined", v.State)
 	x.receipt(ctx, v)
@@ -430,21 +422,31 @@ LINE Pay's rule after a timeout is to check the payment status by the
 order id. scanpay never sends the payment again blind (LINE Pay would
 refuse the order number as seen before, 1172); it asks the status check,
 which finds the charge, and the POS learns it was paid, once.`)
-	x.sims["linepay"].Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropAfterCharge})
-	x.say("fault     the LINE Pay simulator will charge the next payment, then drop the connection")
-	code := x.sims["linepay"].IssueCode()
-	v, ok := x.checkout(ctx, "D-1009", 230, code, 45*time.Second)
+	code, v, sawUnknown, ok := x.chargeAndLoseAnswer(ctx, "linepay", "LINE Pay", "D-1009", 230)
 	if !ok {
 		return
-	}
-	x.history(v)
-	sawUnknown := false
-	for _, h := range v.History {
-		sawUnknown = sawUnknown || h.State == store.Unknown
 	}
 	x.check(sawUnknown && v.State == store.Approved, "the outcome went through unknown and the status check settled it %s", v.State)
 	x.receipt(ctx, v)
 	x.ledgerAgrees("linepay", v, code)
+}
+
+// chargeAndLoseAnswer makes wallet's simulator charge the next payment and drop
+// the connection before its answer, pays order through the POS API, and
+// shows the payment's history: the code scanned, the final view, and
+// whether the payment went through unknown on its way.
+func (x *demo) chargeAndLoseAnswer(ctx context.Context, wallet, name, order string, amount int64) (code string, v edge.PaymentView, sawUnknown, ok bool) {
+	x.sims[wallet].Inject(wallettest.CallPay, wallettest.Fault{Kind: wallettest.DropAfterCharge})
+	x.say("fault     the " + name + " simulator will charge the next payment, then drop the connection")
+	code = x.sims[wallet].IssueCode()
+	if v, ok = x.checkout(ctx, order, amount, code, 45*time.Second); !ok {
+		return code, v, false, false
+	}
+	x.history(v)
+	for _, h := range v.History {
+		sawUnknown = sawUnknown || h.State == store.Unknown
+	}
+	return code, v, sawUnknown, true
 }
 
 // reconcile compares the whole journal with every ledger.
